@@ -1,0 +1,38 @@
+# jrx — common tasks. `make help` lists them.
+GO      ?= go
+BIN     ?= bin/jrx
+PKGS    := ./...
+# The pure-Go build is the default; `make build TAGS=openblas` adds the cgo OpenBLAS backend.
+TAGS    ?=
+export CGO_ENABLED ?= 0
+
+.PHONY: help build run test test-short bench lint fuzz e2e clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## build bin/jrx
+	$(GO) build -tags '$(TAGS)' -o $(BIN) ./cmd/jrx
+
+run: build ## open the explorer on the embedded default model
+	./$(BIN)
+
+test: ## run every test (what CI runs)
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -timeout 14m $(PKGS)
+
+bench: build ## print matmul and training speed against the in-process references
+	./$(BIN) bench matmul
+	$(GO) test -run '^$$' -bench . -benchtime 2x ./nn/
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+fuzz: ## run each fuzz target for FUZZTIME (default 60s)
+	$(GO) test -run '^$$' -fuzz FuzzReadSafetensors -fuzztime $${FUZZTIME:-60s} ./nn/
+	$(GO) test -run '^$$' -fuzz FuzzSgemm -fuzztime $${FUZZTIME:-60s} ./nn/
+	$(GO) test -run '^$$' -fuzz FuzzParseTree -fuzztime $${FUZZTIME:-60s} ./tasks/
+
+clean: ## remove build outputs
+	rm -rf bin
