@@ -1,0 +1,144 @@
+package nn
+
+import "math"
+
+// AttnDims describes one batched multi-head attention call: B sequences,
+// each with Tq query rows and Tk key/value rows, H heads of width Dh
+// (A = H·Dh columns per row, head h in columns h·Dh…(h+1)·Dh−1). Causal
+// (self-attention; requires Tq == Tk) lets query i see keys j ≤ i only;
+// otherwise every query sees every key of its own sequence (cross-attention).
+type AttnDims struct {
+	B, Tq, Tk, H, Dh int
+	Causal           bool
+}
+
+func (dm AttnDims) check() {
+	if dm.B <= 0 || dm.Tq <= 0 || dm.Tk <= 0 || dm.H <= 0 || dm.Dh <= 0 {
+		lyPanicf("attention: bad dims %+v", dm)
+	}
+	if dm.Causal && dm.Tq != dm.Tk {
+		lyPanicf("attention: causal with Tq %d != Tk %d", dm.Tq, dm.Tk)
+	}
+}
+
+// AttentionForward computes, per sequence b and head h, s_ij = q_i·k_j/sqrt(Dh)
+// (masked to j ≤ i if Causal), P = softmax_j(s), o_i = Σ_j P_ij v_j.
+//
+//	q [B·Tq×A], k, v [B·Tk×A] (q and k already QK-normed and rotated)
+//	o [B·Tq×A]           written
+//	P [B·H·Tq·Tk]        written: P[((b·H+h)·Tq+i)·Tk+j], masked entries 0
+//
+// The (b, h) pairs run in parallel; each owns its outputs.
+func AttentionForward(o, P, q, k, v []float32, dm AttnDims) {
+	dm.check()
+	A := dm.H * dm.Dh
+	lyNeed("AttentionForward q", q, dm.B*dm.Tq*A)
+	lyNeed("AttentionForward k", k, dm.B*dm.Tk*A)
+	lyNeed("AttentionForward v", v, dm.B*dm.Tk*A)
+	lyNeed("AttentionForward o", o, dm.B*dm.Tq*A)
+	lyNeed("AttentionForward P", P, dm.B*dm.H*dm.Tq*dm.Tk)
+	lyParFor(dm.B*dm.H, 1, func(lo, hi int) {
+		for task := lo; task < hi; task++ {
+			attnForwardTask(o, P, q, k, v, dm, task/dm.H, task%dm.H)
+		}
+	})
+}
+
+func attnForwardTask(o, P, q, k, v []float32, dm AttnDims, b, h int) {
+	Tq, Tk, dh := dm.Tq, dm.Tk, dm.Dh
+	A := dm.H * dh
+	scale := float32(1 / math.Sqrt(float64(dh)))
+	for i := 0; i < Tq; i++ {
+		qi := q[(b*Tq+i)*A+h*dh : (b*Tq+i)*A+h*dh+dh]
+		row := P[((b*dm.H+h)*Tq+i)*Tk : ((b*dm.H+h)*Tq+i+1)*Tk]
+		jn := Tk
+		if dm.Causal {
+			jn = i + 1
+		}
+		mx := float32(math.Inf(-1))
+		for j := 0; j < jn; j++ {
+			o := (b*Tk+j)*A + h*dh
+			s := lyDot(qi, k[o:o+dh]) * scale
+			row[j] = s
+			if s > mx {
+				mx = s
+			}
+		}
+		softmaxRow(row[:jn], mx)
+		clear(row[jn:])
+		oi := o[(b*Tq+i)*A+h*dh : (b*Tq+i)*A+h*dh+dh]
+		clear(oi)
+		for j := 0; j < jn; j++ {
+			o := (b*Tk+j)*A + h*dh
+			lyAxpy(row[j], v[o:o+dh], oi)
+		}
+	}
+}
+
+// softmaxRow replaces row by softmax(row) given its maximum mx.
+func softmaxRow(row []float32, mx float32) {
+	var sum float32
+	for j, s := range row {
+		e := lyExp(s - mx)
+		row[j] = e
+		sum += e
+	}
+	inv := 1 / sum
+	for j := range row {
+		row[j] *= inv
+	}
+}
+
+// AttentionBackward accumulates dq, dk, dv (same shapes as q, k, v) given do
+// [B·Tq×A] and the forward's P, q, k, v. Softmax backward is
+// ds = P ⊙ (dp − ⟨dp, P⟩) with dp_j = do_i·v_j. scratch needs B·H·Tk
+// floats (one row per (b, h) pair, so pairs run in parallel).
+func AttentionBackward(dq, dk, dv, scratch, do, P, q, k, v []float32, dm AttnDims) {
+	dm.check()
+	A := dm.H * dm.Dh
+	lyNeed("AttentionBackward q", q, dm.B*dm.Tq*A)
+	lyNeed("AttentionBackward dq", dq, dm.B*dm.Tq*A)
+	lyNeed("AttentionBackward do", do, dm.B*dm.Tq*A)
+	lyNeed("AttentionBackward k", k, dm.B*dm.Tk*A)
+	lyNeed("AttentionBackward v", v, dm.B*dm.Tk*A)
+	lyNeed("AttentionBackward dk", dk, dm.B*dm.Tk*A)
+	lyNeed("AttentionBackward dv", dv, dm.B*dm.Tk*A)
+	lyNeed("AttentionBackward P", P, dm.B*dm.H*dm.Tq*dm.Tk)
+	lyNeed("AttentionBackward scratch", scratch, dm.B*dm.H*dm.Tk)
+	lyParFor(dm.B*dm.H, 1, func(lo, hi int) {
+		for task := lo; task < hi; task++ {
+			attnBackwardTask(dq, dk, dv, scratch[task*dm.Tk:(task+1)*dm.Tk], do, P, q, k, v, dm, task/dm.H, task%dm.H)
+		}
+	})
+}
+
+func attnBackwardTask(dq, dk, dv, dp, do, P, q, k, v []float32, dm AttnDims, b, h int) {
+	Tq, Tk, dh := dm.Tq, dm.Tk, dm.Dh
+	A := dm.H * dh
+	scale := float32(1 / math.Sqrt(float64(dh)))
+	for i := 0; i < Tq; i++ {
+		oq := (b*Tq+i)*A + h*dh
+		doi := do[oq : oq+dh]
+		qi := q[oq : oq+dh]
+		dqi := dq[oq : oq+dh]
+		row := P[((b*dm.H+h)*Tq+i)*Tk : ((b*dm.H+h)*Tq+i+1)*Tk]
+		jn := Tk
+		if dm.Causal {
+			jn = i + 1
+		}
+		var dot float32
+		for j := 0; j < jn; j++ {
+			ok := (b*Tk+j)*A + h*dh
+			g := lyDot(doi, v[ok:ok+dh])
+			dp[j] = g
+			dot += g * row[j]
+		}
+		for j := 0; j < jn; j++ {
+			ok := (b*Tk+j)*A + h*dh
+			ds := row[j] * (dp[j] - dot) * scale
+			lyAxpy(ds, k[ok:ok+dh], dqi)
+			lyAxpy(ds, qi, dk[ok:ok+dh])
+			lyAxpy(row[j], doi, dv[ok:ok+dh])
+		}
+	}
+}

@@ -1,0 +1,204 @@
+package nn
+
+import "math"
+
+// KVCache holds, for one sequence, the keys and values of every layer's
+// self-attention (after QK-Norm and RoPE) for positions 0…Len()−1, and the
+// scratch of Step, so that stepping one position at a time does not
+// allocate. Capacity is fixed at creation. A cache belongs to one stack (or
+// decoder) and must not be shared between goroutines.
+type KVCache struct {
+	cfg      StackConfig
+	cross    bool
+	capacity int
+	n        int
+	K, V     [][]float32 // per layer [capacity×A]
+	rope     *RopeTable
+
+	res, xn, q, k, v, o []float32 // [d] or [A]
+	u, g                []float32 // [F]
+	att                 []float32 // [max(capacity, Tm)]
+	km, vm              []float32 // cross-attention keys/values of the memory [Tm×A]
+}
+
+func newCache(cfg StackConfig, cross bool, capacity int) *KVCache {
+	if capacity <= 0 {
+		lyPanicf("NewCache: capacity %d", capacity)
+	}
+	d, A, F := cfg.D, cfg.A, cfg.F
+	c := &KVCache{cfg: cfg, cross: cross, capacity: capacity}
+	for l := 0; l < cfg.Layers; l++ {
+		c.K = append(c.K, make([]float32, capacity*A))
+		c.V = append(c.V, make([]float32, capacity*A))
+	}
+	c.rope = NewRopeTable(cfg.Dh(), capacity, cfg.ropeBase())
+	c.res, c.xn = make([]float32, d), make([]float32, d)
+	c.q, c.k, c.v, c.o = make([]float32, A), make([]float32, A), make([]float32, A), make([]float32, A)
+	c.u, c.g = make([]float32, F), make([]float32, F)
+	c.att = make([]float32, capacity)
+	return c
+}
+
+// NewCache returns an empty cache for up to capacity positions.
+func (s *Stack) NewCache(capacity int) *KVCache { return newCache(s.Cfg, false, capacity) }
+
+// NewCache returns an empty cache for up to capacity decoder positions.
+func (dc *Decoder) NewCache(capacity int) *KVCache { return newCache(dc.Cfg, true, capacity) }
+
+// Len returns the number of positions stored.
+func (c *KVCache) Len() int { return c.n }
+
+// Cap returns the capacity in positions.
+func (c *KVCache) Cap() int { return c.capacity }
+
+// Truncate drops the positions ≥ n, so the next Step is at position n.
+// It panics unless 0 ≤ n ≤ Len().
+func (c *KVCache) Truncate(n int) {
+	if n < 0 || n > c.n {
+		lyPanicf("KVCache.Truncate(%d) with %d positions", n, c.n)
+	}
+	c.n = n
+}
+
+// Clone returns an independent deep copy.
+func (c *KVCache) Clone() *KVCache {
+	d := newCache(c.cfg, c.cross, c.capacity)
+	for l := range c.K {
+		copy(d.K[l], c.K[l])
+		copy(d.V[l], c.V[l])
+	}
+	d.n = c.n
+	d.rope = c.rope.clone()
+	return d
+}
+
+// Step appends one position (index Len()) with input vector x [d] (a token
+// embedding or a fed-back latent) and writes h [d], the final-norm output
+// there. It equals the last row of Forward over the whole sequence (up to
+// float32 rounding). It panics if the cache is full.
+func (s *Stack) Step(c *KVCache, x []float32, h []float32) {
+	s.core.step(c, x, h, nil, 0)
+}
+
+// Step appends one decoder position with input x [d], cross-attending to
+// mem [Tm×d] (the memory's keys and values are recomputed on each call),
+// and writes h [d].
+func (dc *Decoder) Step(c *KVCache, x []float32, mem []float32, Tm int, h []float32) {
+	if Tm <= 0 {
+		lyPanicf("Decoder.Step: memory length %d", Tm)
+	}
+	dc.core.step(c, x, h, mem, Tm)
+}
+
+// rmsRow is RMSNormForward for one row, without goroutines.
+func rmsRow(y, x, g []float32) {
+	d := len(x)
+	ms := lyDot(x, x) / float32(d)
+	r := float32(1 / math.Sqrt(float64(ms)+rmsEps))
+	y = y[:d]
+	g = g[:d]
+	for j, v := range x {
+		y[j] = v * r * g[j]
+	}
+}
+
+func (co *stackCore) step(c *KVCache, x, h, mem []float32, Tm int) {
+	cfg := co.cfg
+	if c.cfg != cfg || c.cross != co.cross {
+		lyPanicf("Step: cache was made for another stack")
+	}
+	if c.n >= c.capacity {
+		lyPanicf("Step: cache full (%d positions)", c.capacity)
+	}
+	d, A, H, dh, F := cfg.D, cfg.A, cfg.Heads, cfg.Dh(), cfg.F
+	lyNeed("Step x", x, d)
+	lyNeed("Step h", h, d)
+	pos := c.n
+	res := c.res
+	copy(res, x[:d])
+	if co.cross {
+		lyNeed("Decoder.Step mem", mem, Tm*d)
+		if len(c.km) < Tm*A {
+			c.km = make([]float32, Tm*A)
+			c.vm = make([]float32, Tm*A)
+		}
+		if len(c.att) < Tm {
+			c.att = make([]float32, Tm)
+		}
+		c.rope.Ensure(Tm)
+	}
+	for l := range co.blocks {
+		bp := &co.blocks[l]
+		// Self-attention over positions 0…pos.
+		w := &bp.self
+		rmsRow(c.xn, res, w.norm)
+		Sgemm(false, false, 1, A, d, 1, c.xn, d, w.wq, A, 0, c.q, A)
+		kr := c.K[l][pos*A : (pos+1)*A]
+		vr := c.V[l][pos*A : (pos+1)*A]
+		Sgemm(false, false, 1, A, d, 1, c.xn, d, w.wk, A, 0, kr, A)
+		Sgemm(false, false, 1, A, d, 1, c.xn, d, w.wv, A, 0, vr, A)
+		stepNormRope(c.q, c.rope, pos, H, dh, cfg.QKNorm)
+		stepNormRope(kr, c.rope, pos, H, dh, cfg.QKNorm)
+		stepAttend(c.o, c.att, c.q, c.K[l], c.V[l], pos+1, H, dh)
+		Sgemm(false, false, 1, d, A, 1, c.o, A, w.wo, d, 1, res, d)
+		if co.cross {
+			w := &bp.cross
+			rmsRow(c.xn, res, w.norm)
+			Sgemm(false, false, 1, A, d, 1, c.xn, d, w.wq, A, 0, c.q, A)
+			stepNormRope(c.q, c.rope, pos, H, dh, cfg.QKNorm)
+			km, vm := c.km[:Tm*A], c.vm[:Tm*A]
+			Sgemm(false, false, Tm, A, d, 1, mem, d, w.wk, A, 0, km, A)
+			Sgemm(false, false, Tm, A, d, 1, mem, d, w.wv, A, 0, vm, A)
+			for j := 0; j < Tm; j++ {
+				stepNormRope(km[j*A:(j+1)*A], c.rope, j, H, dh, cfg.QKNorm)
+			}
+			stepAttend(c.o, c.att, c.q, km, vm, Tm, H, dh)
+			Sgemm(false, false, 1, d, A, 1, c.o, A, w.wo, d, 1, res, d)
+		}
+		m := &bp.mlp
+		rmsRow(c.xn, res, m.norm)
+		Sgemm(false, false, 1, F, d, 1, c.xn, d, m.w1, F, 0, c.u, F)
+		for j, v := range c.u {
+			c.g[j] = 0.5 * v * (1 + lyTanh(geluC*(v+geluA*v*v*v)))
+		}
+		Sgemm(false, false, 1, d, F, 1, c.g, F, m.w2, d, 1, res, d)
+	}
+	rmsRow(h[:d], res, co.fnorm)
+	c.n++
+}
+
+// stepNormRope applies QK-Norm (if on) and RoPE at pos to one row in place.
+func stepNormRope(row []float32, rope *RopeTable, pos, H, dh int, qknorm bool) {
+	if qknorm {
+		for h := 0; h < H; h++ {
+			seg := row[h*dh : (h+1)*dh]
+			qkNormVec(seg, seg)
+		}
+	}
+	rope.RotateRow(row, H, pos, false)
+}
+
+// stepAttend computes o [A] for one query q [A] over the first n rows of
+// K, V [·×A], per head, with att [≥ n] as scratch.
+func stepAttend(o, att, q, K, V []float32, n, H, dh int) {
+	A := H * dh
+	scale := float32(1 / math.Sqrt(float64(dh)))
+	for h := 0; h < H; h++ {
+		qh := q[h*dh : (h+1)*dh]
+		row := att[:n]
+		mx := float32(math.Inf(-1))
+		for j := 0; j < n; j++ {
+			s := lyDot(qh, K[j*A+h*dh:j*A+(h+1)*dh]) * scale
+			row[j] = s
+			if s > mx {
+				mx = s
+			}
+		}
+		softmaxRow(row, mx)
+		oh := o[h*dh : (h+1)*dh]
+		clear(oh)
+		for j := 0; j < n; j++ {
+			lyAxpy(row[j], V[j*A+h*dh:j*A+(h+1)*dh], oh)
+		}
+	}
+}

@@ -1,0 +1,505 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+)
+
+// This file holds the elementwise and per-row layers (embedding, linear,
+// RMSNorm, GELU, QK-Norm, RoPE) as Forward/Backward pairs, and the small
+// helpers they share. Conventions (see doc.go): row-major flat buffers,
+// matrices in×out, Backward accumulates (+=) into every gradient buffer.
+
+// rmsEps and qkEps are the epsilons inside the square roots of RMSNorm and
+// QK-Norm (MODEL.md).
+const (
+	rmsEps = 1e-6
+	qkEps  = 1e-6
+)
+
+func lyPanicf(format string, args ...any) { panic(fmt.Sprintf("nn: "+format, args...)) }
+
+// lyNeed panics unless len(s) >= n.
+func lyNeed(what string, s []float32, n int) {
+	if len(s) < n {
+		lyPanicf("%s: have %d elements, need %d", what, len(s), n)
+	}
+}
+
+// lyParFor runs fn over [0,n) split into contiguous chunks, one goroutine per
+// chunk, at most GOMAXPROCS chunks and at least grain items per chunk. Every
+// index is handled by exactly one call, so results do not depend on the
+// split as long as fn writes only outputs owned by its indices.
+func lyParFor(n, grain int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	if grain < 1 {
+		grain = 1
+	}
+	w := runtime.GOMAXPROCS(0)
+	if m := n / grain; m < w {
+		w = m
+	}
+	if w <= 1 {
+		fn(0, n)
+		return
+	}
+	chunk := (n + w - 1) / w
+	var wg sync.WaitGroup
+	for lo := chunk; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	fn(0, min(chunk, n))
+	wg.Wait()
+}
+
+// lyDot returns Σ a[i]·b[i] over len(a) (b must be at least as long), with
+// four partial sums in a fixed order.
+func lyDot(a, b []float32) float32 {
+	n := len(a)
+	b = b[:n]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < n; i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// lyAxpy does y[i] += alpha·x[i] over len(x).
+func lyAxpy(alpha float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+// lyExp is a float32 exp (Cephes expf: range reduction by ln 2 and a degree-6
+// polynomial), relative error ≲ 2 ulp; 0 below −87.3, +Inf above 88.7.
+func lyExp(x float32) float32 {
+	if x > 88.72283 {
+		return float32(math.Inf(1))
+	}
+	if x < -87.33654 {
+		return 0
+	}
+	z := float32(math.Floor(float64(x*1.44269504088896341 + 0.5)))
+	x -= z * 0.693359375
+	x -= z * -2.12194440e-4
+	x2 := x * x
+	y := ((((1.9875691500e-4*x+1.3981999507e-3)*x+8.3334519073e-3)*x+4.1665795894e-2)*x+1.6666665459e-1)*x + 5.0000001201e-1
+	y = y*x2 + x + 1
+	n := int32(z)
+	// y·2^n with −126 ≤ n ≤ 128 here; n = 128 takes two steps.
+	if n > 127 {
+		return y * 2 * math.Float32frombits(uint32(n-1+127)<<23)
+	}
+	return y * math.Float32frombits(uint32(n+127)<<23)
+}
+
+// lyTanh is a float32 tanh: a [13/6] rational minimax approximation on
+// [−7.9, 7.9] (clamped outside, where tanh rounds to ±1 in float32);
+// absolute error ≲ 3e-7.
+func lyTanh(x float32) float32 {
+	if x > 7.90531110763549805 {
+		x = 7.90531110763549805
+	} else if x < -7.90531110763549805 {
+		x = -7.90531110763549805
+	}
+	if x > -0.0004 && x < 0.0004 {
+		return x
+	}
+	x2 := x * x
+	p := float32(-2.76076847742355e-16)
+	p = p*x2 + 2.00018790482477e-13
+	p = p*x2 + -8.60467152213735e-11
+	p = p*x2 + 5.12229709037114e-08
+	p = p*x2 + 1.48572235717979e-05
+	p = p*x2 + 6.37261928875436e-04
+	p = p*x2 + 4.89352455891786e-03
+	p *= x
+	q := float32(1.19825839466702e-06)
+	q = q*x2 + 1.18534705686654e-04
+	q = q*x2 + 2.26843463243900e-03
+	q = q*x2 + 4.89352518554385e-03
+	return p / q
+}
+
+// ---- Embedding ----
+
+// EmbeddingForward gathers rows: out[i] = E[tokens[i]] for i < len(tokens).
+// E [V×d], out [n×d]. It panics on a token outside [0, V).
+func EmbeddingForward(out, E []float32, tokens []int, d int) {
+	n := len(tokens)
+	lyNeed("EmbeddingForward out", out, n*d)
+	V := len(E) / d
+	for i, t := range tokens {
+		if t < 0 || t >= V {
+			lyPanicf("EmbeddingForward: token %d outside [0,%d)", t, V)
+		}
+		copy(out[i*d:(i+1)*d], E[t*d:(t+1)*d])
+	}
+}
+
+// EmbeddingBackward scatter-adds: dE[tokens[i]] += dout[i], in index order.
+func EmbeddingBackward(dE, dout []float32, tokens []int, d int) {
+	n := len(tokens)
+	lyNeed("EmbeddingBackward dout", dout, n*d)
+	V := len(dE) / d
+	for i, t := range tokens {
+		if t < 0 || t >= V {
+			lyPanicf("EmbeddingBackward: token %d outside [0,%d)", t, V)
+		}
+		lyAxpy(1, dout[i*d:(i+1)*d], dE[t*d:(t+1)*d])
+	}
+}
+
+// ---- Linear (also the plain LM head z = h·W) ----
+
+// LinearForward computes y = x·W. x [n×in], W [in×out], y [n×out] (overwritten).
+func LinearForward(y, x, W []float32, n, in, out int) {
+	lyNeed("LinearForward x", x, n*in)
+	lyNeed("LinearForward W", W, in*out)
+	lyNeed("LinearForward y", y, n*out)
+	Sgemm(false, false, n, out, in, 1, x, in, W, out, 0, y, out)
+}
+
+// LinearBackward accumulates dW += xᵀ·dy and, if dx != nil, dx += dy·Wᵀ.
+func LinearBackward(dx, dW, dy, x, W []float32, n, in, out int) {
+	lyNeed("LinearBackward x", x, n*in)
+	lyNeed("LinearBackward dy", dy, n*out)
+	lyNeed("LinearBackward dW", dW, in*out)
+	Sgemm(true, false, in, out, n, 1, x, in, dy, out, 1, dW, out)
+	if dx != nil {
+		lyNeed("LinearBackward dx", dx, n*in)
+		Sgemm(false, true, n, in, out, 1, dy, out, W, out, 1, dx, in)
+	}
+}
+
+// HeadForward is the untied LM head z = h·W: h [n×d], W [d×V], z [n×V].
+func HeadForward(z, h, W []float32, n, d, V int) { LinearForward(z, h, W, n, d, V) }
+
+// HeadBackward accumulates dW += hᵀ·dz and, if dh != nil, dh += dz·Wᵀ.
+func HeadBackward(dh, dW, dz, h, W []float32, n, d, V int) {
+	LinearBackward(dh, dW, dz, h, W, n, d, V)
+}
+
+// ---- RMSNorm ----
+
+// RMSNormForward computes y = x / sqrt(mean(x²) + 1e-6) ⊙ g per row and
+// stores rstd[i] = 1/sqrt(mean(x_i²) + 1e-6). x, y [n×d], g [d], rstd [n].
+// y may alias x.
+func RMSNormForward(y, rstd, x, g []float32, n, d int) {
+	lyNeed("RMSNormForward x", x, n*d)
+	lyNeed("RMSNormForward y", y, n*d)
+	lyNeed("RMSNormForward rstd", rstd, n)
+	lyNeed("RMSNormForward g", g, d)
+	g = g[:d]
+	lyParFor(n, 64, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xi := x[i*d : (i+1)*d]
+			yi := y[i*d : (i+1)*d]
+			ms := lyDot(xi, xi) / float32(d)
+			r := float32(1 / math.Sqrt(float64(ms)+rmsEps))
+			rstd[i] = r
+			for j, v := range xi {
+				yi[j] = v * r * g[j]
+			}
+		}
+	})
+}
+
+// RMSNormBackward accumulates dx += ∂/∂x and dg += ∂/∂g given dy, the
+// forward input x and the stored rstd. With x̂ = x·rstd:
+// dx = rstd·(dy⊙g − x̂·mean(dy⊙g⊙x̂)), dg = Σ_rows dy⊙x̂.
+// dg is summed in row order (independent of GOMAXPROCS).
+func RMSNormBackward(dx, dg, dy, x, rstd, g []float32, n, d int) {
+	lyNeed("RMSNormBackward x", x, n*d)
+	lyNeed("RMSNormBackward dy", dy, n*d)
+	lyNeed("RMSNormBackward dx", dx, n*d)
+	lyNeed("RMSNormBackward rstd", rstd, n)
+	lyNeed("RMSNormBackward g", g, d)
+	lyNeed("RMSNormBackward dg", dg, d)
+	g = g[:d]
+	dg = dg[:d]
+	for i := 0; i < n; i++ {
+		xi := x[i*d : (i+1)*d]
+		dyi := dy[i*d : (i+1)*d]
+		r := rstd[i]
+		for j, v := range dyi {
+			dg[j] += v * xi[j] * r
+		}
+	}
+	lyParFor(n, 64, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xi := x[i*d : (i+1)*d]
+			dyi := dy[i*d : (i+1)*d]
+			dxi := dx[i*d : (i+1)*d]
+			r := rstd[i]
+			var s float32
+			for j, v := range dyi {
+				s += v * g[j] * xi[j]
+			}
+			c := s * r * r / float32(d) // x̂·mean(dy⊙g⊙x̂) = x·c
+			for j, v := range dyi {
+				dxi[j] += r * (v*g[j] - xi[j]*c)
+			}
+		}
+	})
+}
+
+// ---- GELU (tanh form) ----
+
+const (
+	geluC = 0.7978845608028654 // sqrt(2/π)
+	geluA = 0.044715
+)
+
+// GELUForward computes y = 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715x³)))
+// elementwise over len(x). y may alias x.
+func GELUForward(y, x []float32) {
+	lyNeed("GELUForward y", y, len(x))
+	lyParFor(len(x), 16384, func(lo, hi int) {
+		xs := x[lo:hi]
+		ys := y[lo:hi]
+		for i, v := range xs {
+			t := lyTanh(geluC * (v + geluA*v*v*v))
+			ys[i] = 0.5 * v * (1 + t)
+		}
+	})
+}
+
+// GELUBackward accumulates dx += dy ⊙ GELU'(x) elementwise over len(x).
+func GELUBackward(dx, dy, x []float32) {
+	lyNeed("GELUBackward dy", dy, len(x))
+	lyNeed("GELUBackward dx", dx, len(x))
+	lyParFor(len(x), 16384, func(lo, hi int) {
+		geluGrad(dx[lo:hi], dy[lo:hi], x[lo:hi], true)
+	})
+}
+
+// geluGrad writes (acc=false) or adds (acc=true) dy⊙GELU'(x) into dx.
+func geluGrad(dx, dy, x []float32, acc bool) {
+	dx = dx[:len(x)]
+	dy = dy[:len(x)]
+	for i, v := range x {
+		v2 := v * v
+		t := lyTanh(geluC * (v + geluA*v2*v))
+		dt := (1 - t*t) * geluC * (1 + 3*geluA*v2)
+		gr := dy[i] * (0.5*(1+t) + 0.5*v*dt)
+		if acc {
+			dx[i] += gr
+		} else {
+			dx[i] = gr
+		}
+	}
+}
+
+// ---- QK-Norm (non-learnable, per head) ----
+
+// QKNormForward normalises each head vector of each row:
+// y = (x − mean)/sqrt(var + 1e-6) over the dh components (population
+// variance), storing rstd [n×H] = 1/sqrt(var+1e-6). x, y [n×H·dh]; y may
+// alias x.
+func QKNormForward(y, rstd, x []float32, n, H, dh int) {
+	A := H * dh
+	lyNeed("QKNormForward x", x, n*A)
+	lyNeed("QKNormForward y", y, n*A)
+	lyNeed("QKNormForward rstd", rstd, n*H)
+	lyParFor(n, 32, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			for h := 0; h < H; h++ {
+				o := i*A + h*dh
+				rstd[i*H+h] = qkNormVec(y[o:o+dh], x[o:o+dh])
+			}
+		}
+	})
+}
+
+// qkNormVec normalises one head vector (y may alias x) and returns its rstd.
+func qkNormVec(y, x []float32) float32 {
+	dh := len(x)
+	y = y[:dh]
+	var s float32
+	for _, v := range x {
+		s += v
+	}
+	mean := s / float32(dh)
+	var ss float32
+	for _, v := range x {
+		c := v - mean
+		ss += c * c
+	}
+	r := float32(1 / math.Sqrt(float64(ss/float32(dh))+qkEps))
+	for j, v := range x {
+		y[j] = (v - mean) * r
+	}
+	return r
+}
+
+// QKNormBackward accumulates dx += ∂/∂x given dy, the forward output y (the
+// normalised vectors) and rstd: dx = rstd·(dy − mean(dy) − y·mean(dy⊙y)).
+// dx must not alias dy.
+func QKNormBackward(dx, dy, y, rstd []float32, n, H, dh int) {
+	A := H * dh
+	lyNeed("QKNormBackward dy", dy, n*A)
+	lyNeed("QKNormBackward dx", dx, n*A)
+	lyNeed("QKNormBackward y", y, n*A)
+	lyNeed("QKNormBackward rstd", rstd, n*H)
+	lyParFor(n, 32, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			for h := 0; h < H; h++ {
+				o := i*A + h*dh
+				qkNormVecBackward(dx[o:o+dh], dy[o:o+dh], y[o:o+dh], rstd[i*H+h], true)
+			}
+		}
+	})
+}
+
+// qkNormVecBackward writes (acc=false, dx may then alias dy) or adds the
+// input gradient of one head vector.
+func qkNormVecBackward(dx, dy, y []float32, r float32, acc bool) {
+	dh := len(y)
+	dx = dx[:dh]
+	dy = dy[:dh]
+	var s1, s2 float32
+	for j, v := range dy {
+		s1 += v
+		s2 += v * y[j]
+	}
+	m1 := s1 / float32(dh)
+	m2 := s2 / float32(dh)
+	for j, v := range dy {
+		g := r * (v - m1 - y[j]*m2)
+		if acc {
+			dx[j] += g
+		} else {
+			dx[j] = g
+		}
+	}
+}
+
+// ---- RoPE ----
+
+// RopeTable holds cos/sin of p·θ_i for positions p < Len() and i < dh/2,
+// θ_i = base^(−2i/dh) (MODEL.md), computed in float64.
+type RopeTable struct {
+	Dh   int
+	Base float64
+	Cos  []float32 // [Len × dh/2]
+	Sin  []float32
+}
+
+// NewRopeTable returns a table for head width dh (even) covering positions
+// 0…n−1; base 0 means 10000.
+func NewRopeTable(dh, n int, base float64) *RopeTable {
+	if dh <= 0 || dh%2 != 0 {
+		lyPanicf("NewRopeTable: head width %d is not positive and even", dh)
+	}
+	if base == 0 {
+		base = 10000
+	}
+	r := &RopeTable{Dh: dh, Base: base}
+	r.Ensure(n)
+	return r
+}
+
+// Len returns the number of positions covered.
+func (r *RopeTable) Len() int { return len(r.Cos) / (r.Dh / 2) }
+
+// Ensure grows the table to cover positions 0…n−1 (allocating only when it
+// grows). Not safe for concurrent use with anything else on the table.
+func (r *RopeTable) Ensure(n int) {
+	half := r.Dh / 2
+	have := r.Len()
+	if n <= have {
+		return
+	}
+	cs := make([]float32, n*half)
+	sn := make([]float32, n*half)
+	copy(cs, r.Cos)
+	copy(sn, r.Sin)
+	for p := have; p < n; p++ {
+		for i := 0; i < half; i++ {
+			theta := math.Pow(r.Base, -2*float64(i)/float64(r.Dh))
+			s, c := math.Sincos(float64(p) * theta)
+			cs[p*half+i] = float32(c)
+			sn[p*half+i] = float32(s)
+		}
+	}
+	r.Cos, r.Sin = cs, sn
+}
+
+// clone returns a deep copy.
+func (r *RopeTable) clone() *RopeTable {
+	return &RopeTable{Dh: r.Dh, Base: r.Base, Cos: append([]float32(nil), r.Cos...), Sin: append([]float32(nil), r.Sin...)}
+}
+
+// RotateRow rotates, in place, the H head vectors of one row at position
+// pos: for i < dh/2, (x_i, x_{i+dh/2}) ← (x_i·c − x_{i+dh/2}·s,
+// x_i·s + x_{i+dh/2}·c) with angle pos·θ_i. inverse=true applies the
+// transpose (rotation by −angle): that is the backward pass.
+func (r *RopeTable) RotateRow(x []float32, H, pos int, inverse bool) {
+	dh := r.Dh
+	half := dh / 2
+	if pos < 0 || pos >= r.Len() {
+		lyPanicf("RopeTable: position %d outside table of %d", pos, r.Len())
+	}
+	cs := r.Cos[pos*half : (pos+1)*half]
+	sn := r.Sin[pos*half : (pos+1)*half]
+	x = x[:H*dh]
+	for h := 0; h < H; h++ {
+		a := x[h*dh : h*dh+half]
+		b := x[h*dh+half : (h+1)*dh]
+		if inverse {
+			for i := range a {
+				c, s := cs[i], sn[i]
+				a[i], b[i] = a[i]*c+b[i]*s, b[i]*c-a[i]*s
+			}
+		} else {
+			for i := range a {
+				c, s := cs[i], sn[i]
+				a[i], b[i] = a[i]*c-b[i]*s, a[i]*s+b[i]*c
+			}
+		}
+	}
+}
+
+// RopeForward rotates in place every row of x [n×H·dh], row i being at
+// position i mod T (B sequences of length T, n = B·T).
+func (r *RopeTable) RopeForward(x []float32, n, T, H int) {
+	r.ropeRows(x, n, T, H, false)
+}
+
+// RopeBackward applies the inverse rotation in place to the gradient rows
+// dx [n×H·dh] (the transpose of RopeForward).
+func (r *RopeTable) RopeBackward(dx []float32, n, T, H int) {
+	r.ropeRows(dx, n, T, H, true)
+}
+
+func (r *RopeTable) ropeRows(x []float32, n, T, H int, inv bool) {
+	A := H * r.Dh
+	lyNeed("Rope x", x, n*A)
+	if T > r.Len() {
+		lyPanicf("RopeTable: sequence length %d exceeds table of %d", T, r.Len())
+	}
+	lyParFor(n, 64, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			r.RotateRow(x[i*A:(i+1)*A], H, i%T, inv)
+		}
+	})
+}
