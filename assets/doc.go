@@ -1,3 +1,13 @@
 // Package assets embeds the default checkpoints (go:embed) and demo scripts,
 // so that the first run of jrx needs no set-up.
+//
+// Default holds the directory "default" with the shipped model set
+// (reasoner, baseline, Mono- and Dual-Talker safetensors files).
 package assets
+
+import "embed"
+
+// Default is the embedded default model set, under "default/".
+//
+//go:embed all:default
+var Default embed.FS

@@ -2,20 +2,6 @@ package main
 
 func init() {
 	register(&command{
-		name:    "train",
-		summary: "train a model set from scratch (jrx train tree)",
-		usage:   "tree [flags]",
-		help:    "Trains the Reasoner, the Talkers and the coupled baseline on a synthetic task.",
-		run:     notYet("train", "issue 3"),
-	})
-	register(&command{
-		name:    "eval",
-		summary: "evaluate a model set (jrx eval tree | containment)",
-		usage:   "tree|containment [flags]",
-		help:    "Evaluates a model set on fresh problems and prints the paper's figures beside jrx's.",
-		run:     notYet("eval", "issue 3"),
-	})
-	register(&command{
 		name:    "run",
 		summary: "run one problem headless, with optional injections",
 		usage:   "[--seed N | --prompt TEXT] [--inject SPEC]... [--json]",

@@ -1,0 +1,133 @@
+package latent
+
+import (
+	"fmt"
+
+	"jrx/nn"
+)
+
+// Stepper runs the Reasoner on one sequence, one position at a time, on a KV
+// cache: prompt tokens enter as rows of E, latents as c·r. It never sees a
+// token produced by anything else: that is the error-containment property.
+type Stepper struct {
+	r     *Reasoner
+	cache *nn.KVCache
+	x, h  []float32
+}
+
+// NewStepper makes a stepper with room for Cfg.Context positions.
+func (r *Reasoner) NewStepper() *Stepper {
+	d := r.Cfg.D
+	return &Stepper{r: r, cache: r.Net.NewCache(r.Cfg.Context), x: make([]float32, d), h: make([]float32, d)}
+}
+
+// Len is the number of positions fed so far.
+func (s *Stepper) Len() int { return s.cache.Len() }
+
+// Truncate drops positions ≥ n, restoring the state after n positions exactly.
+func (s *Stepper) Truncate(n int) { s.cache.Truncate(n) }
+
+// Clone returns an independent copy of the stepper's state.
+func (s *Stepper) Clone() *Stepper {
+	d := s.r.Cfg.D
+	return &Stepper{r: s.r, cache: s.cache.Clone(), x: make([]float32, d), h: append([]float32(nil), s.h...)}
+}
+
+// H is the final-norm output at the last position fed (a view; do not keep).
+func (s *Stepper) H() []float32 { return s.h }
+
+func (s *Stepper) room() error {
+	if s.cache.Len() >= s.r.Cfg.Context {
+		return fmt.Errorf("reasoner: context of %d positions is full", s.r.Cfg.Context)
+	}
+	return nil
+}
+
+// FeedToken appends a prompt token.
+func (s *Stepper) FeedToken(tok int) error {
+	if tok < 0 || tok >= s.r.Cfg.Vocab {
+		return fmt.Errorf("reasoner: token id %d outside the vocabulary of %d", tok, s.r.Cfg.Vocab)
+	}
+	if err := s.room(); err != nil {
+		return err
+	}
+	d := s.r.Cfg.D
+	copy(s.x, s.r.Embed()[tok*d:(tok+1)*d])
+	s.r.Net.Step(s.cache, s.x, s.h)
+	return nil
+}
+
+// FeedLatent appends a latent (fed back as c·lat).
+func (s *Stepper) FeedLatent(lat []float32) error {
+	if err := s.room(); err != nil {
+		return err
+	}
+	c := s.r.Cfg.FeedbackScale
+	for i, v := range lat {
+		s.x[i] = c * v
+	}
+	s.r.Net.Step(s.cache, s.x, s.h)
+	return nil
+}
+
+// Latent writes r = L2(h) at the last position into out and returns the
+// pre-L2 norm ‖h‖.
+func (s *Stepper) Latent(out []float32) float32 { return L2(out, s.h) }
+
+// FreeRun embeds the prompt and produces steps latents: r_1 from the last
+// prompt position, then each r_t fed back to give r_{t+1}. The result is
+// [steps][d].
+func (r *Reasoner) FreeRun(prompt []int, steps int) ([][]float32, error) {
+	if len(prompt) == 0 {
+		return nil, fmt.Errorf("reasoner: empty prompt")
+	}
+	if len(prompt)+steps-1 > r.Cfg.Context {
+		return nil, fmt.Errorf("reasoner: prompt of %d tokens + %d steps exceeds the context of %d", len(prompt), steps, r.Cfg.Context)
+	}
+	s := r.NewStepper()
+	for _, t := range prompt {
+		if err := s.FeedToken(t); err != nil {
+			return nil, err
+		}
+	}
+	out := make([][]float32, steps)
+	for t := range out {
+		out[t] = make([]float32, r.Cfg.D)
+		s.Latent(out[t])
+		if t+1 < steps {
+			if err := s.FeedLatent(out[t]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// FreeRunBatch runs B prompts of equal length P for steps latents each with
+// batched full-sequence passes (the training-time path for the Talkers'
+// data): it returns lat [B×steps×d]. wk must hold B×(P+steps−1).
+func (r *Reasoner) FreeRunBatch(wk *Work, prompts []int, B, P, steps int, lat []float32) {
+	d := r.Cfg.D
+	E := r.Embed()
+	c := r.Cfg.FeedbackScale
+	for s := 0; s < steps; s++ {
+		T := P + s
+		wk.check(B, T)
+		x := wk.x[:B*T*d]
+		for b := 0; b < B; b++ {
+			row := x[b*T*d : (b+1)*T*d]
+			gather(row[:P*d], E, prompts[b*P:(b+1)*P], d)
+			for j := 0; j < s; j++ {
+				src := lat[(b*steps+j)*d : (b*steps+j+1)*d]
+				dst := row[(P+j)*d : (P+j+1)*d]
+				for i, v := range src {
+					dst[i] = c * v
+				}
+			}
+		}
+		h := r.Net.Forward(wk.acts, x, B, T)
+		for b := 0; b < B; b++ {
+			L2(lat[(b*steps+s)*d:(b*steps+s+1)*d], h[(b*T+T-1)*d:(b*T+T)*d])
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package latent
+
+import "jrx/nn"
+
+// Work holds the buffers of one training pass over batches of up to B
+// sequences of length T. It is allocated once and reused, so a training step
+// makes no garbage.
+type Work struct {
+	B, T                int
+	acts                *nn.StackActs
+	x, dx, dh           []float32 // [B·T×d]
+	logits, probs, dlog []float32 // [B·T×V]
+	h2, dh2             []float32 // two-ahead head hidden [B·T×d]
+	r, dr, tgt          []float32 // SST latents, their gradient, targets [B·T×d]
+	norms               []float32 // pre-L2 norms [B·T]
+}
+
+// NewWork allocates buffers for batches of up to maxB×maxT.
+func (r *Reasoner) NewWork(maxB, maxT int) *Work {
+	n, d, v := maxB*maxT, r.Cfg.D, r.Cfg.Vocab
+	return &Work{
+		B: maxB, T: maxT, acts: r.Net.NewActs(maxB, maxT),
+		x: make([]float32, n*d), dx: make([]float32, n*d), dh: make([]float32, n*d),
+		logits: make([]float32, n*v), probs: make([]float32, n*v), dlog: make([]float32, n*v),
+		h2: make([]float32, n*d), dh2: make([]float32, n*d),
+		r: make([]float32, n*d), dr: make([]float32, n*d), tgt: make([]float32, n*d),
+		norms: make([]float32, n),
+	}
+}
+
+func (w *Work) check(B, T int) {
+	if B > w.B || T > w.T {
+		panic("latent: batch larger than the Work buffers")
+	}
+}
+
+func gather(out, table []float32, ids []int, d int) {
+	for i, id := range ids {
+		copy(out[i*d:(i+1)*d], table[id*d:(id+1)*d])
+	}
+}
+
+func scatterAdd(dtable, dout []float32, ids []int, d int) {
+	for i, id := range ids {
+		g := dtable[id*d : (id+1)*d]
+		for j, v := range dout[i*d : (i+1)*d] {
+			g[j] += v
+		}
+	}
+}
+
+func zero(s []float32) { clear(s) }
+
+// TokenLoss runs stage 1 (token pretraining, also the coupled baseline's
+// training) on a batch: forward, tied-head cross-entropy against targets
+// with weights w, plus the two-ahead head against targets2 (weights w2) times
+// Cfg.MTPWeight when the network has it; then backward, accumulating into
+// r.P's gradients. It returns the main loss and the two-ahead loss.
+func (r *Reasoner) TokenLoss(wk *Work, inputs, targets, targets2 []int, w, w2 []float32, B, T int) (loss, loss2 float32) {
+	wk.check(B, T)
+	n, d, v := B*T, r.Cfg.D, r.Cfg.Vocab
+	E, dE := r.P.W(NameEmbed), r.P.G(NameEmbed)
+	x, dx, dh := wk.x[:n*d], wk.dx[:n*d], wk.dh[:n*d]
+	logits, probs, dlog := wk.logits[:n*v], wk.probs[:n*v], wk.dlog[:n*v]
+
+	gather(x, E, inputs, d)
+	h := r.Net.Forward(wk.acts, x, B, T)
+	nn.TiedHeadForward(logits, h, E, n, d, v)
+	loss = nn.CrossEntropyForward(probs, logits, targets, w, n, v)
+	zero(dlog)
+	nn.CrossEntropyBackward(dlog, probs, targets, w, n, v, 1)
+	zero(dh)
+	nn.TiedHeadBackward(dh, dE, dlog, h, E, n, d, v)
+
+	if r.P.Has(NameMTP) && r.Cfg.MTPWeight > 0 && targets2 != nil {
+		Wm, dWm := r.P.W(NameMTP), r.P.G(NameMTP)
+		h2, dh2 := wk.h2[:n*d], wk.dh2[:n*d]
+		nn.Sgemm(false, false, n, d, d, 1, h, d, Wm, d, 0, h2, d)
+		nn.TiedHeadForward(logits, h2, E, n, d, v)
+		loss2 = nn.CrossEntropyForward(probs, logits, targets2, w2, n, v)
+		zero(dlog)
+		nn.CrossEntropyBackward(dlog, probs, targets2, w2, n, v, r.Cfg.MTPWeight)
+		zero(dh2)
+		nn.TiedHeadBackward(dh2, dE, dlog, h2, E, n, d, v)
+		nn.Sgemm(true, false, d, d, n, 1, h, d, dh2, d, 1, dWm, d) // dWm += hᵀ·dh2
+		nn.Sgemm(false, true, n, d, d, 1, dh2, d, Wm, d, 1, dh, d) // dh += dh2·Wmᵀ
+	}
+
+	zero(dx)
+	r.Net.Backward(wk.acts, dh, dx)
+	scatterAdd(dE, dx, inputs, d)
+	return loss, loss2
+}
+
+// SSTLoss runs stage 2 on a batch: latents r_i = L2(h_i), loss
+// k·(1 − cos(r_i, Ē[targets_i])) weighted by w (the task's SST mask), then
+// backward into r.P's gradients (Ē gets none).
+func (r *Reasoner) SSTLoss(wk *Work, inputs, targets []int, w []float32, B, T int) float32 {
+	wk.check(B, T)
+	n, d := B*T, r.Cfg.D
+	E, dE := r.P.W(NameEmbed), r.P.G(NameEmbed)
+	x, dx, dh := wk.x[:n*d], wk.dx[:n*d], wk.dh[:n*d]
+	lat, dr, tgt, norms := wk.r[:n*d], wk.dr[:n*d], wk.tgt[:n*d], wk.norms[:n]
+
+	gather(x, E, inputs, d)
+	h := r.Net.Forward(wk.acts, x, B, T)
+	nn.L2NormForward(lat, h, norms, n, d)
+	gather(tgt, r.Target, targets, d)
+	loss := nn.CosineLossForward(lat, tgt, w, n, d, r.Cfg.K)
+	zero(dr)
+	nn.CosineLossBackward(dr, lat, tgt, w, n, d, r.Cfg.K, 1)
+	zero(dh)
+	nn.L2NormBackward(dh, dr, lat, norms, n, d)
+	zero(dx)
+	r.Net.Backward(wk.acts, dh, dx)
+	scatterAdd(dE, dx, inputs, d)
+	return loss
+}
+
+// TokenLogits runs the token forward pass only and returns the logits
+// [B·T×V] (a view into wk, valid until its next use). The baseline's
+// teacher-forced evaluation uses it.
+func (r *Reasoner) TokenLogits(wk *Work, inputs []int, B, T int) []float32 {
+	wk.check(B, T)
+	n, d, v := B*T, r.Cfg.D, r.Cfg.Vocab
+	E := r.P.W(NameEmbed)
+	x := wk.x[:n*d]
+	gather(x, E, inputs, d)
+	h := r.Net.Forward(wk.acts, x, B, T)
+	nn.TiedHeadForward(wk.logits[:n*v], h, E, n, d, v)
+	return wk.logits[:n*v]
+}

@@ -1,0 +1,99 @@
+package probes
+
+import (
+	"math"
+
+	"jrx/tasks"
+)
+
+// Plane is the projection of a latent r onto the plane spanned by two token
+// embeddings e_a, e_b: r ≈ Alpha·e_a + Beta·e_b, at distance Dist.
+type Plane struct {
+	A, B        int
+	Alpha, Beta float64
+	Dist        float64
+}
+
+// ProjectPlane projects r onto span(table[a], table[b]) by least squares in
+// float64. Degenerate (parallel) pairs give Dist = ‖r‖ and zero coefficients.
+func ProjectPlane(table []float32, d int, r []float32, a, b int) Plane {
+	ea, eb := table[a*d:(a+1)*d], table[b*d:(b+1)*d]
+	gaa, gbb, gab := dot(ea, ea), dot(eb, eb), dot(ea, eb)
+	ra, rb, rr := dot(r, ea), dot(r, eb), dot(r, r)
+	return solvePlane(a, b, gaa, gbb, gab, ra, rb, rr)
+}
+
+func solvePlane(a, b int, gaa, gbb, gab, ra, rb, rr float64) Plane {
+	det := gaa*gbb - gab*gab
+	p := Plane{A: a, B: b, Dist: math.Sqrt(max(rr, 0))}
+	if det <= 1e-12*gaa*gbb || det == 0 {
+		return p
+	}
+	p.Alpha = (gbb*ra - gab*rb) / det
+	p.Beta = (gaa*rb - gab*ra) / det
+	p.Dist = math.Sqrt(max(rr-(p.Alpha*ra+p.Beta*rb), 0))
+	return p
+}
+
+// PlaneRank ranks the plane of (a, b) among the planes of every pair of
+// content tokens (the letters) by distance to r: it returns the percentile
+// (100·rank/pairs, rank 1 = closest) and the number of pairs.
+func PlaneRank(table []float32, d int, r []float32, a, b int) (pct float64, pairs int) {
+	const n = tasks.NumLetters
+	var g [n][n]float64
+	var rd [n]float64
+	for i := 0; i < n; i++ {
+		ei := table[i*d : (i+1)*d]
+		rd[i] = dot(r, ei)
+		for j := i; j < n; j++ {
+			g[i][j] = dot(ei, table[j*d:(j+1)*d])
+			g[j][i] = g[i][j]
+		}
+	}
+	rr := dot(r, r)
+	self := solvePlane(a, b, g[a][a], g[b][b], g[a][b], rd[a], rd[b], rr).Dist
+	closer := 0
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			pairs++
+			if (i == a && j == b) || (i == b && j == a) {
+				continue
+			}
+			if solvePlane(i, j, g[i][i], g[j][j], g[i][j], rd[i], rd[j], rr).Dist < self {
+				closer++
+			}
+		}
+	}
+	return 100 * float64(closer+1) / float64(pairs), pairs
+}
+
+// SiblingStats measures, over every route step after the root of every tree
+// in s (the latents lat [N×Steps×d]), how often the correct child has the
+// larger coefficient on the plane of the two siblings (the paper's correct
+// major contributor rate), and the sibling plane's mean distance percentile
+// among all letter pairs. table is the embedding table the latents are
+// compared with (the EMA target table).
+func SiblingStats(table []float32, d int, lat []float32, s *TreeSet) (majorRate, meanRankPct float64, n int) {
+	var major int
+	var pctSum float64
+	for i, t := range s.Trees {
+		for step := 1; step < s.Steps-1; step++ {
+			c, sib, ok := t.Siblings(step)
+			if !ok {
+				continue
+			}
+			r := lat[(i*s.Steps+step)*d : (i*s.Steps+step+1)*d]
+			p := ProjectPlane(table, d, r, c, sib)
+			if p.Alpha > p.Beta {
+				major++
+			}
+			pct, _ := PlaneRank(table, d, r, c, sib)
+			pctSum += pct
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0, 0
+	}
+	return float64(major) / float64(n), pctSum / float64(n), n
+}

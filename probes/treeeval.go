@@ -1,0 +1,197 @@
+package probes
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"jrx/latent"
+	"jrx/talker"
+	"jrx/tasks"
+)
+
+// TreeSet is a fixed set of leaf-target trees for evaluation, with their
+// prompts (all of one length P) and answers (route then EOS, Steps tokens).
+type TreeSet struct {
+	Trees   []*tasks.Tree
+	Prompts []int // [N×P]
+	Answers []int // [N×Steps]
+	P       int
+	Steps   int
+	Seed    uint64
+}
+
+// NewTreeSet draws n leaf-target trees of cfg's depth from seed.
+func NewTreeSet(cfg tasks.TreeConfig, seed uint64, n int) *TreeSet {
+	cfg.TargetDepth = tasks.LeafOnly
+	rng := rand.New(rand.NewPCG(seed, 0x6576616c))
+	s := &TreeSet{Trees: tasks.NewTrees(cfg, rng, n), Steps: cfg.Levels() + 1, Seed: seed}
+	for _, t := range s.Trees {
+		p := t.Prompt(nil)
+		s.P = len(p)
+		s.Prompts = append(s.Prompts, p...)
+		s.Answers = append(s.Answers, t.Answer(nil)...)
+	}
+	return s
+}
+
+// Len is the number of trees.
+func (s *TreeSet) Len() int { return len(s.Trees) }
+
+// Answer returns tree i's answer tokens.
+func (s *TreeSet) Answer(i int) []int { return s.Answers[i*s.Steps : (i+1)*s.Steps] }
+
+const evalBatch = 128
+
+// TokenExact is the fraction of trees whose whole answer a token network
+// (the coupled baseline, or the Reasoner before SST) decodes greedily. One
+// teacher-forced pass suffices: greedy decoding is exact iff the argmax at
+// every answer position is right when the context holds the right tokens.
+func TokenExact(net *latent.Reasoner, s *TreeSet) float64 {
+	T := s.P + s.Steps - 1
+	v := net.Cfg.Vocab
+	wk := net.NewWork(evalBatch, T)
+	ok := 0
+	inputs := make([]int, evalBatch*T)
+	for b0 := 0; b0 < s.Len(); b0 += evalBatch {
+		B := min(evalBatch, s.Len()-b0)
+		for b := 0; b < B; b++ {
+			row := inputs[b*T : (b+1)*T]
+			copy(row, s.Prompts[(b0+b)*s.P:(b0+b+1)*s.P])
+			copy(row[s.P:], s.Answer(b0 + b)[:s.Steps-1])
+		}
+		logits := net.TokenLogits(wk, inputs[:B*T], B, T)
+		for b := 0; b < B; b++ {
+			good := true
+			ans := s.Answer(b0 + b)
+			for j := 0; j < s.Steps && good; j++ {
+				pos := b*T + s.P - 1 + j
+				good = argmax(logits[pos*v:(pos+1)*v]) == ans[j]
+			}
+			if good {
+				ok++
+			}
+		}
+	}
+	return float64(ok) / float64(max(s.Len(), 1))
+}
+
+// FreeLatents runs the Reasoner free on every prompt of s and returns the
+// latents [N×Steps×d].
+func FreeLatents(r *latent.Reasoner, s *TreeSet) []float32 {
+	d := r.Cfg.D
+	out := make([]float32, s.Len()*s.Steps*d)
+	wk := r.NewWork(evalBatch, s.P+s.Steps-1)
+	for b0 := 0; b0 < s.Len(); b0 += evalBatch {
+		B := min(evalBatch, s.Len()-b0)
+		r.FreeRunBatch(wk, s.Prompts[b0*s.P:(b0+B)*s.P], B, s.P, s.Steps, out[b0*s.Steps*d:(b0+B)*s.Steps*d])
+	}
+	return out
+}
+
+// NearestExact is the fraction of trees whose latent chain, read out by the
+// nearest row of table (cosine), spells the whole answer.
+func NearestExact(table []float32, d int, lat []float32, s *TreeSet) float64 {
+	ok := 0
+	for i := 0; i < s.Len(); i++ {
+		good := true
+		for j, a := range s.Answer(i) {
+			r := lat[(i*s.Steps+j)*d : (i*s.Steps+j+1)*d]
+			if tok, _ := nearest(table, d, r); tok != a {
+				good = false
+				break
+			}
+		}
+		if good {
+			ok++
+		}
+	}
+	return float64(ok) / float64(max(s.Len(), 1))
+}
+
+// MonoExact is the fraction of trees whose whole answer the Mono-Talker
+// reads from the latents lat [N×Steps×d].
+func MonoExact(m *talker.Mono, lat []float32, s *TreeSet) float64 {
+	d, v := m.Cfg.D, m.Cfg.Vocab
+	wk := m.NewWork(evalBatch, s.Steps)
+	ok := 0
+	for b0 := 0; b0 < s.Len(); b0 += evalBatch {
+		B := min(evalBatch, s.Len()-b0)
+		logits := m.Logits(wk, lat[b0*s.Steps*d:(b0+B)*s.Steps*d], B, s.Steps)
+		for b := 0; b < B; b++ {
+			good := true
+			for j, a := range s.Answer(b0 + b) {
+				pos := b*s.Steps + j
+				if argmax(logits[pos*v:(pos+1)*v]) != a {
+					good = false
+					break
+				}
+			}
+			if good {
+				ok++
+			}
+		}
+	}
+	return float64(ok) / float64(max(s.Len(), 1))
+}
+
+// DualExact is the fraction of trees whose whole answer the Dual-Talker
+// decodes greedily from the latents.
+func DualExact(m *talker.Dual, lat []float32, s *TreeSet) float64 {
+	d := m.Cfg.D
+	ok := 0
+	traj := make([][]float32, s.Steps)
+	for i := 0; i < s.Len(); i++ {
+		for j := range traj {
+			traj[j] = lat[(i*s.Steps+j)*d : (i*s.Steps+j+1)*d]
+		}
+		out, err := m.Decode(traj, nil)
+		if err != nil {
+			continue
+		}
+		good := true
+		for j, a := range s.Answer(i) {
+			if out[j] != a {
+				good = false
+			}
+		}
+		if good {
+			ok++
+		}
+	}
+	return float64(ok) / float64(max(s.Len(), 1))
+}
+
+func argmax(v []float32) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// nearest returns the row of table [V×d] with the largest cosine to r and
+// that cosine.
+func nearest(table []float32, d int, r []float32) (int, float64) {
+	best, bestCos := -1, math.Inf(-1)
+	rn := norm(r)
+	for tok := 0; tok*d < len(table); tok++ {
+		row := table[tok*d : (tok+1)*d]
+		c := dot(row, r) / (norm(row)*rn + 1e-30)
+		if c > bestCos {
+			best, bestCos = tok, c
+		}
+	}
+	return best, bestCos
+}
+
+func dot(a, b []float32) float64 {
+	var s float64
+	for i := range a {
+		s += float64(a[i]) * float64(b[i])
+	}
+	return s
+}
+
+func norm(a []float32) float64 { return math.Sqrt(dot(a, a)) }

@@ -1,0 +1,31 @@
+package train
+
+import (
+	"jrx/latent"
+	"jrx/probes"
+	"jrx/talker"
+)
+
+// evaluator measures progress during training on a fixed set of leaf trees
+// drawn from a seed stream that training never uses.
+type evaluator struct{ set *probes.TreeSet }
+
+func (t *Trainer) newEvaluator() *evaluator {
+	tc, _ := t.Recipe.TreeConfig(true)
+	return &evaluator{set: probes.NewTreeSet(tc, t.Recipe.Seed<<8|idEval, t.Recipe.EvalN)}
+}
+
+func (e *evaluator) tokenExact(net *latent.Reasoner) float64 { return probes.TokenExact(net, e.set) }
+
+func (e *evaluator) latentExact(r *latent.Reasoner) float64 {
+	lat := probes.FreeLatents(r, e.set)
+	return probes.NearestExact(r.Target, r.Cfg.D, lat, e.set)
+}
+
+func (e *evaluator) monoExact(r *latent.Reasoner, m *talker.Mono) float64 {
+	return probes.MonoExact(m, probes.FreeLatents(r, e.set), e.set)
+}
+
+func (e *evaluator) dualExact(r *latent.Reasoner, m *talker.Dual) float64 {
+	return probes.DualExact(m, probes.FreeLatents(r, e.set), e.set)
+}

@@ -1,0 +1,136 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"jrx/latent"
+	"jrx/tasks"
+)
+
+// Recipe is everything that determines a training run: task, model shapes,
+// optimiser settings and step counts for every stage, and the seed. It is
+// stored in every state file and checkpoint, and a resumed run must have the
+// same recipe.
+type Recipe struct {
+	Task  string `json:"task"` // "tree"
+	Depth int    `json:"depth"`
+	// Order is the edge order: "shuffled" (default) or "level".
+	Order string `json:"order"`
+	// PretrainTargets is where pretraining puts targets: "leaf" or
+	// "any-depth" (every route length equally likely; evaluation is always
+	// on leaves).
+	PretrainTargets string  `json:"pretrain_targets"`
+	RouteWeight     float32 `json:"route_weight"`
+	Batch           int     `json:"batch"`
+
+	Model latent.Config `json:"model"`
+
+	PretrainSteps int     `json:"pretrain_steps"`
+	LR            float32 `json:"lr"`
+	MinLR         float32 `json:"min_lr"`
+	Warmup        int     `json:"warmup"`
+	WeightDecay   float32 `json:"weight_decay"`
+
+	SSTSteps  int     `json:"sst_steps"`
+	SSTLR     float32 `json:"sst_lr"`
+	SSTWarmup int     `json:"sst_warmup"`
+
+	MonoLayers  int     `json:"mono_layers"`
+	DualEnc     int     `json:"dual_enc_layers"`
+	DualDec     int     `json:"dual_dec_layers"`
+	TalkerSteps int     `json:"talker_steps"`
+	TalkerLR    float32 `json:"talker_lr"`
+	TalkerBatch int     `json:"talker_batch"`
+
+	Seed      uint64 `json:"seed"`
+	EvalEvery int    `json:"eval_every"`
+	EvalN     int    `json:"eval_n"`
+}
+
+// TreeRecipe is the default recipe for trees of the given depth (levels).
+// The numbers are the measured ones in docs/TRAINING.md.
+func TreeRecipe(depth int) Recipe {
+	m := latent.DefaultConfig(tasks.VocabSize)
+	m.MTPWeight = 1
+	r := Recipe{
+		Task: "tree", Depth: depth, Order: "shuffled", PretrainTargets: "any-depth", RouteWeight: 10,
+		Batch: 64, Model: m,
+		PretrainSteps: 3000, LR: 1e-3, MinLR: 1e-4, Warmup: 200, WeightDecay: 0.1,
+		SSTSteps: 600, SSTLR: 3e-4, SSTWarmup: 50,
+		MonoLayers: 2, DualEnc: 2, DualDec: 2, TalkerSteps: 300, TalkerLR: 1e-3, TalkerBatch: 64,
+		Seed: 1, EvalEvery: 250, EvalN: 256,
+	}
+	if depth <= 3 {
+		r.PretrainSteps = 2000
+		r.SSTSteps = 400
+	}
+	if depth <= 2 {
+		r.PretrainSteps, r.SSTSteps, r.TalkerSteps = 300, 100, 100
+		r.Model.D, r.Model.A, r.Model.F, r.Model.Layers = 64, 64, 256, 2
+	}
+	return r
+}
+
+// TreeConfig is the task configuration for pretraining (any-depth or leaf
+// targets) and, with leaf = true, for SST, Talkers and evaluation.
+func (r Recipe) TreeConfig(leaf bool) (tasks.TreeConfig, error) {
+	c := tasks.TreeConfig{Depth: r.Depth}
+	switch r.Order {
+	case "", "shuffled":
+		c.Order = tasks.Shuffled
+	case "level":
+		c.Order = tasks.LevelOrder
+	default:
+		return c, fmt.Errorf("recipe: unknown edge order %q (want shuffled or level)", r.Order)
+	}
+	switch r.PretrainTargets {
+	case "", "leaf":
+		c.TargetDepth = tasks.LeafOnly
+	case "any-depth":
+		c.TargetDepth = tasks.AnyDepth
+	default:
+		return c, fmt.Errorf("recipe: unknown pretrain targets %q (want leaf or any-depth)", r.PretrainTargets)
+	}
+	if leaf {
+		c.TargetDepth = tasks.LeafOnly
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the recipe before any work starts.
+func (r Recipe) Validate() error {
+	if r.Task != "tree" {
+		return fmt.Errorf("recipe: unknown task %q", r.Task)
+	}
+	if _, err := r.TreeConfig(false); err != nil {
+		return err
+	}
+	if err := r.Model.Validate(); err != nil {
+		return err
+	}
+	if r.Model.Vocab != tasks.VocabSize {
+		return fmt.Errorf("recipe: model vocab %d, the tree task has %d tokens", r.Model.Vocab, tasks.VocabSize)
+	}
+	c, _ := r.TreeConfig(true)
+	if need := c.MaxSeqLen(); r.Model.Context < need {
+		return fmt.Errorf("recipe: context %d is shorter than a depth-%d sequence (%d tokens)", r.Model.Context, r.Depth, need)
+	}
+	switch {
+	case r.Batch < 1 || r.TalkerBatch < 1:
+		return fmt.Errorf("recipe: batch sizes must be positive")
+	case r.PretrainSteps < 0 || r.SSTSteps < 0 || r.TalkerSteps < 0:
+		return fmt.Errorf("recipe: step counts must not be negative")
+	case r.LR <= 0 || r.SSTLR <= 0 || r.TalkerLR <= 0:
+		return fmt.Errorf("recipe: learning rates must be positive")
+	case r.MonoLayers < 1 || r.DualEnc < 1 || r.DualDec < 1:
+		return fmt.Errorf("recipe: Talker layer counts must be positive")
+	}
+	return nil
+}
+
+// JSON encodes the recipe.
+func (r Recipe) JSON() string {
+	b, _ := json.Marshal(r)
+	return string(b)
+}

@@ -1,0 +1,426 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"jrx/baseline"
+	"jrx/latent"
+	"jrx/nn"
+	"jrx/talker"
+	"jrx/tasks"
+)
+
+// Event is one progress report. Trainer sends at most one per second per
+// stage, plus one at each stage's end and at each evaluation.
+type Event struct {
+	Stage        string        // pretrain, sst, baseline, mono, dual
+	Step, Total  int           // steps done in this stage, of Total
+	Loss         float32       // mean loss since the previous event
+	TokensPerSec float64       // since the stage (or resume) started
+	Elapsed      time.Duration // in this stage, this process
+	ETA          time.Duration // for this stage
+	Eval         string        // a measured figure, when this event carries one
+	Done         bool          // the stage finished
+}
+
+// Files written in the output directory.
+const (
+	FileReasoner = "reasoner.safetensors"
+	FileBaseline = "baseline.safetensors"
+	FileMono     = "mono.safetensors"
+	FileDual     = "dual.safetensors"
+	FilePretrain = "pretrain.safetensors"
+)
+
+// Trainer runs the stages of a recipe in order: pretrain → SST and the
+// baseline continuation → Mono-Talker → Dual-Talker. Each stage keeps a
+// state file in Dir, written periodically, at its end and when the context
+// is cancelled; with Resume a stage continues from its state file, and a
+// finished stage is loaded instead of re-run.
+type Trainer struct {
+	Recipe    Recipe
+	Dir       string
+	Resume    bool
+	Progress  func(Event)
+	SaveEvery time.Duration // state-file interval (default 2 minutes)
+
+	tokenNet *latent.Reasoner // pretrained network (with the two-ahead head)
+	reasoner *latent.Reasoner
+	base     *baseline.Model
+	mono     *talker.Mono
+	dual     *talker.Dual
+}
+
+// Stage stream ids for the per-step random generators.
+const (
+	idPretrain = 1 + iota
+	idSST
+	idBaseline
+	idMono
+	idDual
+	idEval = 99
+)
+
+// stepRNG returns the generator of a stage's step: every step's data depends
+// only on (seed, stage, step), so a resumed run sees the same batches.
+func (t *Trainer) stepRNG(stage, step int) *rand.Rand {
+	return rand.New(rand.NewPCG(t.Recipe.Seed, uint64(stage)<<40|uint64(step)))
+}
+
+// Run trains every stage. It returns ctx.Err() after saving state if
+// cancelled.
+func (t *Trainer) Run(ctx context.Context) error {
+	r := t.Recipe
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
+		return fmt.Errorf("output directory: %w", err)
+	}
+	if t.SaveEvery == 0 {
+		t.SaveEvery = 2 * time.Minute
+	}
+	if err := t.pretrain(ctx); err != nil {
+		return err
+	}
+	if err := t.sst(ctx); err != nil {
+		return err
+	}
+	if err := t.baselineStage(ctx); err != nil {
+		return err
+	}
+	if err := t.monoStage(ctx); err != nil {
+		return err
+	}
+	return t.dualStage(ctx)
+}
+
+// loop is one stage's optimisation loop.
+type loop struct {
+	name   string
+	steps  int
+	sched  nn.Schedule
+	state  *loopState
+	do     func(step int, rng *rand.Rand) (loss float32, tokens int)
+	after  func()
+	evalFn func() string
+}
+
+func (t *Trainer) statePath(stage string) string {
+	return filepath.Join(t.Dir, stage+".state.safetensors")
+}
+
+// runLoop runs (or resumes, or skips if done) one stage.
+func (t *Trainer) runLoop(ctx context.Context, l *loop, stageID int) error {
+	path := t.statePath(l.name)
+	if t.Resume && exists(path) {
+		if err := l.state.load(path); err != nil {
+			return err
+		}
+		if l.state.done {
+			t.emit(Event{Stage: l.name, Step: l.state.step, Total: l.steps, Done: true, Eval: "loaded from " + path})
+			return nil
+		}
+	}
+	start := time.Now()
+	startStep := l.state.step
+	lastEmit, lastSave := start, start
+	var lossSum float64
+	var lossN, tokens int
+	for step := l.state.step; step < l.steps; step++ {
+		if err := ctx.Err(); err != nil {
+			l.state.step = step
+			if serr := l.state.save(path); serr != nil {
+				return errors.Join(err, serr)
+			}
+			return err
+		}
+		l.state.p.ZeroGrad()
+		loss, ntok := l.do(step, t.stepRNG(stageID, step))
+		l.state.opt.Step(l.sched.LR(step))
+		if l.after != nil {
+			l.after()
+		}
+		lossSum += float64(loss)
+		lossN++
+		tokens += ntok
+		now := time.Now()
+		last := step+1 == l.steps
+		evalNow := l.evalFn != nil && t.Recipe.EvalEvery > 0 && ((step+1)%t.Recipe.EvalEvery == 0 || last)
+		if now.Sub(lastEmit) >= time.Second || last || evalNow {
+			el := now.Sub(start)
+			ev := Event{Stage: l.name, Step: step + 1, Total: l.steps, Loss: float32(lossSum / float64(max(lossN, 1))), Elapsed: el}
+			if s := el.Seconds(); s > 0 {
+				ev.TokensPerSec = float64(tokens) / s
+				done := step + 1 - startStep
+				ev.ETA = time.Duration(float64(el) / float64(done) * float64(l.steps-step-1))
+			}
+			if evalNow {
+				ev.Eval = l.evalFn()
+			}
+			t.emit(ev)
+			lastEmit, lossSum, lossN = now, 0, 0
+		}
+		if now.Sub(lastSave) >= t.SaveEvery && !last {
+			l.state.step = step + 1
+			if err := l.state.save(path); err != nil {
+				return err
+			}
+			lastSave = now
+		}
+	}
+	l.state.step = l.steps
+	l.state.done = true
+	if err := l.state.save(path); err != nil {
+		return err
+	}
+	t.emit(Event{Stage: l.name, Step: l.steps, Total: l.steps, Done: true, Elapsed: time.Since(start)})
+	return nil
+}
+
+func (t *Trainer) emit(e Event) {
+	if t.Progress != nil {
+		t.Progress(e)
+	}
+}
+
+func (t *Trainer) adam() nn.AdamWConfig {
+	c := nn.DefaultAdamWConfig()
+	c.WeightDecay = t.Recipe.WeightDecay
+	return c
+}
+
+// newTokenNet builds the stage-1 network (with the two-ahead head when the
+// recipe asks for it), initialised from the recipe's seed.
+func (t *Trainer) newTokenNet() (*latent.Reasoner, error) {
+	cfg := t.Recipe.Model
+	net, err := latent.New(cfg, false, cfg.MTPWeight > 0)
+	if err != nil {
+		return nil, err
+	}
+	net.Init(t.Recipe.Seed)
+	net.Target = nil
+	return net, nil
+}
+
+// pretrain runs stage 1.
+func (t *Trainer) pretrain(ctx context.Context) error {
+	r := t.Recipe
+	net, err := t.newTokenNet()
+	if err != nil {
+		return err
+	}
+	tc, err := r.TreeConfig(false)
+	if err != nil {
+		return err
+	}
+	T := tc.MaxSeqLen() - 1
+	wk := net.NewWork(r.Batch, T)
+	opt := nn.NewAdamW(net.P, t.adam())
+	st := &loopState{p: net.P, opt: opt, recipe: r.JSON()}
+	ev := t.newEvaluator()
+	l := &loop{
+		name: "pretrain", steps: r.PretrainSteps, state: st,
+		sched: nn.Schedule{Peak: r.LR, Min: r.MinLR, Warmup: r.Warmup, Total: r.PretrainSteps},
+		do: func(step int, rng *rand.Rand) (float32, int) {
+			trees := tasks.NewTrees(tc, rng, r.Batch)
+			b := tasks.MakeBatch(trees, nil, T, r.RouteWeight)
+			loss, _ := net.TokenLoss(wk, b.Inputs, b.Targets, b.Targets2, b.W1, b.W2, b.B, b.T)
+			return loss, b.B * b.T
+		},
+		evalFn: func() string {
+			return fmt.Sprintf("greedy route exact %.1f%%", 100*ev.tokenExact(net))
+		},
+	}
+	if err := t.runLoop(ctx, l, idPretrain); err != nil {
+		return err
+	}
+	t.tokenNet = net
+	net.Cfg.Stage = "pretrain"
+	return net.Save(filepath.Join(t.Dir, FilePretrain), map[string]string{"recipe": r.JSON()})
+}
+
+// sst runs stage 2 from the pretrained weights.
+func (t *Trainer) sst(ctx context.Context) error {
+	r := t.Recipe
+	cfg := r.Model
+	net, err := latent.New(cfg, true, false)
+	if err != nil {
+		return err
+	}
+	if err := net.CopyWeightsFrom(t.tokenNet); err != nil {
+		return err
+	}
+	net.Cfg.Seed = r.Seed
+	net.ResetTarget()
+	tc, _ := r.TreeConfig(true)
+	T := tc.MaxSeqLen() - 1
+	wk := net.NewWork(r.Batch, T)
+	opt := nn.NewAdamW(net.P, t.adam())
+	st := &loopState{p: net.P, opt: opt, recipe: r.JSON(), extra: map[string][]float32{"target_embed": net.Target}}
+	ev := t.newEvaluator()
+	l := &loop{
+		name: "sst", steps: r.SSTSteps, state: st,
+		sched: nn.Schedule{Peak: r.SSTLR, Min: r.SSTLR / 10, Warmup: r.SSTWarmup, Total: r.SSTSteps},
+		do: func(step int, rng *rand.Rand) (float32, int) {
+			trees := tasks.NewTrees(tc, rng, r.Batch)
+			b := tasks.MakeBatch(trees, nil, T, r.RouteWeight)
+			return net.SSTLoss(wk, b.Inputs, b.Targets, b.WSST, b.B, b.T), b.B * b.T
+		},
+		after: net.UpdateTarget,
+		evalFn: func() string {
+			return fmt.Sprintf("free-running chain, nearest target token: route exact %.1f%%", 100*ev.latentExact(net))
+		},
+	}
+	if err := t.runLoop(ctx, l, idSST); err != nil {
+		return err
+	}
+	net.Cfg.Stage = "sst"
+	t.reasoner = net
+	return net.Save(filepath.Join(t.Dir, FileReasoner), map[string]string{"recipe": r.JSON()})
+}
+
+// baselineStage continues stage 1 for as many steps as SST took.
+func (t *Trainer) baselineStage(ctx context.Context) error {
+	r := t.Recipe
+	net, err := t.newTokenNet()
+	if err != nil {
+		return err
+	}
+	if err := net.CopyWeightsFrom(t.tokenNet); err != nil {
+		return err
+	}
+	tc, _ := r.TreeConfig(false)
+	T := tc.MaxSeqLen() - 1
+	wk := net.NewWork(r.Batch, T)
+	opt := nn.NewAdamW(net.P, t.adam())
+	st := &loopState{p: net.P, opt: opt, recipe: r.JSON()}
+	ev := t.newEvaluator()
+	l := &loop{
+		name: "baseline", steps: r.SSTSteps, state: st,
+		sched: nn.Schedule{Peak: r.SSTLR, Min: r.SSTLR / 10, Warmup: r.SSTWarmup, Total: r.SSTSteps},
+		do: func(step int, rng *rand.Rand) (float32, int) {
+			trees := tasks.NewTrees(tc, rng, r.Batch)
+			b := tasks.MakeBatch(trees, nil, T, r.RouteWeight)
+			loss, _ := net.TokenLoss(wk, b.Inputs, b.Targets, b.Targets2, b.W1, b.W2, b.B, b.T)
+			return loss, b.B * b.T
+		},
+		evalFn: func() string {
+			return fmt.Sprintf("greedy route exact %.1f%%", 100*ev.tokenExact(net))
+		},
+	}
+	if err := t.runLoop(ctx, l, idBaseline); err != nil {
+		return err
+	}
+	t.base = baseline.New(net)
+	return t.base.Save(filepath.Join(t.Dir, FileBaseline), map[string]string{"recipe": r.JSON()})
+}
+
+// talkerConfig is the Talkers' shape: the Reasoner's widths.
+func (t *Trainer) talkerConfig() talker.Config {
+	m := t.Recipe.Model
+	return talker.Config{Vocab: m.Vocab, D: m.D, A: m.A, Heads: m.Heads, F: m.F,
+		Layers: t.Recipe.MonoLayers, EncLayers: t.Recipe.DualEnc, DecLayers: t.Recipe.DualDec,
+		Context: t.Recipe.Depth + 1, QKNorm: m.QKNorm, RopeBase: m.RopeBase, BOS: tasks.IDBOS}
+}
+
+// talkerBatch draws leaf trees and the frozen Reasoner's free-running
+// latents for them: lat [B×steps×d], answers [B×steps] (route then EOS).
+type talkerData struct {
+	wk    *latent.Work
+	lat   []float32
+	ans   []int
+	dec   []int
+	steps int
+}
+
+func (t *Trainer) newTalkerData() *talkerData {
+	tc, _ := t.Recipe.TreeConfig(true)
+	steps := t.Recipe.Depth + 1
+	B := t.Recipe.TalkerBatch
+	P := tc.MaxSeqLen() - steps
+	return &talkerData{wk: t.reasoner.NewWork(B, P+steps-1), lat: make([]float32, B*steps*t.Recipe.Model.D),
+		ans: make([]int, B*steps), dec: make([]int, B*steps), steps: steps}
+}
+
+func (t *Trainer) fillTalkerData(d *talkerData, rng *rand.Rand) {
+	tc, _ := t.Recipe.TreeConfig(true)
+	B := t.Recipe.TalkerBatch
+	trees := tasks.NewTrees(tc, rng, B)
+	var prompts []int
+	for b, tr := range trees {
+		prompts = append(prompts, tr.Prompt(nil)...)
+		a := tr.Answer(nil)
+		copy(d.ans[b*d.steps:], a)
+		d.dec[b*d.steps] = tasks.IDBOS
+		copy(d.dec[b*d.steps+1:(b+1)*d.steps], a[:d.steps-1])
+	}
+	P := len(prompts) / B
+	t.reasoner.FreeRunBatch(d.wk, prompts, B, P, d.steps, d.lat)
+}
+
+func (t *Trainer) monoStage(ctx context.Context) error {
+	r := t.Recipe
+	m, err := talker.NewMono(t.talkerConfig())
+	if err != nil {
+		return err
+	}
+	m.Init(r.Seed + 1)
+	data := t.newTalkerData()
+	wk := m.NewWork(r.TalkerBatch, data.steps)
+	opt := nn.NewAdamW(m.P, t.adam())
+	st := &loopState{p: m.P, opt: opt, recipe: r.JSON()}
+	ev := t.newEvaluator()
+	l := &loop{
+		name: "mono", steps: r.TalkerSteps, state: st,
+		sched: nn.Schedule{Peak: r.TalkerLR, Min: r.TalkerLR / 10, Warmup: 20, Total: r.TalkerSteps},
+		do: func(step int, rng *rand.Rand) (float32, int) {
+			t.fillTalkerData(data, rng)
+			return m.Loss(wk, data.lat, data.ans, nil, r.TalkerBatch, data.steps), r.TalkerBatch * data.steps
+		},
+		evalFn: func() string {
+			return fmt.Sprintf("Reasoner + Mono-Talker route exact %.1f%%", 100*ev.monoExact(t.reasoner, m))
+		},
+	}
+	if err := t.runLoop(ctx, l, idMono); err != nil {
+		return err
+	}
+	t.mono = m
+	return m.Save(filepath.Join(t.Dir, FileMono), map[string]string{"recipe": r.JSON()})
+}
+
+func (t *Trainer) dualStage(ctx context.Context) error {
+	r := t.Recipe
+	m, err := talker.NewDual(t.talkerConfig())
+	if err != nil {
+		return err
+	}
+	m.Init(r.Seed + 2)
+	data := t.newTalkerData()
+	wk := m.NewWork(r.TalkerBatch, data.steps)
+	opt := nn.NewAdamW(m.P, t.adam())
+	st := &loopState{p: m.P, opt: opt, recipe: r.JSON()}
+	ev := t.newEvaluator()
+	l := &loop{
+		name: "dual", steps: r.TalkerSteps, state: st,
+		sched: nn.Schedule{Peak: r.TalkerLR, Min: r.TalkerLR / 10, Warmup: 20, Total: r.TalkerSteps},
+		do: func(step int, rng *rand.Rand) (float32, int) {
+			t.fillTalkerData(data, rng)
+			return m.Loss(wk, data.lat, data.dec, data.ans, nil, r.TalkerBatch, data.steps), r.TalkerBatch * data.steps
+		},
+		evalFn: func() string {
+			return fmt.Sprintf("Reasoner + Dual-Talker route exact %.1f%%", 100*ev.dualExact(t.reasoner, m))
+		},
+	}
+	if err := t.runLoop(ctx, l, idDual); err != nil {
+		return err
+	}
+	t.dual = m
+	return m.Save(filepath.Join(t.Dir, FileDual), map[string]string{"recipe": r.JSON()})
+}
