@@ -6,7 +6,16 @@ package nn
 // ".ck", ".cv" (d×A), ".co" (A×d), ".norm2", ".w1", ".w2"; then
 // prefix+"final_norm".
 func DeclareDecoder(p *ParamSet, prefix string, cfg StackConfig) {
-	declareBlocks(p, prefix, cfg, true)
+	declareBlocks(p, prefix, cfg, true, prefix+"final_norm")
+}
+
+// DeclareDecoderNamed is DeclareDecoder with the final norm's name given
+// whole: MODEL.md names the Dual-Talker decoder's blocks "dec.blocks.{l}.*"
+// but its final norm "final_norm", i.e.
+// DeclareDecoderNamed(p, "dec.", "final_norm", cfg). Use the same name with
+// InitDecoderNamed and NewDecoderNamed.
+func DeclareDecoderNamed(p *ParamSet, prefix, finalNorm string, cfg StackConfig) {
+	declareBlocks(p, prefix, cfg, true, finalNorm)
 }
 
 // Decoder is a stack of decoder blocks (MODEL.md):
@@ -28,7 +37,12 @@ type Decoder struct {
 // NewDecoder binds a decoder declared with DeclareDecoder(p, prefix, cfg)
 // after p.Alloc. It panics if a tensor is missing or misshapen.
 func NewDecoder(p *ParamSet, prefix string, cfg StackConfig) *Decoder {
-	return &Decoder{Cfg: cfg, P: p, Prefix: prefix, core: newCore(p, prefix, cfg, true)}
+	return NewDecoderNamed(p, prefix, prefix+"final_norm", cfg)
+}
+
+// NewDecoderNamed binds a decoder declared with DeclareDecoderNamed.
+func NewDecoderNamed(p *ParamSet, prefix, finalNorm string, cfg StackConfig) *Decoder {
+	return &Decoder{Cfg: cfg, P: p, Prefix: prefix, core: newCore(p, prefix, cfg, true, finalNorm)}
 }
 
 // NewActs allocates activations for up to maxB sequences of up to maxT

@@ -35,16 +35,21 @@ const InitStd = 0.02
 // so the residual stream's variance does not grow with depth. Tensors are
 // filled in declaration order from rng, so a seed fixes the result.
 func InitStack(p *ParamSet, prefix string, cfg StackConfig, rng *rand.Rand) {
-	initBlocks(p, prefix, cfg, rng, false)
+	initBlocks(p, prefix, cfg, rng, false, prefix+"final_norm")
 }
 
 // InitDecoder initialises a decoder declared with DeclareDecoder like
 // InitStack, with norm3 = 1, cq, ck, cv ~ N(0, 0.02²) and co scaled like wo.
 func InitDecoder(p *ParamSet, prefix string, cfg StackConfig, rng *rand.Rand) {
-	initBlocks(p, prefix, cfg, rng, true)
+	initBlocks(p, prefix, cfg, rng, true, prefix+"final_norm")
 }
 
-func initBlocks(p *ParamSet, prefix string, cfg StackConfig, rng *rand.Rand, cross bool) {
+// InitDecoderNamed initialises a decoder declared with DeclareDecoderNamed.
+func InitDecoderNamed(p *ParamSet, prefix, finalNorm string, cfg StackConfig, rng *rand.Rand) {
+	initBlocks(p, prefix, cfg, rng, true, finalNorm)
+}
+
+func initBlocks(p *ParamSet, prefix string, cfg StackConfig, rng *rand.Rand, cross bool, finalNorm string) {
 	cfg.check()
 	outStd := float32(InitStd / math.Sqrt(2*float64(cfg.Layers)))
 	for l := 0; l < cfg.Layers; l++ {
@@ -65,5 +70,5 @@ func initBlocks(p *ParamSet, prefix string, cfg StackConfig, rng *rand.Rand, cro
 		InitNormal(p.W(b+"w1"), InitStd, rng)
 		InitNormal(p.W(b+"w2"), outStd, rng)
 	}
-	InitConst(p.W(prefix+"final_norm"), 1)
+	InitConst(p.W(finalNorm), 1)
 }

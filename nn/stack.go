@@ -35,10 +35,10 @@ func (c StackConfig) ropeBase() float64 {
 // ".wq", ".wk", ".wv" (d×A), ".wo" (A×d), ".norm2" (d), ".w1" (d×F), ".w2"
 // (F×d), then prefix+"final_norm" (d).
 func DeclareStack(p *ParamSet, prefix string, cfg StackConfig) {
-	declareBlocks(p, prefix, cfg, false)
+	declareBlocks(p, prefix, cfg, false, prefix+"final_norm")
 }
 
-func declareBlocks(p *ParamSet, prefix string, cfg StackConfig, cross bool) {
+func declareBlocks(p *ParamSet, prefix string, cfg StackConfig, cross bool, finalNorm string) {
 	cfg.check()
 	d, A, F := cfg.D, cfg.A, cfg.F
 	for l := 0; l < cfg.Layers; l++ {
@@ -59,7 +59,7 @@ func declareBlocks(p *ParamSet, prefix string, cfg StackConfig, cross bool) {
 		p.Add(b+"w1", d, F)
 		p.Add(b+"w2", F, d)
 	}
-	p.Add(prefix+"final_norm", d)
+	p.Add(finalNorm, d)
 }
 
 // attnParams are the views of one attention sub-layer (self: norm1, wq, wk,
@@ -90,7 +90,7 @@ type stackCore struct {
 	cross  bool
 }
 
-func newCore(p *ParamSet, prefix string, cfg StackConfig, cross bool) stackCore {
+func newCore(p *ParamSet, prefix string, cfg StackConfig, cross bool, finalNorm string) stackCore {
 	cfg.check()
 	c := stackCore{cfg: cfg, p: p, cross: cross}
 	get := func(name string, shape ...int) ([]float32, []float32) {
@@ -127,7 +127,7 @@ func newCore(p *ParamSet, prefix string, cfg StackConfig, cross bool) stackCore 
 		m.w2, m.gw2 = get(b+"w2", F, d)
 		c.blocks = append(c.blocks, bp)
 	}
-	c.fnorm, c.gfnorm = get(prefix+"final_norm", d)
+	c.fnorm, c.gfnorm = get(finalNorm, d)
 	return c
 }
 
@@ -147,7 +147,7 @@ type Stack struct {
 // NewStack binds a stack declared with DeclareStack(p, prefix, cfg) after
 // p.Alloc. It panics if a tensor is missing or misshapen.
 func NewStack(p *ParamSet, prefix string, cfg StackConfig) *Stack {
-	return &Stack{Cfg: cfg, P: p, Prefix: prefix, core: newCore(p, prefix, cfg, false)}
+	return &Stack{Cfg: cfg, P: p, Prefix: prefix, core: newCore(p, prefix, cfg, false, prefix+"final_norm")}
 }
 
 // attnActs caches one attention sub-layer's forward values.
