@@ -11,6 +11,9 @@ const (
 	prefixEnc    = "enc."
 	prefixDec    = "dec."
 	NameDecEmbed = "dec.embed"
+	// nameFinalNorm is the decoder's final norm: MODEL.md names it
+	// "final_norm", without the "dec." prefix.
+	nameFinalNorm = "final_norm"
 )
 
 // Dual is the Dual-Talker: an encoder (causal blocks + its own final norm)
@@ -34,12 +37,12 @@ func NewDual(cfg Config) (*Dual, error) {
 	p := nn.NewParamSet()
 	nn.DeclareStack(p, prefixEnc, cfg.stack(cfg.EncLayers))
 	p.Add(NameDecEmbed, cfg.Vocab, cfg.D)
-	nn.DeclareDecoder(p, prefixDec, cfg.stack(cfg.DecLayers))
+	nn.DeclareDecoderNamed(p, prefixDec, nameFinalNorm, cfg.stack(cfg.DecLayers))
 	p.Add(NameHead, cfg.D, cfg.Vocab)
 	p.Alloc()
 	return &Dual{Cfg: cfg, P: p,
 		Enc: nn.NewStack(p, prefixEnc, cfg.stack(cfg.EncLayers)),
-		Dec: nn.NewDecoder(p, prefixDec, cfg.stack(cfg.DecLayers))}, nil
+		Dec: nn.NewDecoderNamed(p, prefixDec, nameFinalNorm, cfg.stack(cfg.DecLayers))}, nil
 }
 
 // Init draws the weights from seed.
@@ -47,7 +50,7 @@ func (m *Dual) Init(seed uint64) {
 	rng := newRNG(seed)
 	nn.InitStack(m.P, prefixEnc, m.Cfg.stack(m.Cfg.EncLayers), rng)
 	nn.InitNormal(m.P.W(NameDecEmbed), 0.02, rng)
-	nn.InitDecoder(m.P, prefixDec, m.Cfg.stack(m.Cfg.DecLayers), rng)
+	nn.InitDecoderNamed(m.P, prefixDec, nameFinalNorm, m.Cfg.stack(m.Cfg.DecLayers), rng)
 	nn.InitNormal(m.P.W(NameHead), 0.02, rng)
 	m.Cfg.Seed = seed
 }
