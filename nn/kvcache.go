@@ -132,36 +132,36 @@ func (co *stackCore) step(c *KVCache, x, h, mem []float32, Tm int) {
 		// Self-attention over positions 0…pos.
 		w := &bp.self
 		rmsRow(c.xn, res, w.norm)
-		Sgemm(false, false, 1, A, d, 1, c.xn, d, w.wq, A, 0, c.q, A)
+		lyVecMat(c.q, c.xn, w.wq, d, A, false)
 		kr := c.K[l][pos*A : (pos+1)*A]
 		vr := c.V[l][pos*A : (pos+1)*A]
-		Sgemm(false, false, 1, A, d, 1, c.xn, d, w.wk, A, 0, kr, A)
-		Sgemm(false, false, 1, A, d, 1, c.xn, d, w.wv, A, 0, vr, A)
+		lyVecMat(kr, c.xn, w.wk, d, A, false)
+		lyVecMat(vr, c.xn, w.wv, d, A, false)
 		stepNormRope(c.q, c.rope, pos, H, dh, cfg.QKNorm)
 		stepNormRope(kr, c.rope, pos, H, dh, cfg.QKNorm)
 		stepAttend(c.o, c.att, c.q, c.K[l], c.V[l], pos+1, H, dh)
-		Sgemm(false, false, 1, d, A, 1, c.o, A, w.wo, d, 1, res, d)
+		lyVecMat(res, c.o, w.wo, A, d, true)
 		if co.cross {
 			w := &bp.cross
 			rmsRow(c.xn, res, w.norm)
-			Sgemm(false, false, 1, A, d, 1, c.xn, d, w.wq, A, 0, c.q, A)
+			lyVecMat(c.q, c.xn, w.wq, d, A, false)
 			stepNormRope(c.q, c.rope, pos, H, dh, cfg.QKNorm)
 			km, vm := c.km[:Tm*A], c.vm[:Tm*A]
-			Sgemm(false, false, Tm, A, d, 1, mem, d, w.wk, A, 0, km, A)
-			Sgemm(false, false, Tm, A, d, 1, mem, d, w.wv, A, 0, vm, A)
 			for j := 0; j < Tm; j++ {
+				lyVecMat(km[j*A:(j+1)*A], mem[j*d:(j+1)*d], w.wk, d, A, false)
+				lyVecMat(vm[j*A:(j+1)*A], mem[j*d:(j+1)*d], w.wv, d, A, false)
 				stepNormRope(km[j*A:(j+1)*A], c.rope, j, H, dh, cfg.QKNorm)
 			}
 			stepAttend(c.o, c.att, c.q, km, vm, Tm, H, dh)
-			Sgemm(false, false, 1, d, A, 1, c.o, A, w.wo, d, 1, res, d)
+			lyVecMat(res, c.o, w.wo, A, d, true)
 		}
 		m := &bp.mlp
 		rmsRow(c.xn, res, m.norm)
-		Sgemm(false, false, 1, F, d, 1, c.xn, d, m.w1, F, 0, c.u, F)
+		lyVecMat(c.u, c.xn, m.w1, d, F, false)
 		for j, v := range c.u {
 			c.g[j] = 0.5 * v * (1 + lyTanh(geluC*(v+geluA*v*v*v)))
 		}
-		Sgemm(false, false, 1, d, F, 1, c.g, F, m.w2, d, 1, res, d)
+		lyVecMat(res, c.g, m.w2, F, d, true)
 	}
 	rmsRow(h[:d], res, co.fnorm)
 	c.n++
@@ -200,5 +200,18 @@ func stepAttend(o, att, q, K, V []float32, n, H, dh int) {
 		for j := 0; j < n; j++ {
 			lyAxpy(row[j], V[j*A+h*dh:j*A+(h+1)*dh], oh)
 		}
+	}
+}
+
+// lyVecMat computes y = x·W (acc false) or y += x·W (acc true) for one row
+// x [in] and W [in×out], as a sum of scaled rows of W (no goroutines, no
+// allocation: Step's matrix-vector products).
+func lyVecMat(y, x, W []float32, in, out int, acc bool) {
+	y = y[:out]
+	if !acc {
+		clear(y)
+	}
+	for p, v := range x[:in] {
+		lyAxpy(v, W[p*out:(p+1)*out], y)
 	}
 }
