@@ -46,6 +46,10 @@ type Recipe struct {
 	Seed      uint64 `json:"seed"`
 	EvalEvery int    `json:"eval_every"`
 	EvalN     int    `json:"eval_n"`
+	// FinalEvalN trees drawn from FinalEvalSeed (never used in training)
+	// are evaluated at the end; the figures go into every model file.
+	FinalEvalN    int    `json:"final_eval_n"`
+	FinalEvalSeed uint64 `json:"final_eval_seed"`
 }
 
 // TreeRecipe is the default recipe for trees of the given depth (levels).
@@ -59,7 +63,7 @@ func TreeRecipe(depth int) Recipe {
 		PretrainSteps: 3000, LR: 1e-3, MinLR: 1e-4, Warmup: 200, WeightDecay: 0.1,
 		SSTSteps: 600, SSTLR: 3e-4, SSTWarmup: 50,
 		MonoLayers: 2, DualEnc: 2, DualDec: 2, TalkerSteps: 300, TalkerLR: 1e-3, TalkerBatch: 64,
-		Seed: 1, EvalEvery: 250, EvalN: 256,
+		Seed: 1, EvalEvery: 250, EvalN: 256, FinalEvalN: 2000, FinalEvalSeed: 20251219,
 	}
 	if depth <= 3 {
 		r.PretrainSteps = 2000

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"jrx/baseline"
 	"jrx/latent"
 	"jrx/nn"
+	"jrx/probes"
 	"jrx/talker"
 	"jrx/tasks"
 )
@@ -27,6 +29,7 @@ type Event struct {
 	ETA          time.Duration // for this stage
 	Eval         string        // a measured figure, when this event carries one
 	Done         bool          // the stage finished
+	Start        int           // the step this process started the stage at (> 0 after a resume)
 }
 
 // Files written in the output directory.
@@ -49,6 +52,9 @@ type Trainer struct {
 	Resume    bool
 	Progress  func(Event)
 	SaveEvery time.Duration // state-file interval (default 2 minutes)
+	// ProgressEvery is the least time between two progress events of a
+	// stage (default 1 s; negative: every step).
+	ProgressEvery time.Duration
 
 	tokenNet *latent.Reasoner // pretrained network (with the two-ahead head)
 	reasoner *latent.Reasoner
@@ -86,6 +92,9 @@ func (t *Trainer) Run(ctx context.Context) error {
 	if t.SaveEvery == 0 {
 		t.SaveEvery = 2 * time.Minute
 	}
+	if t.ProgressEvery == 0 {
+		t.ProgressEvery = time.Second
+	}
 	if err := t.pretrain(ctx); err != nil {
 		return err
 	}
@@ -98,7 +107,65 @@ func (t *Trainer) Run(ctx context.Context) error {
 	if err := t.monoStage(ctx); err != nil {
 		return err
 	}
-	return t.dualStage(ctx)
+	if err := t.dualStage(ctx); err != nil {
+		return err
+	}
+	return t.finalEval(ctx)
+}
+
+// finalEval measures the finished set on fresh trees and records the
+// figures in every model file's metadata ("eval") and in eval.json.
+func (t *Trainer) finalEval(ctx context.Context) error {
+	r := t.Recipe
+	if r.FinalEvalN <= 0 {
+		return nil
+	}
+	start := time.Now()
+	rep, err := probes.EvalTree(ctx, t.reasoner, t.mono, t.dual, t.base, r.Depth, r.FinalEvalN, r.FinalEvalSeed)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(rep)
+	t.emit(Event{Stage: "eval", Step: 1, Total: 1, Done: true, Elapsed: time.Since(start), Eval: string(b)})
+	meta := map[string]string{"recipe": r.JSON(), "eval": string(b)}
+	t.reasoner.Cfg.Stage = "sst"
+	if err := t.reasoner.Save(filepath.Join(t.Dir, FileReasoner), meta); err != nil {
+		return err
+	}
+	if err := t.base.Save(filepath.Join(t.Dir, FileBaseline), meta); err != nil {
+		return err
+	}
+	if err := t.mono.Save(filepath.Join(t.Dir, FileMono), meta); err != nil {
+		return err
+	}
+	if err := t.dual.Save(filepath.Join(t.Dir, FileDual), meta); err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(t.Dir, "eval.json"), append(b, '\n'))
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it
+// into place.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 // loop is one stage's optimisation loop.
@@ -130,6 +197,9 @@ func (t *Trainer) runLoop(ctx context.Context, l *loop, stageID int) error {
 	}
 	start := time.Now()
 	startStep := l.state.step
+	if startStep > 0 {
+		t.emit(Event{Stage: l.name, Step: startStep, Total: l.steps, Start: startStep, Eval: fmt.Sprintf("resumed at step %d", startStep)})
+	}
 	lastEmit, lastSave := start, start
 	var lossSum float64
 	var lossN, tokens int
@@ -153,9 +223,9 @@ func (t *Trainer) runLoop(ctx context.Context, l *loop, stageID int) error {
 		now := time.Now()
 		last := step+1 == l.steps
 		evalNow := l.evalFn != nil && t.Recipe.EvalEvery > 0 && ((step+1)%t.Recipe.EvalEvery == 0 || last)
-		if now.Sub(lastEmit) >= time.Second || last || evalNow {
+		if now.Sub(lastEmit) >= t.ProgressEvery || last || evalNow {
 			el := now.Sub(start)
-			ev := Event{Stage: l.name, Step: step + 1, Total: l.steps, Loss: float32(lossSum / float64(max(lossN, 1))), Elapsed: el}
+			ev := Event{Stage: l.name, Step: step + 1, Total: l.steps, Loss: float32(lossSum / float64(max(lossN, 1))), Elapsed: el, Start: startStep}
 			if s := el.Seconds(); s > 0 {
 				ev.TokensPerSec = float64(tokens) / s
 				done := step + 1 - startStep

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"jrx/engine"
+)
+
+func init() {
+	register(&command{
+		name:    "info",
+		summary: "print the model set's configs, sizes, seeds and recorded figures",
+		usage:   "[--model DIR] [--json]",
+		help: `Prints each model of the set (the embedded one by default): its
+configuration, parameter count, training seed, file SHA-256, and the
+evaluation figures recorded when it was trained.`,
+		run: runInfo,
+	})
+}
+
+type modelInfo struct {
+	File   string          `json:"file"`
+	SHA256 string          `json:"sha256"`
+	Params int             `json:"params"`
+	Config json.RawMessage `json:"config"`
+	Eval   json.RawMessage `json:"eval,omitempty"`
+	Recipe json.RawMessage `json:"recipe,omitempty"`
+}
+
+func runInfo(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(lookup("info"), env)
+	model := fs.String("model", "", "model-set directory (default: the embedded set)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	start := time.Now()
+	set, err := engine.Load(*model)
+	if err != nil {
+		return err
+	}
+	loadTime := time.Since(start)
+	params := map[string]int{
+		engine.FileReasoner: set.Reasoner.P.NumParams() + len(set.Reasoner.Target),
+		engine.FileBaseline: set.Baseline.Net.P.NumParams(),
+		engine.FileMono:     set.Mono.P.NumParams(),
+		engine.FileDual:     set.Dual.P.NumParams(),
+	}
+	raw := func(s string) json.RawMessage {
+		if s == "" || !json.Valid([]byte(s)) {
+			return nil
+		}
+		return json.RawMessage(s)
+	}
+	var infos []modelInfo
+	for _, f := range []string{engine.FileReasoner, engine.FileMono, engine.FileDual, engine.FileBaseline} {
+		m := set.Meta[f]
+		infos = append(infos, modelInfo{File: f, SHA256: set.Hashes[f], Params: params[f],
+			Config: raw(m["config"]), Eval: raw(m["eval"]), Recipe: raw(m["recipe"])})
+	}
+	if *asJSON {
+		b, _ := json.MarshalIndent(map[string]any{"source": set.Source, "depth": set.Depth(), "load_ms": loadTime.Milliseconds(), "models": infos}, "", "  ")
+		fmt.Fprintln(env.stdout, string(b))
+		return nil
+	}
+	fmt.Fprintf(env.stdout, "model set: %s (tree depth %d), loaded in %s\n", set.Source, set.Depth(), loadTime.Round(time.Millisecond))
+	for _, in := range infos {
+		fmt.Fprintf(env.stdout, "\n%s  %d parameters  sha256 %s\n  config %s\n", in.File, in.Params, in.SHA256, in.Config)
+		if in.Eval != nil {
+			fmt.Fprintf(env.stdout, "  eval   %s\n", in.Eval)
+		}
+	}
+	if r := infos[0].Recipe; r != nil {
+		fmt.Fprintf(env.stdout, "\nrecipe %s\n", r)
+	}
+	return nil
+}
