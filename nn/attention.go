@@ -48,31 +48,28 @@ func attnForwardTask(o, P, q, k, v []float32, dm AttnDims, b, h int) {
 	Tq, Tk, dh := dm.Tq, dm.Tk, dm.Dh
 	A := dm.H * dh
 	scale := float32(1 / math.Sqrt(float64(dh)))
+	task := b*dm.H + h
+	Pbh := P[task*Tq*Tk : (task+1)*Tq*Tk]
+	qo, ko := b*Tq*A+h*dh, b*Tk*A+h*dh
+	// S = scale·Q·Kᵀ over this head's columns (row stride A).
+	Sgemm(false, true, Tq, Tk, dh, scale, q[qo:], A, k[ko:], A, 0, Pbh, Tk)
 	for i := 0; i < Tq; i++ {
-		qi := q[(b*Tq+i)*A+h*dh : (b*Tq+i)*A+h*dh+dh]
-		row := P[((b*dm.H+h)*Tq+i)*Tk : ((b*dm.H+h)*Tq+i+1)*Tk]
+		row := Pbh[i*Tk : (i+1)*Tk]
 		jn := Tk
 		if dm.Causal {
 			jn = i + 1
 		}
-		mx := float32(math.Inf(-1))
-		for j := 0; j < jn; j++ {
-			o := (b*Tk+j)*A + h*dh
-			s := lyDot(qi, k[o:o+dh]) * scale
-			row[j] = s
+		mx := row[0]
+		for _, s := range row[1:jn] {
 			if s > mx {
 				mx = s
 			}
 		}
 		softmaxRow(row[:jn], mx)
 		clear(row[jn:])
-		oi := o[(b*Tq+i)*A+h*dh : (b*Tq+i)*A+h*dh+dh]
-		clear(oi)
-		for j := 0; j < jn; j++ {
-			o := (b*Tk+j)*A + h*dh
-			lyAxpy(row[j], v[o:o+dh], oi)
-		}
 	}
+	// O = P·V (masked entries of P are 0).
+	Sgemm(false, false, Tq, dh, Tk, 1, Pbh, Tk, v[ko:], A, 0, o[qo:], A)
 }
 
 // softmaxRow replaces row by softmax(row) given its maximum mx.
@@ -91,8 +88,8 @@ func softmaxRow(row []float32, mx float32) {
 
 // AttentionBackward accumulates dq, dk, dv (same shapes as q, k, v) given do
 // [B·Tq×A] and the forward's P, q, k, v. Softmax backward is
-// ds = P ⊙ (dp − ⟨dp, P⟩) with dp_j = do_i·v_j. scratch needs B·H·Tk
-// floats (one row per (b, h) pair, so pairs run in parallel).
+// ds = P ⊙ (dp − ⟨dp, P⟩) with dp_ij = do_i·v_j. scratch needs B·H·Tq·Tk
+// floats (one block per (b, h) pair, so pairs run in parallel).
 func AttentionBackward(dq, dk, dv, scratch, do, P, q, k, v []float32, dm AttnDims) {
 	dm.check()
 	A := dm.H * dm.Dh
@@ -104,41 +101,41 @@ func AttentionBackward(dq, dk, dv, scratch, do, P, q, k, v []float32, dm AttnDim
 	lyNeed("AttentionBackward dk", dk, dm.B*dm.Tk*A)
 	lyNeed("AttentionBackward dv", dv, dm.B*dm.Tk*A)
 	lyNeed("AttentionBackward P", P, dm.B*dm.H*dm.Tq*dm.Tk)
-	lyNeed("AttentionBackward scratch", scratch, dm.B*dm.H*dm.Tk)
+	lyNeed("AttentionBackward scratch", scratch, dm.B*dm.H*dm.Tq*dm.Tk)
 	lyParFor(dm.B*dm.H, 1, func(lo, hi int) {
 		for task := lo; task < hi; task++ {
-			attnBackwardTask(dq, dk, dv, scratch[task*dm.Tk:(task+1)*dm.Tk], do, P, q, k, v, dm, task/dm.H, task%dm.H)
+			attnBackwardTask(dq, dk, dv, scratch, do, P, q, k, v, dm, task/dm.H, task%dm.H)
 		}
 	})
 }
 
-func attnBackwardTask(dq, dk, dv, dp, do, P, q, k, v []float32, dm AttnDims, b, h int) {
+func attnBackwardTask(dq, dk, dv, scratch, do, P, q, k, v []float32, dm AttnDims, b, h int) {
 	Tq, Tk, dh := dm.Tq, dm.Tk, dm.Dh
 	A := dm.H * dh
 	scale := float32(1 / math.Sqrt(float64(dh)))
+	task := b*dm.H + h
+	Pbh := P[task*Tq*Tk : (task+1)*Tq*Tk]
+	dS := scratch[task*Tq*Tk : (task+1)*Tq*Tk]
+	qo, ko := b*Tq*A+h*dh, b*Tk*A+h*dh
+	// dP = dO·Vᵀ, then dS = P ⊙ (dP − ⟨dP, P⟩_row) · scale.
+	Sgemm(false, true, Tq, Tk, dh, 1, do[qo:], A, v[ko:], A, 0, dS, Tk)
 	for i := 0; i < Tq; i++ {
-		oq := (b*Tq+i)*A + h*dh
-		doi := do[oq : oq+dh]
-		qi := q[oq : oq+dh]
-		dqi := dq[oq : oq+dh]
-		row := P[((b*dm.H+h)*Tq+i)*Tk : ((b*dm.H+h)*Tq+i+1)*Tk]
+		row := Pbh[i*Tk : (i+1)*Tk]
+		ds := dS[i*Tk : (i+1)*Tk]
 		jn := Tk
 		if dm.Causal {
 			jn = i + 1
 		}
 		var dot float32
-		for j := 0; j < jn; j++ {
-			ok := (b*Tk+j)*A + h*dh
-			g := lyDot(doi, v[ok:ok+dh])
-			dp[j] = g
-			dot += g * row[j]
+		for j, p := range row[:jn] {
+			dot += p * ds[j]
 		}
-		for j := 0; j < jn; j++ {
-			ok := (b*Tk+j)*A + h*dh
-			ds := row[j] * (dp[j] - dot) * scale
-			lyAxpy(ds, k[ok:ok+dh], dqi)
-			lyAxpy(ds, qi, dk[ok:ok+dh])
-			lyAxpy(row[j], doi, dv[ok:ok+dh])
+		for j, p := range row[:jn] {
+			ds[j] = p * (ds[j] - dot) * scale
 		}
+		clear(ds[jn:])
 	}
+	Sgemm(false, false, Tq, dh, Tk, 1, dS, Tk, k[ko:], A, 1, dq[qo:], A)  // dQ += dS·K
+	Sgemm(true, false, Tk, dh, Tq, 1, dS, Tk, q[qo:], A, 1, dk[ko:], A)   // dK += dSᵀ·Q
+	Sgemm(true, false, Tk, dh, Tq, 1, Pbh, Tk, do[qo:], A, 1, dv[ko:], A) // dV += Pᵀ·dO
 }

@@ -515,7 +515,7 @@ func TestGradAttention(t *testing.T) {
 		o, P := make([]float32, B*c.Tq*A), make([]float32, B*H*c.Tq*c.Tk)
 		AttentionForward(o, P, q, k, v, dm)
 		dq, dk, dv := make([]float32, len(q)), make([]float32, len(k)), make([]float32, len(v))
-		AttentionBackward(dq, dk, dv, make([]float32, B*H*c.Tk), R, P, q, k, v, dm)
+		AttentionBackward(dq, dk, dv, make([]float32, B*H*c.Tq*c.Tk), R, P, q, k, v, dm)
 		q64, k64, v64, R64 := tl64(q), tl64(k), tl64(v), tl64(R)
 		tlGradCheck(t, c.name, []tlVar{{"q", q64, dq}, {"k", k64, dk}, {"v", v64, dv}}, func() float64 {
 			return r64Dot(R64, r64Attention(q64, k64, v64, B, c.Tq, c.Tk, H, dh, c.causal))
@@ -567,6 +567,10 @@ func TestGradLosses(t *testing.T) {
 
 // ---- whole stacks ----
 
+// tlCheckStack checks a 2-block Stack or Decoder. Weights ~N(0, 0.35²):
+// the float32 analytic gradient carries rounding noise that grows with the
+// conditioning of the random network (at std 0.5 the worst entries reach
+// ~7e-4 on some seeds, at 0.35 ~2e-4), while a wrong formula gives O(1).
 func tlCheckStack(t *testing.T, qk, cross bool) {
 	cfg := StackConfig{D: 8, A: 12, Heads: 3, F: 16, Layers: 2, QKNorm: qk, RopeBase: 100}
 	B, T, Tm := 2, 5, 4
@@ -579,7 +583,7 @@ func tlCheckStack(t *testing.T, qk, cross bool) {
 	}
 	p.Alloc()
 	rng := NewRNG(7)
-	tlRandParams(p, rng, 0.5)
+	tlRandParams(p, rng, 0.35)
 	x, R := tlRand32(rng, B*T*d, 1), tlRand32(rng, B*T*d, 1)
 	var mem []float32
 	var h []float32
@@ -614,7 +618,7 @@ func tlCheckStack(t *testing.T, qk, cross bool) {
 	for i := range h64 {
 		worstF = math.Max(worstF, math.Abs(float64(h[i])-h64[i])/math.Max(math.Abs(h64[i]), 1e-2))
 	}
-	// These random weights (std 0.5, dh 4) make the map ill-conditioned:
+	// Random weights with dh 4 make the map ill-conditioned: at std 0.5,
 	// rounding x and the weights alone to float32 (rel 6e-8) moves h of the
 	// float64 reference by ~5e-5 with QK-Norm on, so this bound is loose; the
 	// 1e-5 criterion is checked on the conformance vectors.

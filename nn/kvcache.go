@@ -158,9 +158,7 @@ func (co *stackCore) step(c *KVCache, x, h, mem []float32, Tm int) {
 		m := &bp.mlp
 		rmsRow(c.xn, res, m.norm)
 		lyVecMat(c.u, c.xn, m.w1, d, F, false)
-		for j, v := range c.u {
-			c.g[j] = 0.5 * v * (1 + lyTanh(geluC*(v+geluA*v*v*v)))
-		}
+		geluFused(c.g, nil, c.u)
 		lyVecMat(res, c.g, m.w2, F, d, true)
 	}
 	rmsRow(h[:d], res, co.fnorm)

@@ -111,32 +111,80 @@ func lyExp(x float32) float32 {
 	return y * math.Float32frombits(uint32(n+127)<<23)
 }
 
-// lyTanh is a float32 tanh: a [13/6] rational minimax approximation on
-// [−7.9, 7.9] (clamped outside, where tanh rounds to ±1 in float32);
-// absolute error ≲ 3e-7.
+// Coefficients of lyTanh: a [13/6] rational minimax approximation of tanh
+// on [−7.9, 7.9] (as in Eigen's fast tanh); outside, tanh rounds to ±1 in
+// float32. Absolute error ≲ 3e-7 (TestFastExpTanh).
+const (
+	tanhClamp = 7.90531110763549805
+	tanhA13   = -2.76076847742355e-16
+	tanhA11   = 2.00018790482477e-13
+	tanhA9    = -8.60467152213735e-11
+	tanhA7    = 5.12229709037114e-08
+	tanhA5    = 1.48572235717979e-05
+	tanhA3    = 6.37261928875436e-04
+	tanhA1    = 4.89352455891786e-03
+	tanhB6    = 1.19825839466702e-06
+	tanhB4    = 1.18534705686654e-04
+	tanhB2    = 2.26843463243900e-03
+	tanhB0    = 4.89352518554385e-03
+)
+
+// lyTanh is a float32 tanh (see tanhClamp). tanh4 computes the same values
+// four at a time, with the same operations in the same order.
 func lyTanh(x float32) float32 {
-	if x > 7.90531110763549805 {
-		x = 7.90531110763549805
-	} else if x < -7.90531110763549805 {
-		x = -7.90531110763549805
+	if x > tanhClamp {
+		x = tanhClamp
+	} else if x < -tanhClamp {
+		x = -tanhClamp
 	}
-	if x > -0.0004 && x < 0.0004 {
-		return x
+	s := x * x
+	p := tanhA13*s + tanhA11
+	p = p*s + tanhA9
+	p = p*s + tanhA7
+	p = p*s + tanhA5
+	p = p*s + tanhA3
+	p = p*s + tanhA1
+	q := tanhB6*s + tanhB4
+	q = q*s + tanhB2
+	q = q*s + tanhB0
+	return x * p / q
+}
+
+// tanh4 is lyTanh on four independent values (four dependency chains, so
+// the CPU overlaps them).
+func tanh4(x0, x1, x2, x3 float32) (float32, float32, float32, float32) {
+	const c = tanhClamp
+	if x0 > c {
+		x0 = c
+	} else if x0 < -c {
+		x0 = -c
 	}
-	x2 := x * x
-	p := float32(-2.76076847742355e-16)
-	p = p*x2 + 2.00018790482477e-13
-	p = p*x2 + -8.60467152213735e-11
-	p = p*x2 + 5.12229709037114e-08
-	p = p*x2 + 1.48572235717979e-05
-	p = p*x2 + 6.37261928875436e-04
-	p = p*x2 + 4.89352455891786e-03
-	p *= x
-	q := float32(1.19825839466702e-06)
-	q = q*x2 + 1.18534705686654e-04
-	q = q*x2 + 2.26843463243900e-03
-	q = q*x2 + 4.89352518554385e-03
-	return p / q
+	if x1 > c {
+		x1 = c
+	} else if x1 < -c {
+		x1 = -c
+	}
+	if x2 > c {
+		x2 = c
+	} else if x2 < -c {
+		x2 = -c
+	}
+	if x3 > c {
+		x3 = c
+	} else if x3 < -c {
+		x3 = -c
+	}
+	s0, s1, s2, s3 := x0*x0, x1*x1, x2*x2, x3*x3
+	p0, p1, p2, p3 := tanhA13*s0+tanhA11, tanhA13*s1+tanhA11, tanhA13*s2+tanhA11, tanhA13*s3+tanhA11
+	p0, p1, p2, p3 = p0*s0+tanhA9, p1*s1+tanhA9, p2*s2+tanhA9, p3*s3+tanhA9
+	p0, p1, p2, p3 = p0*s0+tanhA7, p1*s1+tanhA7, p2*s2+tanhA7, p3*s3+tanhA7
+	p0, p1, p2, p3 = p0*s0+tanhA5, p1*s1+tanhA5, p2*s2+tanhA5, p3*s3+tanhA5
+	p0, p1, p2, p3 = p0*s0+tanhA3, p1*s1+tanhA3, p2*s2+tanhA3, p3*s3+tanhA3
+	p0, p1, p2, p3 = p0*s0+tanhA1, p1*s1+tanhA1, p2*s2+tanhA1, p3*s3+tanhA1
+	q0, q1, q2, q3 := tanhB6*s0+tanhB4, tanhB6*s1+tanhB4, tanhB6*s2+tanhB4, tanhB6*s3+tanhB4
+	q0, q1, q2, q3 = q0*s0+tanhB2, q1*s1+tanhB2, q2*s2+tanhB2, q3*s3+tanhB2
+	q0, q1, q2, q3 = q0*s0+tanhB0, q1*s1+tanhB0, q2*s2+tanhB0, q3*s3+tanhB0
+	return x0 * p0 / q0, x1 * p1 / q1, x2 * p2 / q2, x3 * p3 / q3
 }
 
 // ---- Embedding ----
@@ -269,17 +317,57 @@ const (
 	geluA = 0.044715
 )
 
+// geluOne returns GELU(v) and GELU'(v):
+// GELU(v) = 0.5·v·(1 + t), t = tanh(sqrt(2/π)·(v + 0.044715v³)),
+// GELU'(v) = 0.5·(1 + t) + 0.5·v·(1 − t²)·sqrt(2/π)·(1 + 3·0.044715v²).
+func geluOne(v float32) (g, gd float32) {
+	t := lyTanh(geluC * (v + geluA*v*v*v))
+	return 0.5 * v * (1 + t), geluFromT(v, t)
+}
+
+func geluFromT(v, t float32) float32 {
+	return 0.5*(1+t) + 0.5*v*(1-t*t)*geluC*(1+3*geluA*v*v)
+}
+
+// geluFused writes g = GELU(u) and, if gd != nil, gd = GELU'(u) over len(u)
+// (four values at a time). gd may alias u; g must not.
+func geluFused(g, gd, u []float32) {
+	n := len(u)
+	g = g[:n]
+	if gd != nil {
+		gd = gd[:n]
+	}
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		v0, v1, v2, v3 := u[i], u[i+1], u[i+2], u[i+3]
+		t0, t1, t2, t3 := tanh4(geluC*(v0+geluA*v0*v0*v0), geluC*(v1+geluA*v1*v1*v1),
+			geluC*(v2+geluA*v2*v2*v2), geluC*(v3+geluA*v3*v3*v3))
+		g[i] = 0.5 * v0 * (1 + t0)
+		g[i+1] = 0.5 * v1 * (1 + t1)
+		g[i+2] = 0.5 * v2 * (1 + t2)
+		g[i+3] = 0.5 * v3 * (1 + t3)
+		if gd != nil {
+			gd[i] = geluFromT(v0, t0)
+			gd[i+1] = geluFromT(v1, t1)
+			gd[i+2] = geluFromT(v2, t2)
+			gd[i+3] = geluFromT(v3, t3)
+		}
+	}
+	for ; i < n; i++ {
+		a, b := geluOne(u[i])
+		g[i] = a
+		if gd != nil {
+			gd[i] = b
+		}
+	}
+}
+
 // GELUForward computes y = 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715x³)))
-// elementwise over len(x). y may alias x.
+// elementwise over len(x). y must not alias x.
 func GELUForward(y, x []float32) {
 	lyNeed("GELUForward y", y, len(x))
 	lyParFor(len(x), 16384, func(lo, hi int) {
-		xs := x[lo:hi]
-		ys := y[lo:hi]
-		for i, v := range xs {
-			t := lyTanh(geluC * (v + geluA*v*v*v))
-			ys[i] = 0.5 * v * (1 + t)
-		}
+		geluFused(y[lo:hi], nil, x[lo:hi])
 	})
 }
 
@@ -288,25 +376,11 @@ func GELUBackward(dx, dy, x []float32) {
 	lyNeed("GELUBackward dy", dy, len(x))
 	lyNeed("GELUBackward dx", dx, len(x))
 	lyParFor(len(x), 16384, func(lo, hi int) {
-		geluGrad(dx[lo:hi], dy[lo:hi], x[lo:hi], true)
-	})
-}
-
-// geluGrad writes (acc=false) or adds (acc=true) dy⊙GELU'(x) into dx.
-func geluGrad(dx, dy, x []float32, acc bool) {
-	dx = dx[:len(x)]
-	dy = dy[:len(x)]
-	for i, v := range x {
-		v2 := v * v
-		t := lyTanh(geluC * (v + geluA*v2*v))
-		dt := (1 - t*t) * geluC * (1 + 3*geluA*v2)
-		gr := dy[i] * (0.5*(1+t) + 0.5*v*dt)
-		if acc {
-			dx[i] += gr
-		} else {
-			dx[i] = gr
+		for i, v := range x[lo:hi] {
+			_, gd := geluOne(v)
+			dx[lo+i] += dy[lo+i] * gd
 		}
-	}
+	})
 }
 
 // ---- QK-Norm (non-learnable, per head) ----

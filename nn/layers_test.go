@@ -88,14 +88,14 @@ func TestLayersDoNotWritePastEnd(t *testing.T) {
 	AttentionForward(o, P, q, k, v, dm)
 	tlCheckGuard(t, "attention o", o, n*A)
 	tlCheckGuard(t, "attention P", P, H*T*T)
-	dk, dv, sc := tlGuarded(make([]float32, n*A), g), tlGuarded(make([]float32, n*A), g), tlGuarded(make([]float32, H*T), g)
+	dk, dv, sc := tlGuarded(make([]float32, n*A), g), tlGuarded(make([]float32, n*A), g), tlGuarded(make([]float32, H*T*T), g)
 	dq2 := tlGuarded(make([]float32, n*A), g)
 	AttentionBackward(dq2, dk, dv, sc, o, P, q, k, v, dm)
 	for _, c := range []struct {
 		name string
 		s    []float32
 		n    int
-	}{{"attention dq", dq2, n * A}, {"attention dk", dk, n * A}, {"attention dv", dv, n * A}, {"attention scratch", sc, H * T}} {
+	}{{"attention dq", dq2, n * A}, {"attention dk", dk, n * A}, {"attention dv", dv, n * A}, {"attention scratch", sc, H * T * T}} {
 		tlCheckGuard(t, c.name, c.s, c.n)
 	}
 
@@ -149,7 +149,7 @@ func TestSoftmaxCrossEntropyExtremeLogits(t *testing.T) {
 	dm := AttnDims{B: 1, Tq: T, Tk: T, H: H, Dh: dh, Causal: true}
 	AttentionForward(o, P, q, k, v, dm)
 	dq, dk, dv := make([]float32, T*dh), make([]float32, T*dh), make([]float32, T*dh)
-	AttentionBackward(dq, dk, dv, make([]float32, T), o, P, q, k, v, dm)
+	AttentionBackward(dq, dk, dv, make([]float32, T*T), o, P, q, k, v, dm)
 	for i, x := range append(append(append(o, P...), dq...), append(dk, dv...)...) {
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
 			t.Fatalf("attention non-finite at %d", i)

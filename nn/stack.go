@@ -162,7 +162,7 @@ type attnActs struct {
 
 type mlpActs struct {
 	xn, rstd []float32 // [N×d], [N]
-	u, g     []float32 // pre-activation and GELU output [N×F]
+	gd, g    []float32 // GELU'(u) and GELU(u) of the pre-activation u [N×F]
 }
 
 type blockActs struct {
@@ -191,7 +191,7 @@ type StackActs struct {
 	dres, dxn      []float32 // [N×d]
 	dq, dk, dv, do []float32 // [N×A] (dk, dv: [max(N, Nm)×A])
 	du             []float32 // [N×F]
-	scratch        []float32 // [B·H·max(T, Tm)]
+	scratch        []float32 // attention backward [B·H·T·max(T, Tm)]
 }
 
 func newActs(cfg StackConfig, cross bool, maxB, maxT, maxTm int) *StackActs {
@@ -224,7 +224,7 @@ func newActs(cfg StackConfig, cross bool, maxB, maxT, maxTm int) *StackActs {
 			b.cross = newAttn(N, Nm, maxT, maxTm)
 			b.x2 = f(N * d)
 		}
-		b.mlp = mlpActs{xn: f(N * d), rstd: f(N), u: f(N * F), g: f(N * F)}
+		b.mlp = mlpActs{xn: f(N * d), rstd: f(N), gd: f(N * F), g: f(N * F)}
 		a.blocks = append(a.blocks, b)
 	}
 	a.h, a.hr = f(N*d), f(N)
@@ -235,7 +235,7 @@ func newActs(cfg StackConfig, cross bool, maxB, maxT, maxTm int) *StackActs {
 	a.dq, a.do = f(N*A), f(N*A)
 	a.dk, a.dv = f(max(N, Nm)*A), f(max(N, Nm)*A)
 	a.du = f(N * F)
-	a.scratch = f(maxB * H * max(maxT, maxTm))
+	a.scratch = f(maxB * H * maxT * max(maxT, maxTm))
 	return a
 }
 
@@ -454,10 +454,12 @@ func (c *stackCore) attnBackward(sa *StackActs, w *attnParams, a *attnActs, x, s
 // mlpForward computes out = x + GELU(RMSNorm(x)·W1)·W2.
 func (c *stackCore) mlpForward(w *mlpParams, a *mlpActs, x, out []float32, N int) {
 	d, F := c.cfg.D, c.cfg.F
-	xn, u, g := a.xn[:N*d], a.u[:N*F], a.g[:N*F]
+	xn, gd, g := a.xn[:N*d], a.gd[:N*F], a.g[:N*F]
 	RMSNormForward(xn, a.rstd[:N], x, w.norm, N, d)
-	Sgemm(false, false, N, F, d, 1, xn, d, w.w1, F, 0, u, F)
-	GELUForward(g, u)
+	Sgemm(false, false, N, F, d, 1, xn, d, w.w1, F, 0, gd, F) // u, replaced by GELU'(u)
+	lyParFor(N*F, 16384, func(lo, hi int) {
+		geluFused(g[lo:hi], gd[lo:hi], gd[lo:hi])
+	})
 	copy(out, x)
 	Sgemm(false, false, N, d, F, 1, g, F, w.w2, d, 1, out, d)
 }
@@ -465,12 +467,15 @@ func (c *stackCore) mlpForward(w *mlpParams, a *mlpActs, x, out []float32, N int
 // mlpBackward: dres holds ∂L/∂out on entry and ∂L/∂x (accumulated) on exit.
 func (c *stackCore) mlpBackward(sa *StackActs, w *mlpParams, a *mlpActs, x, dres []float32, N int) {
 	d, F := c.cfg.D, c.cfg.F
-	xn, u, g := a.xn[:N*d], a.u[:N*F], a.g[:N*F]
+	xn, gd, g := a.xn[:N*d], a.gd[:N*F], a.g[:N*F]
 	du := sa.du[:N*F]
 	Sgemm(false, true, N, F, d, 1, dres, d, w.w2, d, 0, du, F)
 	Sgemm(true, false, F, d, N, 1, g, F, dres, d, 1, w.gw2, d)
 	lyParFor(N*F, 16384, func(lo, hi int) {
-		geluGrad(du[lo:hi], du[lo:hi], u[lo:hi], false)
+		dus, gds := du[lo:hi], gd[lo:hi]
+		for i, v := range gds {
+			dus[i] *= v
+		}
 	})
 	Sgemm(true, false, d, F, N, 1, xn, d, du, F, 1, w.gw1, F)
 	dxn := sa.dxn[:N*d]
