@@ -1,15 +1,31 @@
 package nn
 
+import (
+	"fmt"
+	"os"
+	"sync/atomic"
+)
+
+//go:generate go run gemm_gen.go
+
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major float32
 // matrices. op(A) is m×k and op(B) is k×n; C is m×n with row stride ldc.
 // If transA is false A is stored m×k with row stride lda, otherwise k×m.
 // If transB is false B is stored k×n with row stride ldb, otherwise n×k.
-// beta == 0 overwrites C (NaNs in C are not propagated).
+// beta == 0 overwrites C (NaNs in C are not propagated). alpha == 0 or
+// k == 0 only scales C by beta (A and B are not read, as in BLAS).
 //
-// PLACEHOLDER: this calls the naive reference kernel; the fast,
-// runtime-dispatched, parallel kernel replaces the body.
+// The kernel is chosen at start-up from the CPU (see KernelName). Large
+// products are split over runtime.GOMAXPROCS(0) goroutines by blocks of
+// output rows or columns; the reduction over k is never split, and every C
+// element is computed with the same operations in the same order whatever
+// the split, so results are bit-identical for any thread count.
+//
+// Elements of c outside the m×n window (the stride gaps and anything after
+// the last row) are never written. Bad shapes, strides or short slices
+// panic.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	SgemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	active.Load().impl.sgemm(&defaultGemmConfig, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // SgemmRef is the naive reference kernel for Sgemm (same contract),
@@ -39,4 +55,90 @@ func SgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 			}
 		}
 	}
+}
+
+// ---------------------------------------------------------------------------
+// Kernel selection.
+
+// kernFunc computes one mr×nr tile: C = alpha·op(A)·B + beta·C where B is
+// kc×nr with row stride ldb (a packed panel, or a full-width block of a
+// non-transposed B in place) and A is read from a in a layout that depends
+// on the kernel: N reads a[i·lda+p], T reads a[p·lda+i]. beta == ±0 does not
+// read C.
+type kernFunc func(kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
+// gemmImpl is one code path: a matmul microkernel and vector kernels.
+type gemmImpl struct {
+	name         string
+	mr, nr       int
+	kernN, kernT kernFunc
+	dot          func(a, b []float32) float32
+	axpy         func(alpha float32, x, y []float32)
+}
+
+type selection struct {
+	impl *gemmImpl
+	name string // what KernelName reports
+}
+
+var (
+	// impls lists the paths this CPU supports, best first; filled by init
+	// functions of the architecture files (generic is always last).
+	impls  []*gemmImpl
+	active atomic.Pointer[selection]
+)
+
+func init() {
+	impls = append(archImpls(), genericImpl)
+	sel := choose(os.Getenv("JRX_KERNEL"))
+	active.Store(&sel)
+}
+
+// choose picks the path named by want ("" or "auto" means the best one).
+// A path this CPU (or build) lacks falls back to the best available one,
+// and the returned name says so.
+func choose(want string) selection {
+	best := impls[0]
+	switch want {
+	case "", "auto":
+		return selection{best, best.name}
+	}
+	for _, im := range impls {
+		if im.name == want {
+			return selection{im, im.name}
+		}
+	}
+	return selection{best, fmt.Sprintf("%s (JRX_KERNEL=%s unavailable)", best.name, want)}
+}
+
+// KernelName reports the matmul path in use: "avx512", "avx2", "generic"
+// or "openblas". When JRX_KERNEL asked for a path this CPU lacks, the name of
+// the fallback is followed by a note in parentheses.
+func KernelName() string { return active.Load().name }
+
+// setKernel switches the active path (tests and benchmarks); it returns a
+// function restoring the previous one and whether the path is available.
+func setKernel(name string) (restore func(), ok bool) {
+	prev := active.Load()
+	sel := choose(name)
+	active.Store(&sel)
+	return func() { active.Store(prev) }, sel.impl.name == name
+}
+
+// kernelNames lists the paths available here, best first.
+func kernelNames() []string {
+	var s []string
+	for _, im := range impls {
+		s = append(s, im.name)
+	}
+	return s
+}
+
+func implByName(name string) *gemmImpl {
+	for _, im := range impls {
+		if im.name == name {
+			return im
+		}
+	}
+	return nil
 }

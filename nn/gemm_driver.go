@@ -1,0 +1,452 @@
+package nn
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Blocked, parallel SGEMM driver.
+//
+// C is cut into tiles of mr×nr (the microkernel's size). The k loop is cut
+// into nkb equal blocks of depth ≤ kcMax; every tile accumulates the blocks
+// in order, so each C element sees the same operations whatever the split.
+// A is read in place (a transposed A too; only a partial row tile is
+// packed). B is packed once per call into kc×nr panels, shared by all
+// threads — or, when few row tiles reuse it and B is not transposed, read in
+// place (only the partial column panel is packed).
+//
+// A call runs in two phases, both shared out dynamically: packing B panels,
+// then chunks of whole row tiles (or whole column tiles when C is wider than
+// tall). The calling goroutine works too, so a parallel call never waits for
+// a worker to wake up: a late worker just takes fewer chunks. Pool workers
+// spin (yielding) for a short while after a job so that back-to-back calls
+// find them awake. Which goroutine computes a tile never changes its bits.
+
+// gemmConfig holds the blocking and threading knobs of the driver. A B block
+// of kc rows × ncTiles panels (≤ bBlockFloats floats) is swept by all row
+// tiles of a chunk while it stays in L2. Products below serialFlops run on
+// the calling goroutine; below parMinFlops they are shared only with workers
+// that are already awake. chunkFlops is the target size of a chunk. threads
+// > 0 forces a goroutine count, split a partition and bMode how B is read
+// (tests use these to check that results do not depend on them).
+type gemmConfig struct {
+	kcMax, bBlockFloats                  int
+	serialFlops, parMinFlops, chunkFlops float64
+	threads, split, bMode                int
+}
+
+var defaultGemmConfig = gemmConfig{
+	kcMax:        512,
+	bBlockFloats: 192 * 1024,
+	serialFlops:  1 << 20,
+	parMinFlops:  16 << 20,
+	chunkFlops:   4 << 20,
+}
+
+const (
+	splitAuto = iota
+	splitRows
+	splitCols
+)
+
+// How a non-transposed B is fed to the kernels: packed into panels or read
+// in place (full-width tiles only; a partial panel is always packed).
+const (
+	bAuto = iota
+	bPack
+	bDirect
+)
+
+// directBMaxTiles: with bAuto, B is read in place when fewer row tiles than
+// this would reuse a packed panel.
+const directBMaxTiles = 24
+
+// workerSpin is how long an idle pool worker keeps polling for the next job
+// before it blocks (waking a blocked thread costs ~0.1 ms on a VM).
+var workerSpin = 2 * time.Millisecond
+
+type gemmJob struct {
+	im             *gemmImpl
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+
+	kc, nkb  int // k block depth and count
+	tm, tn   int // tiles along m and n
+	ncTiles  int // column tiles per L2 block
+	directB  bool
+	colSplit bool
+	nPack    int // phase 1 units (B panels)
+	nChunks  int // phase 2 units
+	bp       []float32
+	bpBuf    *[]float32
+
+	// claimed and finished units of each phase (atomic)
+	nextPack, donePack, nextChunk, doneChunk int64
+}
+
+type gemmScratch struct{ a, c []float32 }
+
+var (
+	scratchPool = sync.Pool{New: func() any { return new(gemmScratch) }}
+	bufPool     = sync.Pool{New: func() any { return new([]float32) }}
+)
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+func checkMat(name string, trans bool, rows, cols int, s []float32, ld int) {
+	if trans {
+		rows, cols = cols, rows
+	}
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("nn: Sgemm: bad stride for %s: %d < %d", name, ld, cols))
+	}
+	if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("nn: Sgemm: %s too short: len %d < %d", name, len(s), (rows-1)*ld+cols))
+	}
+}
+
+// sgemm is Sgemm on path im with the given driver configuration.
+func (im *gemmImpl) sgemm(cfg *gemmConfig, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("nn: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	checkMat("C", false, m, n, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	checkMat("A", transA, m, k, a, lda)
+	checkMat("B", transB, k, n, b, ldb)
+
+	mr, nr := im.mr, im.nr
+	tm, tn := (m+mr-1)/mr, (n+nr-1)/nr
+	flops := 2 * float64(m) * float64(n) * float64(k)
+	nth := cfg.threads
+	if nth <= 0 {
+		nth = runtime.GOMAXPROCS(0)
+		switch {
+		case flops < cfg.serialFlops:
+			nth = 1
+		case flops < cfg.parMinFlops:
+			nth = min(nth, 1+int(spinning.Load()))
+		}
+	}
+	colSplit := cfg.split == splitCols || cfg.split == splitAuto && tn > tm
+	units := tm
+	if colSplit {
+		units = tn
+	}
+	nkb := (k + cfg.kcMax - 1) / cfg.kcMax
+	kc := (k + nkb - 1) / nkb
+	nChunks := 1
+	if nth > 1 {
+		// A chunk should reuse what it loads: a column chunk reads all of
+		// A, and a row chunk that sweeps several B blocks should sweep
+		// each over several row tiles while the block is in L2.
+		minTiles := 1
+		if colSplit {
+			minTiles = 3
+		} else if nkb > 1 || tn*kc*nr > cfg.bBlockFloats {
+			minTiles = 8
+		}
+		nChunks = min(units/minTiles, max(2*nth, int(flops/cfg.chunkFlops)))
+		nChunks = max(nChunks, min(units, nth))
+	}
+	directB := !transB && (cfg.bMode == bDirect || cfg.bMode == bAuto && tm < directBMaxTiles)
+	if nChunks == 1 {
+		var j gemmJob
+		j.setup(im, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, kc, nkb, tm, tn, cfg, directB, colSplit, 1)
+		j.work()
+		j.release()
+		return
+	}
+	j := new(gemmJob)
+	j.setup(im, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, kc, nkb, tm, tn, cfg, directB, colSplit, nChunks)
+	for _, w := range workers(nth - 1) {
+		select {
+		case w <- j:
+		default: // worker backlogged: the caller takes its share
+		}
+	}
+	j.work()
+	for atomic.LoadInt64(&j.doneChunk) < int64(j.nChunks) {
+		runtime.Gosched()
+	}
+	j.release()
+}
+
+func (j *gemmJob) setup(im *gemmImpl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int,
+	kc, nkb, tm, tn int, cfg *gemmConfig, directB, colSplit bool, nChunks int) {
+	*j = gemmJob{im: im, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, kc: kc, nkb: nkb, tm: tm, tn: tn,
+		ncTiles: max(1, cfg.bBlockFloats/(kc*im.nr)), directB: directB, colSplit: colSplit, nChunks: nChunks}
+	panel := kc * im.nr
+	var size int
+	switch {
+	case !directB:
+		j.nPack = nkb * tn
+		size = j.nPack * panel
+	case n%im.nr != 0:
+		j.nPack = nkb // the partial panel of each k block
+		size = j.nPack * panel
+	}
+	if size > 0 {
+		j.bpBuf = bufPool.Get().(*[]float32)
+		*j.bpBuf = grow(*j.bpBuf, size)
+		j.bp = *j.bpBuf
+	}
+}
+
+func (j *gemmJob) release() {
+	if j.bpBuf != nil {
+		bufPool.Put(j.bpBuf)
+		j.bpBuf, j.bp = nil, nil
+	}
+}
+
+// work takes units of both phases until none are left.
+func (j *gemmJob) work() {
+	np := int64(j.nPack)
+	if np > 0 {
+		for {
+			u := atomic.AddInt64(&j.nextPack, 1) - 1
+			if u >= np {
+				break
+			}
+			j.packUnit(int(u))
+			atomic.AddInt64(&j.donePack, 1)
+		}
+		for atomic.LoadInt64(&j.donePack) < np {
+			runtime.Gosched()
+		}
+	}
+	nc := int64(j.nChunks)
+	if atomic.LoadInt64(&j.nextChunk) >= nc {
+		return
+	}
+	sc := scratchPool.Get().(*gemmScratch)
+	sc.a = grow(sc.a, j.kc*j.im.mr)
+	sc.c = grow(sc.c, j.im.mr*j.im.nr)
+	for {
+		u := atomic.AddInt64(&j.nextChunk, 1) - 1
+		if u >= nc {
+			break
+		}
+		j.runChunk(sc, int(u))
+		atomic.AddInt64(&j.doneChunk, 1)
+	}
+	scratchPool.Put(sc)
+}
+
+// packUnit packs one B panel: (k block, column tile) u.
+func (j *gemmJob) packUnit(u int) {
+	nr := j.im.nr
+	q, tj := u/j.tn, u%j.tn
+	dst := j.bp[u*j.kc*nr:]
+	if j.directB {
+		q, tj = u, j.tn-1
+	}
+	pc := q * j.kc
+	j0 := tj * nr
+	packBPanel(dst, j.transB, j.b, j.ldb, pc, min(j.kc, j.k-pc), j0, min(nr, j.n-j0), nr)
+}
+
+// bPanel returns the B operand of column tile tj in k block q, and its
+// row stride.
+func (j *gemmJob) bPanel(q, tj int) ([]float32, int) {
+	nr := j.im.nr
+	if !j.directB {
+		return j.bp[(q*j.tn+tj)*j.kc*nr:], nr
+	}
+	if (tj+1)*nr > j.n {
+		return j.bp[q*j.kc*nr:], nr
+	}
+	return j.b[q*j.kc*j.ldb+tj*nr:], j.ldb
+}
+
+// runChunk computes chunk u: a range of whole row tiles (or column tiles).
+func (j *gemmJob) runChunk(sc *gemmScratch, u int) {
+	ti0, ti1, tj0, tj1 := j.tm*u/j.nChunks, j.tm*(u+1)/j.nChunks, 0, j.tn
+	if j.colSplit {
+		ti0, ti1, tj0, tj1 = 0, j.tm, j.tn*u/j.nChunks, j.tn*(u+1)/j.nChunks
+	}
+	im := j.im
+	mr, nr := im.mr, im.nr
+	for jc := tj0; jc < tj1; jc += j.ncTiles {
+		jce := min(jc+j.ncTiles, tj1)
+		for q := 0; q < j.nkb; q++ {
+			pc := q * j.kc
+			kc := min(j.kc, j.k-pc)
+			beta := j.beta
+			if q > 0 {
+				beta = 1
+			}
+			for ti := ti0; ti < ti1; ti++ {
+				i0 := ti * mr
+				rows := min(mr, j.m-i0)
+				kern := im.kernN
+				var as []float32
+				lda := j.lda
+				switch {
+				case rows < mr:
+					packAEdge(sc.a, j.transA, j.a, j.lda, i0, rows, pc, kc, mr)
+					kern, as, lda = im.kernT, sc.a, mr
+				case j.transA:
+					kern, as = im.kernT, j.a[pc*j.lda+i0:]
+				default:
+					as = j.a[i0*j.lda+pc:]
+				}
+				for tj := jc; tj < jce; tj++ {
+					j0 := tj * nr
+					cols := min(nr, j.n-j0)
+					bp, ldb := j.bPanel(q, tj)
+					if rows == mr && cols == nr {
+						kern(kc, as, lda, bp, ldb, j.c[i0*j.ldc+j0:], j.ldc, j.alpha, beta)
+						continue
+					}
+					// Edge tile: compute into a full scratch tile with the
+					// same kernel, then copy the valid part back.
+					t := sc.c
+					if beta != 0 {
+						for r := 0; r < rows; r++ {
+							copy(t[r*nr:r*nr+cols], j.c[(i0+r)*j.ldc+j0:])
+						}
+					}
+					kern(kc, as, lda, bp, ldb, t, nr, j.alpha, beta)
+					for r := 0; r < rows; r++ {
+						copy(j.c[(i0+r)*j.ldc+j0:(i0+r)*j.ldc+j0+cols], t[r*nr:])
+					}
+				}
+			}
+		}
+	}
+}
+
+// packBPanel packs op(B)[pc:pc+kc, j0:j0+w] into dst as a kc×nr row-major
+// panel, zero-padded on the right.
+func packBPanel(dst []float32, transB bool, b []float32, ldb, pc, kc, j0, w, nr int) {
+	d := dst[:kc*nr]
+	if !transB {
+		off := pc*ldb + j0
+		for p := 0; p < kc; p++ {
+			row := d[p*nr : p*nr+nr]
+			copy(row, b[off:off+w])
+			if w < nr {
+				clear(row[w:])
+			}
+			off += ldb
+		}
+		return
+	}
+	for jj := 0; jj < w; jj++ {
+		src := b[(j0+jj)*ldb+pc:]
+		src = src[:kc]
+		for p, v := range src {
+			d[p*nr+jj] = v
+		}
+	}
+	if w < nr {
+		for p := 0; p < kc; p++ {
+			clear(d[p*nr+w : p*nr+nr])
+		}
+	}
+}
+
+// packAEdge packs rows [i0,i0+rows) of op(A)[:, pc:pc+kc] as [p][i] with
+// stride mr, zero-padding rows up to mr.
+func packAEdge(dst []float32, transA bool, a []float32, lda, i0, rows, pc, kc, mr int) {
+	d := dst[:kc*mr]
+	clear(d)
+	if transA {
+		for p := 0; p < kc; p++ {
+			off := (pc+p)*lda + i0
+			copy(d[p*mr:p*mr+rows], a[off:off+rows])
+		}
+		return
+	}
+	for r := 0; r < rows; r++ {
+		src := a[(i0+r)*lda+pc:]
+		src = src[:kc]
+		for p, v := range src {
+			d[p*mr+r] = v
+		}
+	}
+}
+
+// scaleC sets C = beta·C (beta == 0 overwrites with zeros).
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(row)
+		case 1:
+		default:
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Worker pool.
+
+var (
+	poolMu      sync.Mutex
+	poolWorkers []chan *gemmJob
+	spinning    atomic.Int32 // workers polling for a job right now
+)
+
+// workers returns n job channels of pool workers, starting workers as
+// needed.
+func workers(n int) []chan *gemmJob {
+	poolMu.Lock()
+	defer poolMu.Unlock()
+	for len(poolWorkers) < n {
+		ch := make(chan *gemmJob, 4)
+		poolWorkers = append(poolWorkers, ch)
+		go workerLoop(ch)
+	}
+	return poolWorkers[:n]
+}
+
+func workerLoop(ch chan *gemmJob) {
+	for j := range ch {
+		j.work()
+		// Poll for the next job for a while (yielding the P to any other
+		// goroutine) before blocking.
+		spinning.Add(1)
+		deadline := time.Now().Add(workerSpin)
+		for i := 0; ; i++ {
+			select {
+			case j = <-ch:
+				spinning.Add(-1)
+				j.work()
+				spinning.Add(1)
+				deadline = time.Now().Add(workerSpin)
+				continue
+			default:
+			}
+			if i%32 == 0 && time.Now().After(deadline) {
+				break
+			}
+			runtime.Gosched()
+		}
+		spinning.Add(-1)
+	}
+}

@@ -1,0 +1,368 @@
+//go:build ignore
+
+// gemm_gen.go writes the amd64 assembly kernels of package nn:
+//
+//	go run gemm_gen.go   (from the nn folder; or `go generate ./nn/`)
+//
+// It emits gemm_avx512_amd64.s and gemm_avx2_amd64.s. Each file holds two
+// register-blocked SGEMM microkernels (MR rows × NR columns of C):
+//
+//   - ...N: A is read unpacked, row-major: element (i, p) at a + i·lda + p.
+//   - ...T: A is read as [p][i]: element (i, p) at a + p·lda + i. This is
+//     both the layout of a transposed A and of a zero-padded packed edge tile
+//     (lda = MR).
+//
+// B is read as kc rows of NR floats with row stride ldb (a packed panel has
+// ldb = NR; a full-width tile of a non-transposed B can be read in place).
+// Both kernels then store
+// C[i][j] = alpha·acc + beta·C[i][j] (each product rounded, then the add; with
+// beta == ±0 C is not read). Each C element's accumulator sums the products in
+// p order with FMA, so the result of a tile depends only on its inputs.
+//
+// It also writes the Dot and Axpy vector kernels (vec_amd64.s).
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+)
+
+type isa struct {
+	name    string // suffix of function names, e.g. AVX512
+	reg     string // Z or Y
+	lanes   int    // float32 lanes per vector
+	mr      int    // rows of the microkernel
+	vecs    int    // vectors per row (NR = vecs·lanes)
+	firstAc int    // first accumulator register number
+	zero    string // instruction to zero a register
+}
+
+func (s isa) nr() int { return s.vecs * s.lanes }
+
+type gen struct{ bytes.Buffer }
+
+func (g *gen) p(format string, args ...any) { fmt.Fprintf(&g.Buffer, format+"\n", args...) }
+
+// aRowGroups are the base registers holding the addresses of A rows 0, 4, 8, 12.
+var aRowGroups = []string{"SI", "R10", "R11", "R12"}
+
+// aAddrN returns the address of A(i, p0+u) for the N kernel.
+func aAddrN(i, u int) string {
+	base := aRowGroups[i/4]
+	off := 4 * u
+	switch i % 4 {
+	case 0:
+		return fmt.Sprintf("%d(%s)", off, base)
+	case 1:
+		return fmt.Sprintf("%d(%s)(R8*1)", off, base)
+	case 2:
+		return fmt.Sprintf("%d(%s)(R8*2)", off, base)
+	default:
+		return fmt.Sprintf("%d(%s)(R9*1)", off, base)
+	}
+}
+
+// aAddrT returns the address of A(i, p0+u) for the T kernel (u < 4).
+func aAddrT(i, u int) string {
+	off := 4 * i
+	switch u {
+	case 0:
+		return fmt.Sprintf("%d(SI)", off)
+	case 1:
+		return fmt.Sprintf("%d(SI)(R8*1)", off)
+	case 2:
+		return fmt.Sprintf("%d(SI)(R8*2)", off)
+	default:
+		return fmt.Sprintf("%d(SI)(R9*1)", off)
+	}
+}
+
+// bAddr returns the address of B(p0+u, off/4) (u < 4); R13 holds ldb in
+// bytes and AX 3·ldb.
+func bAddr(u, off int) string {
+	switch u {
+	case 0:
+		return fmt.Sprintf("%d(BX)", off)
+	case 1:
+		return fmt.Sprintf("%d(BX)(R13*1)", off)
+	case 2:
+		return fmt.Sprintf("%d(BX)(R13*2)", off)
+	default:
+		return fmt.Sprintf("%d(BX)(AX*1)", off)
+	}
+}
+
+func (s isa) acc(i, v int) string { return fmt.Sprintf("%s%d", s.reg, s.firstAc+i*s.vecs+v) }
+func (s isa) r(n int) string      { return fmt.Sprintf("%s%d", s.reg, n) }
+
+// body emits the FMAs of one p step (unroll index u).
+func (g *gen) body(s isa, trans bool, u int) {
+	for v := 0; v < s.vecs; v++ {
+		g.p("\tVMOVUPS %s, %s", bAddr(u, 4*v*s.lanes), s.r(v))
+	}
+	bc := s.vecs // broadcast registers follow the B registers
+	for i := 0; i < s.mr; i++ {
+		addr := aAddrN(i, u)
+		if trans {
+			addr = aAddrT(i, u)
+		}
+		t := s.r(bc + i%2)
+		g.p("\tVBROADCASTSS %s, %s", addr, t)
+		for v := 0; v < s.vecs; v++ {
+			g.p("\tVFMADD231PS %s, %s, %s", t, s.r(v), s.acc(i, v))
+		}
+	}
+}
+
+func (g *gen) advance(s isa, trans bool, steps int) {
+	if steps == 4 {
+		g.p("\tLEAQ (BX)(R13*4), BX")
+	} else {
+		g.p("\tADDQ R13, BX")
+	}
+	if trans {
+		if steps == 4 {
+			g.p("\tADDQ R10, SI")
+		} else {
+			g.p("\tADDQ R8, SI")
+		}
+		return
+	}
+	for gi := 0; gi*4 < s.mr; gi++ {
+		g.p("\tADDQ $%d, %s", 4*steps, aRowGroups[gi])
+	}
+}
+
+func (g *gen) kernel(s isa, trans bool) {
+	name := "sgemmKern" + s.name + "N"
+	if trans {
+		name = "sgemmKern" + s.name + "T"
+	}
+	g.p("// func %s(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)", name)
+	g.p("// %d×%d tile of C = alpha·op(A)·B + beta·C; see gemm_gen.go.", s.mr, s.nr())
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-64", name)
+	g.p("\tMOVQ kc+0(FP), DI")
+	g.p("\tMOVQ a+8(FP), SI")
+	g.p("\tMOVQ lda+16(FP), R8")
+	g.p("\tSHLQ $2, R8")
+	g.p("\tLEAQ (R8)(R8*2), R9")
+	if trans {
+		g.p("\tLEAQ (R8*4), R10")
+	} else {
+		for gi := 1; gi*4 < s.mr; gi++ {
+			g.p("\tLEAQ (%s)(R8*4), %s", aRowGroups[gi-1], aRowGroups[gi])
+		}
+	}
+	g.p("\tMOVQ b+24(FP), BX")
+	g.p("\tMOVQ ldb+32(FP), R13")
+	g.p("\tSHLQ $2, R13")
+	g.p("\tMOVQ c+40(FP), CX")
+	g.p("\tMOVQ ldc+48(FP), DX")
+	g.p("\tSHLQ $2, DX")
+	// Prefetch the C tile while the products are computed.
+	g.p("\tMOVQ CX, AX")
+	for i := 0; i < s.mr; i++ {
+		g.p("\tPREFETCHT0 (AX)")
+		g.p("\tPREFETCHT0 %d(AX)", 4*s.nr()-4)
+		if i+1 < s.mr {
+			g.p("\tADDQ DX, AX")
+		}
+	}
+	g.p("\tLEAQ (R13)(R13*2), AX")
+	for i := 0; i < s.mr; i++ {
+		for v := 0; v < s.vecs; v++ {
+			g.p("\t%s %s, %s, %s", s.zero, s.acc(i, v), s.acc(i, v), s.acc(i, v))
+		}
+	}
+	g.p("\tCMPQ DI, $4")
+	g.p("\tJLT tail1")
+	g.p("loop4:")
+	for u := 0; u < 4; u++ {
+		g.body(s, trans, u)
+	}
+	g.advance(s, trans, 4)
+	g.p("\tSUBQ $4, DI")
+	g.p("\tCMPQ DI, $4")
+	g.p("\tJGE loop4")
+	g.p("tail1:")
+	g.p("\tTESTQ DI, DI")
+	g.p("\tJEQ store")
+	g.p("loop1:")
+	g.body(s, trans, 0)
+	g.advance(s, trans, 1)
+	g.p("\tDECQ DI")
+	g.p("\tJNZ loop1")
+	g.p("store:")
+	al, be, tmp := s.r(0), s.r(1), s.r(2)
+	g.p("\tVBROADCASTSS alpha+56(FP), %s", al)
+	g.p("\tMOVL beta+60(FP), AX")
+	g.p("\tTESTL $0x7fffffff, AX")
+	g.p("\tJEQ overwrite")
+	g.p("\tVBROADCASTSS beta+60(FP), %s", be)
+	for i := 0; i < s.mr; i++ {
+		for v := 0; v < s.vecs; v++ {
+			off := 4 * v * s.lanes
+			g.p("\tVMULPS %s, %s, %s", al, s.acc(i, v), s.acc(i, v))
+			g.p("\tVMULPS %d(CX), %s, %s", off, be, tmp)
+			g.p("\tVADDPS %s, %s, %s", tmp, s.acc(i, v), s.acc(i, v))
+			g.p("\tVMOVUPS %s, %d(CX)", s.acc(i, v), off)
+		}
+		if i+1 < s.mr {
+			g.p("\tADDQ DX, CX")
+		}
+	}
+	g.p("\tVZEROUPPER")
+	g.p("\tRET")
+	g.p("overwrite:")
+	for i := 0; i < s.mr; i++ {
+		for v := 0; v < s.vecs; v++ {
+			off := 4 * v * s.lanes
+			g.p("\tVMULPS %s, %s, %s", al, s.acc(i, v), s.acc(i, v))
+			g.p("\tVMOVUPS %s, %d(CX)", s.acc(i, v), off)
+		}
+		if i+1 < s.mr {
+			g.p("\tADDQ DX, CX")
+		}
+	}
+	g.p("\tVZEROUPPER")
+	g.p("\tRET")
+	g.p("")
+}
+
+const header = `// Code generated by gemm_gen.go; DO NOT EDIT.
+
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+`
+
+func write(file string, g *gen) {
+	if err := os.WriteFile(file, append([]byte(header), g.Bytes()...), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+var (
+	avx512 = isa{name: "AVX512", reg: "Z", lanes: 16, mr: 12, vecs: 2, firstAc: 8, zero: "VPXORD"}
+	avx2   = isa{name: "AVX2", reg: "Y", lanes: 8, mr: 6, vecs: 2, firstAc: 4, zero: "VXORPS"}
+)
+
+func main() {
+	for _, s := range []isa{avx512, avx2} {
+		var g gen
+		g.kernel(s, false)
+		g.kernel(s, true)
+		if s.name == "AVX512" {
+			write("gemm_avx512_amd64.s", &g)
+		} else {
+			write("gemm_avx2_amd64.s", &g)
+		}
+	}
+	var g gen
+	g.dot(avx512)
+	g.dot(avx2)
+	g.axpy(avx512)
+	g.axpy(avx2)
+	write("vec_amd64.s", &g)
+}
+
+// dot emits func dot<ISA>(a, b *float32, n int) float32 for n a multiple of
+// the vector width (4 accumulators over blocks of 4 vectors, then one).
+func (g *gen) dot(s isa) {
+	name := "dot" + s.name
+	w := s.lanes
+	g.p("// func %s(a *float32, b *float32, n int) float32", name)
+	g.p("// n must be a multiple of %d.", w)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-28", name)
+	g.p("\tMOVQ a+0(FP), SI")
+	g.p("\tMOVQ b+8(FP), DI")
+	g.p("\tMOVQ n+16(FP), CX")
+	for r := 0; r < 4; r++ {
+		g.p("\t%s %s, %s, %s", s.zero, s.r(r), s.r(r), s.r(r))
+	}
+	g.p("\tCMPQ CX, $%d", 4*w)
+	g.p("\tJLT %sone", name)
+	g.p("%sloop4:", name)
+	for r := 0; r < 4; r++ {
+		g.p("\tVMOVUPS %d(SI), %s", 4*w*r, s.r(4+r))
+		g.p("\tVFMADD231PS %d(DI), %s, %s", 4*w*r, s.r(4+r), s.r(r))
+	}
+	g.p("\tADDQ $%d, SI", 16*w)
+	g.p("\tADDQ $%d, DI", 16*w)
+	g.p("\tSUBQ $%d, CX", 4*w)
+	g.p("\tCMPQ CX, $%d", 4*w)
+	g.p("\tJGE %sloop4", name)
+	g.p("%sone:", name)
+	g.p("\tTESTQ CX, CX")
+	g.p("\tJEQ %sreduce", name)
+	g.p("%sloop1:", name)
+	g.p("\tVMOVUPS (SI), %s", s.r(4))
+	g.p("\tVFMADD231PS (DI), %s, %s", s.r(4), s.r(0))
+	g.p("\tADDQ $%d, SI", 4*w)
+	g.p("\tADDQ $%d, DI", 4*w)
+	g.p("\tSUBQ $%d, CX", w)
+	g.p("\tJNE %sloop1", name)
+	g.p("%sreduce:", name)
+	g.p("\tVADDPS %s, %s, %s", s.r(1), s.r(0), s.r(0))
+	g.p("\tVADDPS %s, %s, %s", s.r(3), s.r(2), s.r(2))
+	g.p("\tVADDPS %s, %s, %s", s.r(2), s.r(0), s.r(0))
+	if s.reg == "Z" {
+		g.p("\tVEXTRACTF64X4 $1, Z0, Y1")
+		g.p("\tVADDPS Y1, Y0, Y0")
+	}
+	g.p("\tVEXTRACTF128 $1, Y0, X1")
+	g.p("\tVADDPS X1, X0, X0")
+	g.p("\tVMOVHLPS X0, X0, X1")
+	g.p("\tVADDPS X1, X0, X0")
+	g.p("\tVMOVSHDUP X0, X1")
+	g.p("\tVADDSS X1, X0, X0")
+	g.p("\tVMOVSS X0, ret+24(FP)")
+	g.p("\tVZEROUPPER")
+	g.p("\tRET")
+	g.p("")
+}
+
+// axpy emits func axpy<ISA>(alpha float32, x *float32, y *float32, n int):
+// y[i] += alpha·x[i] with FMA, for n a multiple of the vector width.
+func (g *gen) axpy(s isa) {
+	name := "axpy" + s.name
+	w := s.lanes
+	g.p("// func %s(alpha float32, x *float32, y *float32, n int)", name)
+	g.p("// n must be a multiple of %d.", w)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	g.p("\tVBROADCASTSS alpha+0(FP), %s", s.r(0))
+	g.p("\tMOVQ x+8(FP), SI")
+	g.p("\tMOVQ y+16(FP), DI")
+	g.p("\tMOVQ n+24(FP), CX")
+	g.p("\tCMPQ CX, $%d", 4*w)
+	g.p("\tJLT %sone", name)
+	g.p("%sloop4:", name)
+	for r := 0; r < 4; r++ {
+		g.p("\tVMOVUPS %d(DI), %s", 4*w*r, s.r(1+r))
+		g.p("\tVFMADD231PS %d(SI), %s, %s", 4*w*r, s.r(0), s.r(1+r))
+		g.p("\tVMOVUPS %s, %d(DI)", s.r(1+r), 4*w*r)
+	}
+	g.p("\tADDQ $%d, SI", 16*w)
+	g.p("\tADDQ $%d, DI", 16*w)
+	g.p("\tSUBQ $%d, CX", 4*w)
+	g.p("\tCMPQ CX, $%d", 4*w)
+	g.p("\tJGE %sloop4", name)
+	g.p("%sone:", name)
+	g.p("\tTESTQ CX, CX")
+	g.p("\tJEQ %sdone", name)
+	g.p("%sloop1:", name)
+	g.p("\tVMOVUPS (DI), %s", s.r(1))
+	g.p("\tVFMADD231PS (SI), %s, %s", s.r(0), s.r(1))
+	g.p("\tVMOVUPS %s, (DI)", s.r(1))
+	g.p("\tADDQ $%d, SI", 4*w)
+	g.p("\tADDQ $%d, DI", 4*w)
+	g.p("\tSUBQ $%d, CX", w)
+	g.p("\tJNE %sloop1", name)
+	g.p("%sdone:", name)
+	g.p("\tVZEROUPPER")
+	g.p("\tRET")
+	g.p("")
+}

@@ -1,0 +1,80 @@
+package nn
+
+import (
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMatmulShapes(t *testing.T) {
+	s := MatmulShapes()
+	want := map[string]bool{"3264x128·128x384": false, "3264x384·(128x384)T": false, "(3264x128)T·3264x384": false, "3264x512·512x128": false}
+	for _, sh := range s {
+		if _, ok := want[sh.Name]; ok {
+			want[sh.Name] = true
+		}
+	}
+	for name, seen := range want {
+		if !seen {
+			t.Errorf("shape %q missing from MatmulShapes", name)
+		}
+	}
+	r := BenchMatmul(MatmulShape{Name: "tiny", M: 5, N: 7, K: 3, TransA: true}, time.Millisecond)
+	if r.GFLOPS <= 0 || r.GonumGFLOPS <= 0 || r.Ratio <= 0 || r.Kernel == "" || r.Threads < 1 {
+		t.Errorf("BenchMatmul: %+v", r)
+	}
+}
+
+// TestMatmulTable prints the ours-vs-gonum table for the training shapes
+// when JRX_MATBENCH is set (e.g. JRX_MATBENCH=1s); skipped otherwise.
+func TestMatmulTable(t *testing.T) {
+	d, err := time.ParseDuration(os.Getenv("JRX_MATBENCH"))
+	if err != nil {
+		t.Skip("set JRX_MATBENCH=<duration> to print the matmul table")
+	}
+	t.Logf("%-24s %9s %9s %7s  %s", "shape", "GFLOP/s", "gonum", "ratio", "kernel/threads")
+	for _, sh := range MatmulShapes() {
+		r := BenchMatmul(sh, d)
+		t.Logf("%-24s %9.1f %9.1f %7.1f  %s/%d", r.Shape, r.GFLOPS, r.GonumGFLOPS, r.Ratio, r.Kernel, r.Threads)
+	}
+}
+
+// BenchmarkSgemm runs Sgemm on the training shapes (and a few small ones);
+// JRX_KERNEL selects the path.
+func BenchmarkSgemm(b *testing.B) {
+	shapes := MatmulShapes()
+	shapes = append(shapes,
+		MatmulShape{Name: "51x32·(51x32)T", M: 51, N: 51, K: 32, TransB: true},
+		MatmulShape{Name: "51x51·51x32", M: 51, N: 32, K: 51},
+		MatmulShape{Name: "64x64·64x64", M: 64, N: 64, K: 64},
+	)
+	for _, sh := range shapes {
+		name := strings.ReplaceAll(sh.Name, "·", "*")
+		b.Run(name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			m, n, k := sh.M, sh.N, sh.K
+			a, bb, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+			for i := range a {
+				a[i] = float32(rng.NormFloat64())
+			}
+			for i := range bb {
+				bb[i] = float32(rng.NormFloat64())
+			}
+			lda, ldb := k, n
+			if sh.TransA {
+				lda = m
+			}
+			if sh.TransB {
+				ldb = k
+			}
+			b.SetBytes(0)
+			b.ReportAllocs()
+			for b.Loop() {
+				Sgemm(sh.TransA, sh.TransB, m, n, k, 1, a, lda, bb, ldb, 0, c, n)
+			}
+			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
