@@ -103,7 +103,8 @@ func cvSameShape(a, b []int) bool {
 // an element that is itself a cancellation (e.g. a logit of 0.012 among
 // logits of size 4 is a dot product of O(1) terms and carries their ~1e-7
 // absolute rounding). Forward values use floor 0.1 (so |a−e| ≤
-// 1e-5·max(|e|, 0.1·max|e|)), gradients 1e-3 as in the gradient checks.
+// 1e-5·max(|e|, 0.1·max|e|)); gradients use the gradient checks' measure
+// |a−e| / max(|a|+|e|, 1e-3·max|e|).
 func cvErr(a []float32, e []float64, floor float64) float64 {
 	if len(a) != len(e) {
 		return math.Inf(1)
@@ -115,6 +116,9 @@ func cvErr(a []float32, e []float64, floor float64) float64 {
 	worst := 0.0
 	for i := range e {
 		den := math.Max(math.Abs(e[i]), floor*scale)
+		if floor < 0.1 { // gradients: the gradient checks' measure
+			den = math.Max(math.Abs(float64(a[i]))+math.Abs(e[i]), floor*scale)
+		}
 		if den == 0 {
 			den = 1
 		}

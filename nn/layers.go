@@ -317,20 +317,19 @@ const (
 	geluA = 0.044715
 )
 
-// geluOne returns GELU(v) and GELU'(v):
-// GELU(v) = 0.5·v·(1 + t), t = tanh(sqrt(2/π)·(v + 0.044715v³)),
-// GELU'(v) = 0.5·(1 + t) + 0.5·v·(1 − t²)·sqrt(2/π)·(1 + 3·0.044715v²).
+// geluOne returns GELU(v) and GELU'(v). With t = tanh(sqrt(2/π)·(v +
+// 0.044715v³)) and h = (1 + t)/2 (so 1 − t² = 4h(1 − h)):
+// GELU(v) = v·h, GELU'(v) = h + 2·sqrt(2/π)·v·h·(1 − h)·(1 + 3·0.044715v²).
 func geluOne(v float32) (g, gd float32) {
-	t := lyTanh(geluC * (v + geluA*v*v*v))
-	return 0.5 * v * (1 + t), geluFromT(v, t)
-}
-
-func geluFromT(v, t float32) float32 {
-	return 0.5*(1+t) + 0.5*v*(1-t*t)*geluC*(1+3*geluA*v*v)
+	v2 := v * v
+	t := lyTanh(geluC * v * (1 + geluA*v2))
+	h := 0.5 + 0.5*t
+	return v * h, h + 2*geluC*v*h*(1-h)*(1+3*geluA*v2)
 }
 
 // geluFused writes g = GELU(u) and, if gd != nil, gd = GELU'(u) over len(u)
-// (four values at a time). gd may alias u; g must not.
+// (four values at a time, the same operations as geluOne). gd may alias u;
+// g must not.
 func geluFused(g, gd, u []float32) {
 	n := len(u)
 	g = g[:n]
@@ -340,17 +339,16 @@ func geluFused(g, gd, u []float32) {
 	i := 0
 	for ; i+4 <= n; i += 4 {
 		v0, v1, v2, v3 := u[i], u[i+1], u[i+2], u[i+3]
-		t0, t1, t2, t3 := tanh4(geluC*(v0+geluA*v0*v0*v0), geluC*(v1+geluA*v1*v1*v1),
-			geluC*(v2+geluA*v2*v2*v2), geluC*(v3+geluA*v3*v3*v3))
-		g[i] = 0.5 * v0 * (1 + t0)
-		g[i+1] = 0.5 * v1 * (1 + t1)
-		g[i+2] = 0.5 * v2 * (1 + t2)
-		g[i+3] = 0.5 * v3 * (1 + t3)
+		s0, s1, s2, s3 := v0*v0, v1*v1, v2*v2, v3*v3
+		t0, t1, t2, t3 := tanh4(geluC*v0*(1+geluA*s0), geluC*v1*(1+geluA*s1),
+			geluC*v2*(1+geluA*s2), geluC*v3*(1+geluA*s3))
+		h0, h1, h2, h3 := 0.5+0.5*t0, 0.5+0.5*t1, 0.5+0.5*t2, 0.5+0.5*t3
+		g[i], g[i+1], g[i+2], g[i+3] = v0*h0, v1*h1, v2*h2, v3*h3
 		if gd != nil {
-			gd[i] = geluFromT(v0, t0)
-			gd[i+1] = geluFromT(v1, t1)
-			gd[i+2] = geluFromT(v2, t2)
-			gd[i+3] = geluFromT(v3, t3)
+			gd[i] = h0 + 2*geluC*v0*h0*(1-h0)*(1+3*geluA*s0)
+			gd[i+1] = h1 + 2*geluC*v1*h1*(1-h1)*(1+3*geluA*s1)
+			gd[i+2] = h2 + 2*geluC*v2*h2*(1-h2)*(1+3*geluA*s2)
+			gd[i+3] = h3 + 2*geluC*v3*h3*(1-h3)*(1+3*geluA*s3)
 		}
 	}
 	for ; i < n; i++ {
