@@ -118,19 +118,22 @@ func (o *AdamW) Step(lr float32) (gradNorm float32) {
 		if r.decay {
 			decay = 1 - lr*o.Cfg.WeightDecay
 		}
-		ws := w[r.off : r.off+r.n]
-		gs := g[r.off : r.off+r.n]
-		ms := o.M[r.off : r.off+r.n]
-		vs := o.V[r.off : r.off+r.n]
-		for i := range ws {
-			gi := gs[i] * scale
-			m := b1*ms[i] + (1-b1)*gi
-			v := b2*vs[i] + (1-b2)*gi*gi
-			ms[i], vs[i] = m, v
-			mh := m / bc1
-			vh := v / bc2
-			ws[i] = ws[i]*decay - lr*mh/(float32(math.Sqrt(float64(vh)))+eps)
-		}
+		// Elementwise, so splitting over goroutines changes no bits.
+		lyParFor(r.n, 32768, func(lo, hi int) {
+			ws := w[r.off+lo : r.off+hi]
+			gs := g[r.off+lo : r.off+hi]
+			ms := o.M[r.off+lo : r.off+hi]
+			vs := o.V[r.off+lo : r.off+hi]
+			for i := range ws {
+				gi := gs[i] * scale
+				m := b1*ms[i] + (1-b1)*gi
+				v := b2*vs[i] + (1-b2)*gi*gi
+				ms[i], vs[i] = m, v
+				mh := m / bc1
+				vh := v / bc2
+				ws[i] = ws[i]*decay - lr*mh/(float32(math.Sqrt(float64(vh)))+eps)
+			}
+		})
 	}
 	return norm
 }
