@@ -23,10 +23,11 @@ func New(net *latent.Reasoner) *Model {
 
 // Decoder decodes one sequence token by token on a KV cache.
 type Decoder struct {
-	m     *Model
-	s     *latent.Stepper
-	z     []float32
-	steps []int
+	m      *Model
+	s      *latent.Stepper
+	z      []float32
+	steps  []int
+	prompt int // prompt length
 }
 
 // NewDecoder prefills prompt and returns a decoder ready to emit tokens.
@@ -40,7 +41,7 @@ func (m *Model) NewDecoder(prompt []int) (*Decoder, error) {
 			return nil, fmt.Errorf("baseline: %w", err)
 		}
 	}
-	return &Decoder{m: m, s: s, z: make([]float32, m.Net.Cfg.Vocab)}, nil
+	return &Decoder{m: m, s: s, z: make([]float32, m.Net.Cfg.Vocab), prompt: len(prompt)}, nil
 }
 
 // Next returns the greedy token at the current position (does not feed it).
@@ -54,6 +55,21 @@ func (d *Decoder) Next() int {
 		}
 	}
 	return best
+}
+
+// Len is the number of positions in the decoder's context.
+func (d *Decoder) Len() int { return d.s.Len() }
+
+// Truncate forgets positions ≥ n (never the prompt's). The next call must be Feed (Next would
+// read the stale last position).
+func (d *Decoder) Truncate(n int) {
+	if n < d.prompt {
+		n = d.prompt
+	}
+	d.s.Truncate(n)
+	if k := n - d.prompt; k < len(d.steps) {
+		d.steps = d.steps[:k]
+	}
 }
 
 // Feed appends a token to the context (the model's own or an injected one).

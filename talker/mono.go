@@ -132,3 +132,37 @@ func LoadMono(b []byte, name string) (*Mono, map[string]string, error) {
 	}
 	return m, f.Meta, nil
 }
+
+// MonoStepper reads a trajectory one latent at a time on a KV cache (the
+// engine's lockstep path): the token for r_t depends on r_1 … r_t only.
+type MonoStepper struct {
+	m    *Mono
+	c    *nn.KVCache
+	h, z []float32
+}
+
+// NewStepper returns a stepper with room for Cfg.Context latents.
+func (m *Mono) NewStepper() *MonoStepper {
+	return &MonoStepper{m: m, c: m.Net.NewCache(m.Cfg.Context), h: make([]float32, m.Cfg.D), z: make([]float32, m.Cfg.Vocab)}
+}
+
+// Len is the number of latents read.
+func (s *MonoStepper) Len() int { return s.c.Len() }
+
+// Truncate forgets latents ≥ n.
+func (s *MonoStepper) Truncate(n int) { s.c.Truncate(n) }
+
+// Next reads one more latent and returns the greedy token and its logits (a
+// view, valid until the next call).
+func (s *MonoStepper) Next(r []float32) (int, []float32, error) {
+	d, v := s.m.Cfg.D, s.m.Cfg.Vocab
+	if len(r) != d {
+		return 0, nil, fmt.Errorf("mono-talker: latent width %d, want %d", len(r), d)
+	}
+	if s.c.Len() >= s.c.Cap() {
+		return 0, nil, fmt.Errorf("mono-talker: context of %d latents is full", s.c.Cap())
+	}
+	s.m.Net.Step(s.c, r, s.h)
+	nn.Sgemm(false, false, 1, v, d, 1, s.h, d, s.m.P.W(NameHead), v, 0, s.z, v)
+	return argmax(s.z), s.z, nil
+}

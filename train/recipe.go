@@ -76,6 +76,22 @@ func TreeRecipe(depth int) Recipe {
 	return r
 }
 
+// TinyRecipe learns 2-level trees (a root and two leaves: one branch
+// choice) in a few seconds on one core: the recipe of the end-to-end tests.
+func TinyRecipe() Recipe {
+	r := TreeRecipe(2)
+	r.Model.D, r.Model.A, r.Model.F, r.Model.Layers, r.Model.Heads = 32, 32, 64, 2, 2
+	r.Model.Context = 16
+	r.Batch, r.TalkerBatch = 32, 32
+	r.PretrainSteps, r.SSTSteps, r.TalkerSteps = 500, 150, 100
+	r.LR, r.MinLR, r.Warmup = 3e-3, 3e-4, 20
+	r.SSTLR, r.TalkerLR = 1e-3, 3e-3
+	r.MonoLayers, r.DualEnc, r.DualDec = 1, 1, 1
+	r.EvalEvery, r.EvalN = 0, 64
+	r.FinalEvalN = 200
+	return r
+}
+
 // TreeConfig is the task configuration for pretraining (any-depth or leaf
 // targets) and, with leaf = true, for SST, Talkers and evaluation.
 func (r Recipe) TreeConfig(leaf bool) (tasks.TreeConfig, error) {

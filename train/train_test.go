@@ -14,22 +14,7 @@ import (
 	"jrx/probes"
 )
 
-// tinyRecipe learns 2-level trees (root and two leaves: the route is the
-// root and the target itself, so it is a copy task with one branch) in
-// seconds.
-func tinyRecipe() Recipe {
-	r := TreeRecipe(2)
-	r.Model.D, r.Model.A, r.Model.F, r.Model.Layers, r.Model.Heads = 32, 32, 64, 2, 2
-	r.Model.Context = 16
-	r.Batch, r.TalkerBatch = 32, 32
-	r.PretrainSteps, r.SSTSteps, r.TalkerSteps = 500, 150, 100
-	r.LR, r.MinLR, r.Warmup = 3e-3, 3e-4, 20
-	r.SSTLR, r.TalkerLR = 1e-3, 3e-3
-	r.MonoLayers, r.DualEnc, r.DualDec = 1, 1, 1
-	r.EvalEvery, r.EvalN = 0, 64
-	r.FinalEvalN = 200
-	return r
-}
+func tinyRecipe() Recipe { return TinyRecipe() }
 
 func TestTinyEndToEnd(t *testing.T) {
 	if testing.Short() {

@@ -1,0 +1,167 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+)
+
+// RecordVersion is the session file format version.
+const RecordVersion = 1
+
+// Record is a saved session: enough to re-run it and check every latent.
+type Record struct {
+	Format     string            `json:"format"` // "jrx-session"
+	Version    int               `json:"version"`
+	Models     map[string]string `json:"models"` // file → SHA-256 of the model set used
+	Seed       uint64            `json:"seed"`
+	Problem    string            `json:"problem"`
+	Injections []Injection       `json:"injections"`
+	Steps      int               `json:"steps_taken"`
+	Snapshots  []*Snapshot       `json:"snapshots"`
+	Summary    Summary           `json:"summary"`
+}
+
+// Record captures the session.
+func (s *Session) Record() Record {
+	return Record{Format: "jrx-session", Version: RecordVersion, Models: s.Set.Hashes, Seed: s.Problem.Seed,
+		Problem: s.Problem.Text, Injections: s.Injections(), Steps: len(s.snaps), Snapshots: s.Snapshots(), Summary: s.Summary()}
+}
+
+// WriteRecord writes a session file atomically (temporary file + rename).
+func WriteRecord(path string, rec Record) error {
+	b, err := json.MarshalIndent(rec, "", " ")
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("session file: %w", err)
+	}
+	tmp := f.Name()
+	_, werr := f.Write(append(b, '\n'))
+	serr := f.Sync()
+	cerr := f.Close()
+	if werr != nil || serr != nil || cerr != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("session file %s: %v", path, firstErr(werr, serr, cerr))
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("session file: %w", err)
+	}
+	return nil
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// maxRecordBytes bounds a session file read into memory.
+const maxRecordBytes = 256 << 20
+
+// ReadRecord reads a session file and checks its format and version.
+func ReadRecord(path string) (Record, error) {
+	var rec Record
+	st, err := os.Stat(path)
+	if err != nil {
+		return rec, fmt.Errorf("session file: %w", err)
+	}
+	if st.Size() > maxRecordBytes {
+		return rec, fmt.Errorf("session file %s: %d bytes, more than the %d MiB limit", path, st.Size(), maxRecordBytes>>20)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return rec, fmt.Errorf("session file: %w", err)
+	}
+	return ParseRecord(b, path)
+}
+
+// ParseRecord decodes a session file's bytes; name is used in errors.
+func ParseRecord(b []byte, name string) (Record, error) {
+	var head struct {
+		Format  string `json:"format"`
+		Version int    `json:"version"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return Record{}, fmt.Errorf("session file %s: not JSON: %w", name, err)
+	}
+	if head.Format != "jrx-session" {
+		return Record{}, fmt.Errorf("session file %s: format %q, want \"jrx-session\"", name, head.Format)
+	}
+	if head.Version != RecordVersion {
+		return Record{}, fmt.Errorf("session file %s: version %d; this jrx reads version %d", name, head.Version, RecordVersion)
+	}
+	var rec Record
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&rec); err != nil {
+		return Record{}, fmt.Errorf("session file %s: %w", name, err)
+	}
+	if rec.Steps < 0 || rec.Steps > 1<<16 || len(rec.Snapshots) != rec.Steps {
+		return Record{}, fmt.Errorf("session file %s: %d snapshots for %d steps", name, len(rec.Snapshots), rec.Steps)
+	}
+	return rec, nil
+}
+
+// CheckModels reports a model-hash mismatch between the record and set.
+func (rec Record) CheckModels(set *Set) error {
+	for f, h := range rec.Models {
+		if got := set.Hashes[f]; got != h {
+			return fmt.Errorf("the session was recorded with a different %s (sha256 %.12s…, this model set has %.12s…); load the same model set with --model", f, h, got)
+		}
+	}
+	if len(rec.Models) == 0 {
+		return fmt.Errorf("the session file names no models")
+	}
+	return nil
+}
+
+// Open rebuilds the recorded session (problem and injections) on set,
+// without taking steps.
+func (rec Record) Open(set *Set) (*Session, error) {
+	p, err := ParseProblem(rec.Problem, rec.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("session file: problem: %w", err)
+	}
+	return NewSession(set, p, rec.Injections, Options{})
+}
+
+// Replay re-runs the recorded session on set and verifies that every
+// latent is bit-identical. It returns the re-run session and an error that
+// says where the first difference is.
+func Replay(set *Set, rec Record) (*Session, error) {
+	if err := rec.CheckModels(set); err != nil {
+		return nil, err
+	}
+	s, err := rec.Open(set)
+	if err != nil {
+		return nil, err
+	}
+	for i, want := range rec.Snapshots {
+		got, err := s.Step()
+		if err != nil {
+			return s, fmt.Errorf("replay step %d: %w", i+1, err)
+		}
+		if len(got.Latent) != len(want.Latent) {
+			return s, fmt.Errorf("replay step %d: latent width %d, recorded %d", i+1, len(got.Latent), len(want.Latent))
+		}
+		for j := range got.Latent {
+			if math.Float32bits(got.Latent[j]) != math.Float32bits(want.Latent[j]) {
+				return s, fmt.Errorf("replay differs at step %d, component %d: %v, recorded %v", i+1, j, got.Latent[j], want.Latent[j])
+			}
+		}
+		if got.Mono != want.Mono || got.Baseline != want.Baseline || fmt.Sprint(got.DualSoFar) != fmt.Sprint(want.DualSoFar) {
+			return s, fmt.Errorf("replay differs at step %d: tokens mono %d/%d, dual %v/%v, baseline %d/%d (now/recorded)",
+				i+1, got.Mono, want.Mono, got.DualSoFar, want.DualSoFar, got.Baseline, want.Baseline)
+		}
+	}
+	return s, nil
+}
