@@ -60,20 +60,52 @@ func SgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 // ---------------------------------------------------------------------------
 // Kernel selection.
 
-// kernFunc computes one mr×nr tile: C = alpha·op(A)·B + beta·C where B is
-// kc×nr with row stride ldb (a packed panel, or a full-width block of a
+// kernFunc computes one rows×cols tile: C = alpha·op(A)·B + beta·C where B
+// is kc×cols with row stride ldb (a packed panel, or a full-width block of a
 // non-transposed B in place) and A is read from a in a layout that depends
 // on the kernel: N reads a[i·lda+p], T reads a[p·lda+i]. beta == ±0 does not
 // read C.
 type kernFunc func(kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
-// gemmImpl is one code path: a matmul microkernel and vector kernels.
+// tileKernel is a microkernel for a rows×cols tile, in both A layouts.
+type tileKernel struct {
+	rows, cols int
+	n, t       kernFunc
+}
+
+// gemmImpl is one code path: matmul microkernels and vector kernels.
 type gemmImpl struct {
-	name         string
-	mr, nr       int
-	kernN, kernT kernFunc
-	dot          func(a, b []float32) float32
-	axpy         func(alpha float32, x, y []float32)
+	name   string
+	mr, nr int // full tile size
+	// tiles lists the microkernels by rows then cols, ascending; the last
+	// is mr×nr. Smaller ones serve the edges of C.
+	tiles []tileKernel
+	// packBT, if set, packs a transposed B panel (see packBPanel) and
+	// reports whether it could.
+	packBT func(dst, b []float32, ldb, pc, kc, j0, w int) bool
+	dot    func(a, b []float32) float32
+	axpy   func(alpha float32, x, y []float32)
+}
+
+// rowTile returns the fewest kernel rows that cover rows.
+func (im *gemmImpl) rowTile(rows int) int {
+	for _, t := range im.tiles {
+		if t.rows >= rows {
+			return t.rows
+		}
+	}
+	return im.mr
+}
+
+// tile returns the smallest kernel covering rows×cols (rows must be a
+// kernel row count).
+func (im *gemmImpl) tile(rows, cols int) *tileKernel {
+	for i := range im.tiles {
+		if t := &im.tiles[i]; t.rows >= rows && t.cols >= cols {
+			return t
+		}
+	}
+	return &im.tiles[len(im.tiles)-1]
 }
 
 type selection struct {

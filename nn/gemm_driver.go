@@ -262,7 +262,11 @@ func (j *gemmJob) packUnit(u int) {
 	}
 	pc := q * j.kc
 	j0 := tj * nr
-	packBPanel(dst, j.transB, j.b, j.ldb, pc, min(j.kc, j.k-pc), j0, min(nr, j.n-j0), nr)
+	kc, w := min(j.kc, j.k-pc), min(nr, j.n-j0)
+	if j.transB && j.im.packBT != nil && j.im.packBT(dst, j.b, j.ldb, pc, kc, j0, w) {
+		return
+	}
+	packBPanel(dst, j.transB, j.b, j.ldb, pc, kc, j0, w, nr)
 }
 
 // bPanel returns the B operand of column tile tj in k block q, and its
@@ -286,6 +290,7 @@ func (j *gemmJob) runChunk(sc *gemmScratch, u int) {
 	}
 	im := j.im
 	mr, nr := im.mr, im.nr
+	full := &im.tiles[len(im.tiles)-1]
 	for jc := tj0; jc < tj1; jc += j.ncTiles {
 		jce := min(jc+j.ncTiles, tj1)
 		for q := 0; q < j.nkb; q++ {
@@ -298,37 +303,49 @@ func (j *gemmJob) runChunk(sc *gemmScratch, u int) {
 			for ti := ti0; ti < ti1; ti++ {
 				i0 := ti * mr
 				rows := min(mr, j.m-i0)
-				kern := im.kernN
+				rt := rows
+				if rows < mr {
+					rt = im.rowTile(rows)
+				}
 				var as []float32
-				lda := j.lda
+				lda, trans := j.lda, j.transA
 				switch {
-				case rows < mr:
-					packAEdge(sc.a, j.transA, j.a, j.lda, i0, rows, pc, kc, mr)
-					kern, as, lda = im.kernT, sc.a, mr
+				case rows < rt:
+					// Zero-padded copy: the kernel reads rt rows.
+					packAEdge(sc.a, j.transA, j.a, j.lda, i0, rows, pc, kc, rt)
+					as, lda, trans = sc.a, rt, true
 				case j.transA:
-					kern, as = im.kernT, j.a[pc*j.lda+i0:]
+					as = j.a[pc*j.lda+i0:]
 				default:
 					as = j.a[i0*j.lda+pc:]
 				}
 				for tj := jc; tj < jce; tj++ {
 					j0 := tj * nr
 					cols := min(nr, j.n-j0)
+					tk := full
+					if rt < mr || cols < nr {
+						tk = im.tile(rt, cols)
+					}
+					kern := tk.n
+					if trans {
+						kern = tk.t
+					}
 					bp, ldb := j.bPanel(q, tj)
-					if rows == mr && cols == nr {
+					if rows == tk.rows && cols == tk.cols {
 						kern(kc, as, lda, bp, ldb, j.c[i0*j.ldc+j0:], j.ldc, j.alpha, beta)
 						continue
 					}
-					// Edge tile: compute into a full scratch tile with the
+					// Partial tile: compute into a scratch tile with the
 					// same kernel, then copy the valid part back.
-					t := sc.c
+					t, ldt := sc.c, tk.cols
 					if beta != 0 {
 						for r := 0; r < rows; r++ {
-							copy(t[r*nr:r*nr+cols], j.c[(i0+r)*j.ldc+j0:])
+							copy(t[r*ldt:r*ldt+cols], j.c[(i0+r)*j.ldc+j0:])
 						}
 					}
-					kern(kc, as, lda, bp, ldb, t, nr, j.alpha, beta)
+					kern(kc, as, lda, bp, ldb, t, ldt, j.alpha, beta)
 					for r := 0; r < rows; r++ {
-						copy(j.c[(i0+r)*j.ldc+j0:(i0+r)*j.ldc+j0+cols], t[r*nr:])
+						copy(j.c[(i0+r)*j.ldc+j0:(i0+r)*j.ldc+j0+cols], t[r*ldt:])
 					}
 				}
 			}
