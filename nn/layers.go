@@ -61,32 +61,13 @@ func lyParFor(n, grain int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// lyDot returns Σ a[i]·b[i] over len(a) (b must be at least as long), with
-// four partial sums in a fixed order.
-func lyDot(a, b []float32) float32 {
-	n := len(a)
-	b = b[:n]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= n; i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for ; i < n; i++ {
-		s0 += a[i] * b[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
+// lyDot returns Σ a[i]·b[i] over len(a) (b must be at least as long),
+// with the SIMD Dot.
+func lyDot(a, b []float32) float32 { return Dot(a, b[:len(a)]) }
 
-// lyAxpy does y[i] += alpha·x[i] over len(x).
-func lyAxpy(alpha float32, x, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] += alpha * v
-	}
-}
+// lyAxpy does y[i] += alpha·x[i] over len(x) (y at least as long), with
+// the SIMD Axpy.
+func lyAxpy(alpha float32, x, y []float32) { Axpy(alpha, x, y[:len(x)]) }
 
 // lyExp is a float32 exp (Cephes expf: range reduction by ln 2 and a degree-6
 // polynomial), relative error ≲ 2 ulp; 0 below −87.3, +Inf above 88.7.
@@ -407,24 +388,26 @@ func QKNormForward(y, rstd, x []float32, n, H, dh int) {
 }
 
 // qkNormVec normalises one head vector (y may alias x) and returns its rstd.
+// Mean and variance are taken in float64: with small head widths the
+// variance can be a strong cancellation.
 func qkNormVec(y, x []float32) float32 {
 	dh := len(x)
 	y = y[:dh]
-	var s float32
+	var s float64
 	for _, v := range x {
-		s += v
+		s += float64(v)
 	}
-	mean := s / float32(dh)
-	var ss float32
+	mean := s / float64(dh)
+	var ss float64
 	for _, v := range x {
-		c := v - mean
+		c := float64(v) - mean
 		ss += c * c
 	}
-	r := float32(1 / math.Sqrt(float64(ss/float32(dh))+qkEps))
+	r := 1 / math.Sqrt(ss/float64(dh)+qkEps)
 	for j, v := range x {
-		y[j] = (v - mean) * r
+		y[j] = float32((float64(v) - mean) * r)
 	}
-	return r
+	return float32(r)
 }
 
 // QKNormBackward accumulates dx += ∂/∂x given dy, the forward output y (the
@@ -452,13 +435,13 @@ func qkNormVecBackward(dx, dy, y []float32, r float32, acc bool) {
 	dh := len(y)
 	dx = dx[:dh]
 	dy = dy[:dh]
-	var s1, s2 float32
+	var s1, s2 float64
 	for j, v := range dy {
-		s1 += v
-		s2 += v * y[j]
+		s1 += float64(v)
+		s2 += float64(v) * float64(y[j])
 	}
-	m1 := s1 / float32(dh)
-	m2 := s2 / float32(dh)
+	m1 := float32(s1 / float64(dh))
+	m2 := float32(s2 / float64(dh))
 	for j, v := range dy {
 		g := r * (v - m1 - y[j]*m2)
 		if acc {
