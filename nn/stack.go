@@ -256,6 +256,8 @@ func (s *Stack) Forward(a *StackActs, x []float32, B, T int) []float32 {
 // Backward takes dh [B·T×d], the loss gradient w.r.t. the h of a's last
 // Forward, accumulates the gradients of this stack's parameters into P's
 // Grad and, if dx != nil, accumulates the input gradient into dx [B·T×d].
+// It does not modify the cached activations, so several Backwards after one
+// Forward (one per loss) accumulate correctly. dx may alias dh.
 func (s *Stack) Backward(a *StackActs, dh []float32, dx []float32) {
 	s.core.backward(a, dh, dx, nil)
 }
