@@ -108,7 +108,7 @@ func checkMat(name string, trans bool, rows, cols int, s []float32, ld int) {
 	if trans {
 		rows, cols = cols, rows
 	}
-	if ld < max(1, cols) {
+	if ld < cols {
 		panic(fmt.Sprintf("nn: Sgemm: bad stride for %s: %d < %d", name, ld, cols))
 	}
 	if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
