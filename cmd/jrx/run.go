@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"text/tabwriter"
+
+	"jrx/engine"
+	"jrx/tasks"
+)
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// JSONSchemaVersion is the version of jrx run's JSON lines (docs/RUN_JSON.md).
+const JSONSchemaVersion = 1
+
+func init() {
+	register(&command{
+		name:    "run",
+		summary: "run one problem headless, with optional injections",
+		usage:   "[--model DIR] [--seed N | --prompt TEXT] [--inject SPEC]... [--json] [--record FILE]",
+		help: `Runs the Reasoner one latent step at a time with the Talkers and the coupled
+baseline in lockstep, on a generated tree (--seed) or a typed one (--prompt),
+under the given injections, and prints a table (or, with --json, one JSON
+object per step and a final summary object; schema: docs/RUN_JSON.md).
+
+Injections (repeat --inject):
+` + indent(engine.Grammar, "  "),
+		run: runRun,
+	})
+	register(&command{
+		name:    "replay",
+		summary: "re-run a recorded session and verify its latents bit for bit",
+		usage:   "FILE [--model DIR]",
+		help: `Re-runs a session file written by 'jrx run --record' (or saved in the
+explorer) on the same model set, and checks that every latent is
+bit-identical; on a difference it says at which step and component.`,
+		run: runReplay,
+	})
+}
+
+func indent(s, pre string) string {
+	return pre + strings.ReplaceAll(s, "\n", "\n"+pre)
+}
+
+func runRun(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(lookup("run"), env)
+	model := fs.String("model", "", "model-set directory (default: the embedded set)")
+	seed := fs.Uint64("seed", 0, "problem seed (0 = random; the seed used is printed)")
+	prompt := fs.String("prompt", "", "a problem in text form, e.g. 'AB,AC[ROOT]A[TARGET]C'")
+	var inj stringList
+	fs.Var(&inj, "inject", "an injection (repeatable); see above")
+	asJSON := fs.Bool("json", false, "one JSON object per step, then a summary object")
+	record := fs.String("record", "", "write the session to this file")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	var injections []engine.Injection
+	for _, spec := range inj {
+		in, err := engine.ParseInjection(spec)
+		if err != nil {
+			return usageError{err}
+		}
+		injections = append(injections, in)
+	}
+	set, err := engine.Load(*model)
+	if err != nil {
+		return err
+	}
+	if *seed == 0 {
+		*seed = rand.Uint64()%1_000_000 + 1
+	}
+	var p engine.Problem
+	if *prompt != "" {
+		p, err = engine.ParseProblem(*prompt, *seed)
+	} else {
+		p, err = engine.NewProblem(set.Depth(), *seed)
+	}
+	if err != nil {
+		return usageError{err}
+	}
+	s, err := engine.NewSession(set, p, injections, engine.Options{})
+	if err != nil {
+		return err
+	}
+	if err := s.RunToEnd(); err != nil {
+		return err
+	}
+	if *record != "" {
+		if err := engine.WriteRecord(*record, s.Record()); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return printRunJSON(env.stdout, s)
+	}
+	printRunTable(env.stdout, s)
+	if *record != "" {
+		fmt.Fprintf(env.stdout, "session recorded in %s (check it with: jrx replay %s)\n", *record, *record)
+	}
+	return nil
+}
+
+type jsonStep struct {
+	Type string `json:"type"`
+	*engine.Snapshot
+}
+
+type jsonSummary struct {
+	Type    string `json:"type"`
+	Version int    `json:"version"`
+	Seed    uint64 `json:"seed"`
+	Problem string `json:"problem"`
+	Source  string `json:"model"`
+	engine.Summary
+}
+
+func printRunJSON(w io.Writer, s *engine.Session) error {
+	enc := json.NewEncoder(w)
+	for _, sn := range s.Snapshots() {
+		if err := enc.Encode(jsonStep{Type: "step", Snapshot: sn}); err != nil {
+			return err
+		}
+	}
+	return enc.Encode(jsonSummary{Type: "summary", Version: JSONSchemaVersion, Seed: s.Problem.Seed, Problem: s.Problem.Text, Source: s.Set.Source, Summary: s.Summary()})
+}
+
+func sym(tok int) string {
+	if tok < 0 {
+		return "–"
+	}
+	return tasks.NewVocab().Sym(tok)
+}
+
+func printRunTable(w io.Writer, s *engine.Session) {
+	v := tasks.NewVocab()
+	fmt.Fprintf(w, "problem  %s\nseed     %d   model %s\n", s.Problem.Text, s.Problem.Seed, s.Set.Source)
+	if inj := s.Injections(); len(inj) > 0 {
+		var specs []string
+		for _, in := range inj {
+			specs = append(specs, in.String())
+		}
+		fmt.Fprintf(w, "inject   %s\n", strings.Join(specs, "  "))
+		if p := s.Prompt(); v.Format(p) != v.Format(s.Problem.Tree.Prompt(nil)) {
+			fmt.Fprintf(w, "prompt   %s (as the models read it)\n", v.Format(p))
+		}
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "step\ttruth\tnearest (cos)\tmargin\tmixture\tmono\tdual\tbaseline\t‖h‖\tangle\tΔlatent\tinjected")
+	snaps := s.Snapshots()
+	final := snaps[len(snaps)-1].DualSoFar
+	for i, sn := range snaps {
+		var mix []string
+		for _, a := range sn.Mixture.Atoms {
+			mix = append(mix, fmt.Sprintf("%s %.2f", sym(a.Token), a.Weight))
+		}
+		near := "–"
+		if len(sn.NearestTarget) > 0 {
+			near = fmt.Sprintf("%s (%.3f)", sym(sn.NearestTarget[0].Token), sn.NearestTarget[0].Cos)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%.3f\t%s\t%s\t%s\t%s\t%.2f\t%.1f°\t%.3g\t%s\n", sn.Step, sym(sn.Truth), near, sn.Margin,
+			strings.Join(mix, " "), sym(sn.Mono), sym(final[i]), sym(sn.Baseline), sn.PreNorm, sn.Angle, sn.LatentChange, strings.Join(sn.Injected, " "))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "lane\tanswer\tcorrect\tfirst divergence\tverdict\tmax latent change")
+	for _, l := range s.Summary().Lanes {
+		var toks []string
+		for i, t := range l.Tokens {
+			m := sym(t)
+			if l.Forced[i] {
+				m += "*"
+			}
+			toks = append(toks, m)
+		}
+		fd := "–"
+		if l.FirstDivergence > 0 {
+			fd = fmt.Sprintf("step %d", l.FirstDivergence)
+		}
+		lc := ""
+		if l.Name == engine.LaneReasoner {
+			lc = fmt.Sprintf("%g", l.MaxLatentChange)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\n", l.Name, strings.Join(toks, " "), l.Correct, fd, l.Verdict, lc)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\n(* = injected token; the reasoner lane reads each latent by its nearest target-table token)")
+}
+
+func runReplay(ctx context.Context, env *cliEnv, args []string) error {
+	c := lookup("replay")
+	var file string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, args = args[0], args[1:]
+	}
+	fs := newFlags(c, env)
+	model := fs.String("model", "", "model-set directory (default: the embedded set)")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if file == "" && fs.NArg() == 1 {
+		file = fs.Arg(0)
+	} else if err := noArgs(fs); err != nil {
+		return err
+	}
+	if file == "" {
+		return usagef("which session file?")
+	}
+	rec, err := engine.ReadRecord(file)
+	if err != nil {
+		return err
+	}
+	set, err := engine.Load(*model)
+	if err != nil {
+		return err
+	}
+	if _, err := engine.Replay(set, rec); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "%s: %d steps replayed, every latent bit-identical (seed %d, %d injections)\n", file, rec.Steps, rec.Seed, len(rec.Injections))
+	return nil
+}
