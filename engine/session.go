@@ -48,6 +48,10 @@ func ParseProblem(text string, seed uint64) (Problem, error) {
 type Options struct {
 	TopK     int // nearest tokens per table (default 5)
 	MixAtoms int // at most this many atoms in a mixture (default 4)
+	// Light skips the read-outs (nearest tokens, mixture, sibling probe):
+	// for experiments over many problems that need only the lanes' tokens
+	// and the latents.
+	Light bool
 }
 
 func (o Options) withDefaults() Options {
@@ -247,6 +251,23 @@ func (s *Session) Step() (*Snapshot, error) {
 	}
 
 	// 2. Read-outs of the latent.
+	if !s.Opts.Light {
+		s.readOuts(t, lat, snap)
+	}
+
+	// 3. Mono-Talker: one more latent on its cache.
+	tok, _, err := s.ms.Next(lat)
+	if err != nil {
+		return nil, err
+	}
+	snap.Mono = tok
+	return s.finishStep(t, lat, snap)
+}
+
+// readOuts fills the snapshot's nearest tokens, mixture and sibling probe.
+func (s *Session) readOuts(t int, lat []float32, snap *Snapshot) {
+	r := s.Set.Reasoner
+	d := r.Cfg.D
 	content := func(tok int) bool { return tasks.IsLetter(tok) || tok == tasks.IDEOS }
 	snap.NearestTarget = probes.Nearest(r.Target, d, lat, s.Opts.TopK, nil)
 	snap.NearestEmbed = probes.Nearest(r.Embed(), d, lat, s.Opts.TopK, nil)
@@ -257,14 +278,12 @@ func (s *Session) Step() (*Snapshot, error) {
 		pct, _ := probes.PlaneRank(r.Target, d, lat, c, sib)
 		snap.Probe = &SiblingProbe{Correct: c, Sibling: sib, Alpha: p.Alpha, Beta: p.Beta, Dist: p.Dist, RankPct: pct}
 	}
+}
 
-	// 3. Mono-Talker: one more latent on its cache.
-	tok, _, err := s.ms.Next(lat)
-	if err != nil {
-		return nil, err
-	}
-	snap.Mono = tok
-
+// finishStep runs the Dual-Talker and the baseline for step t and records
+// the snapshot.
+func (s *Session) finishStep(t int, lat []float32, snap *Snapshot) (*Snapshot, error) {
+	var err error
 	// 4. Dual-Talker: decode the trajectory so far under its forced tokens.
 	traj := make([][]float32, t)
 	for i := 0; i < t-1; i++ {

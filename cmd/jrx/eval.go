@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"jrx/engine"
 	"jrx/probes"
@@ -14,13 +16,21 @@ import (
 func init() {
 	register(&command{
 		name:    "eval",
-		summary: "evaluate a model set (jrx eval tree)",
-		usage:   "tree [--model DIR] [--n N] [--seed N] [--json]",
+		summary: "evaluate a model set (jrx eval tree | containment)",
+		usage:   "tree|containment [--model DIR] [--n N] [--seed N] [--json] [--csv]",
 		help: `Evaluates a model set on fresh leaf-target trees drawn from --seed (not a
 training seed) and prints the paper's Experiment-1 figures beside jrx's:
 route exact match of Reasoner + Mono-Talker, Reasoner + Dual-Talker and the
 coupled baseline T; the correct major contributor rate; the sibling plane's
-mean distance percentile among all letter pairs.`,
+mean distance percentile among all letter pairs.
+
+'jrx eval containment' runs the paper's error-containment experiments on this
+task over --n problems (default 1000): a wrong token forced into the coupled
+baseline, or into the Dual-Talker, at each route step (route exact match
+over the steps each lane chose itself, how often the error propagated, and
+the Reasoner's largest latent change, which must be 0); input corruption
+0–30% (per-step accuracy, absolute and relative to 0%, for R and T); and
+latent noise σ = 0, 5, 10, 15% of max|component| at every step.`,
 		run: runEval,
 	})
 }
@@ -28,8 +38,12 @@ mean distance percentile among all letter pairs.`,
 func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	c := lookup("eval")
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		if args[0] != "tree" {
-			return usagef("unknown evaluation %q (available: tree)", args[0])
+		switch args[0] {
+		case "tree":
+		case "containment":
+			return runContainment(ctx, env, args[1:])
+		default:
+			return usagef("unknown evaluation %q (available: tree, containment)", args[0])
 		}
 		args = args[1:]
 	}
@@ -77,4 +91,136 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "sha256 %s  %s\n", rep.Hashes[f], f)
 	}
 	return nil
+}
+
+func runContainment(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(lookup("eval"), env)
+	model := fs.String("model", "", "model-set directory (default: the embedded set)")
+	n := fs.Int("n", 1000, "number of problems")
+	seed := fs.Uint64("seed", 20251219, "seed of the problems")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	asCSV := fs.Bool("csv", false, "print CSV tables")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if *n < 1 || *n > 1_000_000 {
+		return usagef("--n %d: want 1..1000000", *n)
+	}
+	set, err := engine.Load(*model)
+	if err != nil {
+		return err
+	}
+	var last time.Time
+	tty := isTerminal(env.stderr)
+	rep, err := engine.Containment(ctx, set, *n, *seed, func(done, total int) {
+		every := 5 * time.Second
+		if tty {
+			every = 200 * time.Millisecond
+		}
+		if time.Since(last) < every && done != total {
+			return
+		}
+		last = time.Now()
+		if tty {
+			fmt.Fprintf(env.stderr, "\r\x1b[2Kcontainment: %d/%d sessions", done, total)
+			if done == total {
+				fmt.Fprintln(env.stderr)
+			}
+		} else {
+			fmt.Fprintf(env.stderr, "containment: %d/%d sessions\n", done, total)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case *asJSON:
+		b, _ := json.Marshal(rep)
+		fmt.Fprintln(env.stdout, string(b))
+	case *asCSV:
+		printContainmentCSV(env.stdout, rep)
+	default:
+		printContainmentTable(env.stdout, rep)
+	}
+	return nil
+}
+
+func printContainmentTable(w io.Writer, rep engine.ContainmentReport) {
+	fmt.Fprintf(w, "error containment, tree depth %d: %d problems (seed %d)\n\n", rep.Depth, rep.N, rep.Seed)
+	fmt.Fprintln(w, "A wrong token forced at one route step (the sibling of the right child where there is one).")
+	fmt.Fprintln(w, "Exact match counts the steps each lane chose itself; the forced step is excluded.")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "step\tbaseline T exact\tT propagated\tR+Dual exact\tDual propagated\tR+Mono exact\tReasoner max Δlatent\t")
+	for _, r := range rep.Injected {
+		fmt.Fprintf(tw, "%d\t%.1f%%\t%.1f%%\t%.1f%%\t%.1f%%\t%.1f%%\t%g\t\n", r.Step, 100*r.BaselineExact, 100*r.BaselinePropagated, 100*r.DualExact, 100*r.DualPropagated, 100*r.MonoExact, r.MaxLatentChange)
+	}
+	tw.Flush()
+	sweep := func(title string, rows []engine.SweepRow, withBase bool) {
+		fmt.Fprintf(w, "\n%s\n", title)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprint(tw, "level\t")
+		for s := range rows[0].Mono {
+			fmt.Fprintf(tw, "R+Mono s%d\t", s+1)
+		}
+		if withBase {
+			for s := range rows[0].Baseline {
+				fmt.Fprintf(tw, "T s%d\t", s+1)
+			}
+		}
+		fmt.Fprint(tw, "R+Mono exact\tR+Dual exact\t")
+		if withBase {
+			fmt.Fprint(tw, "T exact\t")
+		}
+		fmt.Fprintln(tw)
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%.0f%%\t", 100*r.Level)
+			for s := range r.Mono {
+				fmt.Fprintf(tw, "%.3f (%.2f)\t", r.Mono[s], r.MonoRel[s])
+			}
+			if withBase {
+				for s := range r.Baseline {
+					fmt.Fprintf(tw, "%.3f (%.2f)\t", r.Baseline[s], r.BaselineRel[s])
+				}
+			}
+			fmt.Fprintf(tw, "%.3f\t%.3f\t", r.MonoExact, r.DualExact)
+			if withBase {
+				fmt.Fprintf(tw, "%.3f\t", r.BaselineExact)
+			}
+			fmt.Fprintln(tw)
+		}
+		tw.Flush()
+	}
+	sweep("Input corruption: per-step accuracy (relative to 0%)", rep.Corruption, true)
+	sweep("Latent noise at every step, σ = level × max|component|: per-step accuracy (relative to σ = 0)", rep.Noise, false)
+}
+
+func printContainmentCSV(w io.Writer, rep engine.ContainmentReport) {
+	fmt.Fprintln(w, "table,step_or_level,lane,metric,value")
+	for _, r := range rep.Injected {
+		fmt.Fprintf(w, "token_errors,%d,baseline,exact,%g\n", r.Step, r.BaselineExact)
+		fmt.Fprintf(w, "token_errors,%d,baseline,propagated,%g\n", r.Step, r.BaselinePropagated)
+		fmt.Fprintf(w, "token_errors,%d,reasoner_dual,exact,%g\n", r.Step, r.DualExact)
+		fmt.Fprintf(w, "token_errors,%d,reasoner_dual,propagated,%g\n", r.Step, r.DualPropagated)
+		fmt.Fprintf(w, "token_errors,%d,reasoner_mono,exact,%g\n", r.Step, r.MonoExact)
+		fmt.Fprintf(w, "token_errors,%d,reasoner,max_latent_change,%g\n", r.Step, r.MaxLatentChange)
+	}
+	for name, rows := range map[string][]engine.SweepRow{"input_corruption": rep.Corruption, "latent_noise": rep.Noise} {
+		for _, r := range rows {
+			for s := range r.Mono {
+				fmt.Fprintf(w, "%s,%g,reasoner_mono,step%d_acc,%g\n", name, r.Level, s+1, r.Mono[s])
+				fmt.Fprintf(w, "%s,%g,reasoner_dual,step%d_acc,%g\n", name, r.Level, s+1, r.Dual[s])
+				if len(r.Baseline) > 0 {
+					fmt.Fprintf(w, "%s,%g,baseline,step%d_acc,%g\n", name, r.Level, s+1, r.Baseline[s])
+				}
+			}
+			fmt.Fprintf(w, "%s,%g,reasoner_mono,exact,%g\n", name, r.Level, r.MonoExact)
+			fmt.Fprintf(w, "%s,%g,reasoner_dual,exact,%g\n", name, r.Level, r.DualExact)
+			if len(r.Baseline) > 0 {
+				fmt.Fprintf(w, "%s,%g,baseline,exact,%g\n", name, r.Level, r.BaselineExact)
+			}
+		}
+	}
 }
