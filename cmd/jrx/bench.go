@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"jrx/engine"
 	"jrx/nn"
 	"jrx/train"
 )
@@ -15,14 +16,17 @@ import (
 func init() {
 	register(&command{
 		name:    "bench",
-		summary: "measure speed: matmul kernels, training steps",
-		usage:   "matmul|train [--json] [flags]",
+		summary: "measure speed: matmul kernels, training steps, engine steps",
+		usage:   "matmul|train|step [--json] [flags]",
 		help: `Measures speed on this machine against a reference run in the same process.
   matmul  GFLOP/s of jrx's Sgemm on the training shapes, beside gonum's
           blas32.Gemm measured on the same shapes in the same run
   train   tokens/s and model GFLOP/s of full training steps (forward,
           backward, AdamW); --d --layers --ffn --heads --batch --seq pick the
           shape (default: the project's default model on depth-4 batches)
+  step    one engine step with every read-out, both Talkers and the
+          baseline (median and 99th percentile ms), and one session's bytes,
+          on the model set of --model (default: embedded)
 With --json each line is one JSON object.`,
 		run: runBench,
 	})
@@ -34,7 +38,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			return parseFlags(newFlags(c, env), env, args)
 		}
-		return usagef("which benchmark? matmul or train")
+		return usagef("which benchmark? matmul, train or step")
 	}
 	what, args := args[0], args[1:]
 	fs := newFlags(c, env)
@@ -46,6 +50,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	heads := fs.Int("heads", 4, "train: attention heads")
 	batch := fs.Int("batch", 64, "train: sequences per batch")
 	seq := fs.Int("seq", 51, "train: tokens per sequence")
+	model := fs.String("model", "", "step: model-set directory (default: the embedded set)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -102,7 +107,24 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 			r.TokensPerS, r.GFLOPS, r.FlopsPerToken/1e6, r.Steps, r.Seconds, r.GOMAXPROCS, r.Kernel)
 		fmt.Fprintln(env.stdout, "reference: PyTorch 1.13, one thread, this shape: about 5,300–5,700 tokens/s on these machines")
 		return nil
+	case "step":
+		set, err := engine.Load(*model)
+		if err != nil {
+			return err
+		}
+		r, err := engine.BenchStep(ctx, set, *dur)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			b, _ := json.Marshal(r)
+			fmt.Fprintln(env.stdout, string(b))
+			return nil
+		}
+		fmt.Fprintf(env.stdout, "engine step (model set %s): p50 %.3f ms, p99 %.3f ms over %d steps in %d sessions; one session %.1f KiB; GOMAXPROCS %d\n",
+			set.Source, r.StepMsP50, r.StepMsP99, r.Steps, r.Sessions, float64(r.SessionBytes)/1024, r.GOMAXPROCS)
+		return nil
 	default:
-		return usagef("unknown benchmark %q (matmul or train)", what)
+		return usagef("unknown benchmark %q (matmul, train or step)", what)
 	}
 }

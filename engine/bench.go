@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"context"
+	"runtime"
+	"sort"
+	"time"
+)
+
+// StepBench is the engine's speed and memory on the loaded set.
+type StepBench struct {
+	StepMsP50    float64 `json:"step_ms_p50"`
+	StepMsP99    float64 `json:"step_ms_p99"`
+	SessionBytes uint64  `json:"session_bytes"`
+	Steps        int     `json:"steps"`
+	Sessions     int     `json:"sessions"`
+	GOMAXPROCS   int     `json:"gomaxprocs"`
+}
+
+// BenchStep times single steps (with every read-out, both Talkers and the
+// baseline) over fresh sessions for at least d, and measures the heap
+// growth of one complete session (clean copy included) with an injection.
+func BenchStep(ctx context.Context, set *Set, d time.Duration) (StepBench, error) {
+	var times []float64
+	res := StepBench{GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	start := time.Now()
+	inj := []Injection{{Kind: BaselineToken, Step: 1, Token: 0}}
+	for seed := uint64(1); time.Since(start) < d || len(times) < 50; seed++ {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		p, err := NewProblem(set.Depth(), seed)
+		if err != nil {
+			return res, err
+		}
+		s, err := NewSession(set, p, inj, Options{})
+		if err != nil {
+			return res, err
+		}
+		res.Sessions++
+		for !s.Done() {
+			t0 := time.Now()
+			if _, err := s.Step(); err != nil {
+				return res, err
+			}
+			times = append(times, float64(time.Since(t0).Nanoseconds())/1e6)
+		}
+	}
+	sort.Float64s(times)
+	res.Steps = len(times)
+	res.StepMsP50 = times[len(times)/2]
+	res.StepMsP99 = times[min(len(times)-1, len(times)*99/100)]
+
+	// Memory: heap in use before and after building and running one session
+	// that stays reachable.
+	p, _ := NewProblem(set.Depth(), 1)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	s, err := NewSession(set, p, inj, Options{})
+	if err != nil {
+		return res, err
+	}
+	if err := s.RunToEnd(); err != nil {
+		return res, err
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if after.HeapAlloc > before.HeapAlloc {
+		res.SessionBytes = after.HeapAlloc - before.HeapAlloc
+	}
+	runtime.KeepAlive(s)
+	return res, nil
+}
