@@ -85,6 +85,9 @@ type gemmImpl struct {
 	packBT func(dst, b []float32, ldb, pc, kc, j0, w int) bool
 	dot    func(a, b []float32) float32
 	axpy   func(alpha float32, x, y []float32)
+	// whole, if set, replaces the blocked driver (an external BLAS); it
+	// gets validated arguments with m, n, k > 0 and alpha != 0.
+	whole func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 }
 
 // rowTile returns the fewest kernel rows that cover rows.
@@ -114,14 +117,16 @@ type selection struct {
 }
 
 var (
-	// impls lists the paths this CPU supports, best first; filled by init
-	// functions of the architecture files (generic is always last).
-	impls  []*gemmImpl
-	active atomic.Pointer[selection]
+	// impls lists the paths this CPU supports, best first: extraImpls
+	// (optional backends registered by build-tagged files), the SIMD paths
+	// of archImpls, then generic.
+	impls      []*gemmImpl
+	extraImpls []*gemmImpl
+	active     atomic.Pointer[selection]
 )
 
 func init() {
-	impls = append(archImpls(), genericImpl)
+	impls = append(append(extraImpls, archImpls()...), genericImpl)
 	sel := choose(os.Getenv("JRX_KERNEL"))
 	active.Store(&sel)
 }

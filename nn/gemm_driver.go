@@ -131,6 +131,10 @@ func (im *gemmImpl) sgemm(cfg *gemmConfig, transA, transB bool, m, n, k int, alp
 	}
 	checkMat("A", transA, m, k, a, lda)
 	checkMat("B", transB, k, n, b, ldb)
+	if im.whole != nil {
+		im.whole(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 
 	mr, nr := im.mr, im.nr
 	tm, tn := (m+mr-1)/mr, (n+nr-1)/nr
