@@ -1,0 +1,123 @@
+package views
+
+import (
+	"jrx/engine"
+	"jrx/tasks"
+)
+
+// Frame is one session's state as the views see it: values copied out of
+// the engine (snapshots are immutable), so rendering a Frame twice gives
+// the same screen and the views never touch a model.
+type Frame struct {
+	Tree       *tasks.Tree
+	Steps      int                // T: route + EOS
+	Snaps      []*engine.Snapshot // the steps taken
+	Clean      []*engine.Snapshot // the clean run (every step) when there are injections
+	Summary    engine.Summary
+	Injections []engine.Injection
+	Answer     []int // truth: route then EOS
+}
+
+// Taken is the number of steps taken.
+func (f *Frame) Taken() int {
+	if f == nil {
+		return 0
+	}
+	return len(f.Snaps)
+}
+
+// Snap is step t's snapshot (1-based), nil when not taken.
+func (f *Frame) Snap(t int) *engine.Snapshot {
+	if f == nil || t < 1 || t > len(f.Snaps) {
+		return nil
+	}
+	return f.Snaps[t-1]
+}
+
+// Truth is the true token at step t (1-based), -1 when unknown.
+func (f *Frame) Truth(t int) int {
+	if f == nil || t < 1 || t > len(f.Answer) {
+		return -1
+	}
+	return f.Answer[t-1]
+}
+
+// Lane returns the summary lane called name.
+func (f *Frame) Lane(name string) *engine.Lane {
+	if f == nil {
+		return nil
+	}
+	for i := range f.Summary.Lanes {
+		if f.Summary.Lanes[i].Name == name {
+			return &f.Summary.Lanes[i]
+		}
+	}
+	return nil
+}
+
+// cleanTokens is what lane emitted in the clean run over the first n
+// steps (nil without injections): the reference for "differs".
+func (f *Frame) cleanTokens(lane string, n int) []int {
+	if f == nil || len(f.Injections) == 0 || len(f.Clean) == 0 {
+		return nil
+	}
+	snaps := f.Clean[:min(n, len(f.Clean))]
+	if len(snaps) == 0 {
+		return nil
+	}
+	return laneTokens(snaps, lane)
+}
+
+// laneTokens reads a lane's tokens out of snapshots as the engine's
+// summary does.
+func laneTokens(snaps []*engine.Snapshot, lane string) []int {
+	out := make([]int, len(snaps))
+	for i, sn := range snaps {
+		switch lane {
+		case engine.LaneReasoner:
+			out[i] = -1
+			if len(sn.NearestTarget) > 0 {
+				out[i] = sn.NearestTarget[0].Token
+			}
+		case engine.LaneMono:
+			out[i] = sn.Mono
+		case engine.LaneBaseline:
+			out[i] = sn.Baseline
+		case engine.LaneDual:
+			out[i] = -1
+			if last := snaps[len(snaps)-1].DualSoFar; i < len(last) {
+				out[i] = last[i]
+			}
+		}
+	}
+	return out
+}
+
+// injectedAt lists the injections acting at step t (1-based); noise on
+// every step counts at every step.
+func (f *Frame) injectedAt(t int) []engine.Injection {
+	var out []engine.Injection
+	if f == nil {
+		return nil
+	}
+	for _, in := range f.Injections {
+		if in.Step == t || (in.Kind == engine.Noise && in.Step == 0) {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// sym is a token as the panels show it: letters as themselves, [EOS] as
+// "EOS", anything else as the vocabulary spells it.
+func sym(id int) string {
+	switch {
+	case id < 0:
+		return "?"
+	case tasks.IsLetter(id):
+		return string(rune('A' + id))
+	case id == tasks.IDEOS:
+		return "EOS"
+	}
+	return tasks.NewVocab().Sym(id)
+}
