@@ -323,17 +323,20 @@ func geluFused(g, gd, u []float32) {
 	}
 	i := 0
 	for ; i+4 <= n; i += 4 {
-		v0, v1, v2, v3 := u[i], u[i+1], u[i+2], u[i+3]
+		uu := u[i : i+4 : i+4]
+		v0, v1, v2, v3 := uu[0], uu[1], uu[2], uu[3]
 		s0, s1, s2, s3 := v0*v0, v1*v1, v2*v2, v3*v3
 		t0, t1, t2, t3 := tanh4(geluC*v0*(1+geluA*s0), geluC*v1*(1+geluA*s1),
 			geluC*v2*(1+geluA*s2), geluC*v3*(1+geluA*s3))
 		h0, h1, h2, h3 := 0.5+0.5*t0, 0.5+0.5*t1, 0.5+0.5*t2, 0.5+0.5*t3
-		g[i], g[i+1], g[i+2], g[i+3] = v0*h0, v1*h1, v2*h2, v3*h3
+		gg := g[i : i+4 : i+4]
+		gg[0], gg[1], gg[2], gg[3] = v0*h0, v1*h1, v2*h2, v3*h3
 		if gd != nil {
-			gd[i] = h0 + 2*geluC*v0*h0*(1-h0)*(1+3*geluA*s0)
-			gd[i+1] = h1 + 2*geluC*v1*h1*(1-h1)*(1+3*geluA*s1)
-			gd[i+2] = h2 + 2*geluC*v2*h2*(1-h2)*(1+3*geluA*s2)
-			gd[i+3] = h3 + 2*geluC*v3*h3*(1-h3)*(1+3*geluA*s3)
+			dd := gd[i : i+4 : i+4]
+			dd[0] = h0 + 2*geluC*v0*h0*(1-h0)*(1+3*geluA*s0)
+			dd[1] = h1 + 2*geluC*v1*h1*(1-h1)*(1+3*geluA*s1)
+			dd[2] = h2 + 2*geluC*v2*h2*(1-h2)*(1+3*geluA*s2)
+			dd[3] = h3 + 2*geluC*v3*h3*(1-h3)*(1+3*geluA*s3)
 		}
 	}
 	for ; i < n; i++ {
