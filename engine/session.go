@@ -268,7 +268,9 @@ func (s *Session) Step() (*Snapshot, error) {
 func (s *Session) readOuts(t int, lat []float32, snap *Snapshot) {
 	r := s.Set.Reasoner
 	d := r.Cfg.D
-	content := func(tok int) bool { return tasks.IsLetter(tok) || tok == tasks.IDEOS }
+	// Hypotheses are the problem's nodes and EOS (a latent between two
+	// children is what the paper's mixture claim is about).
+	content := func(tok int) bool { return tok == tasks.IDEOS || s.Problem.Tree.Has(tok) }
 	snap.NearestTarget = probes.Nearest(r.Target, d, lat, s.Opts.TopK, nil)
 	snap.NearestEmbed = probes.Nearest(r.Embed(), d, lat, s.Opts.TopK, nil)
 	snap.Margin = probes.Margin(snap.NearestTarget)
