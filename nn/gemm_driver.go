@@ -449,10 +449,13 @@ func workers(n int) []chan *gemmJob {
 func workerLoop(ch chan *gemmJob) {
 	for j := range ch {
 		j.work()
-		// Poll for the next job for a while (yielding the P to any other
-		// goroutine) before blocking.
+		// Poll for the next job for a while before blocking. Gosched lets
+		// goroutines queued on this P run, but a spinning P never steals
+		// work queued on other Ps: so stop as soon as new goroutines appear
+		// (e.g. another parallel loop started), leaving the P to them.
 		spinning.Add(1)
 		deadline := time.Now().Add(workerSpin)
+		base := runtime.NumGoroutine()
 		for i := 0; ; i++ {
 			select {
 			case j = <-ch:
@@ -462,6 +465,11 @@ func workerLoop(ch chan *gemmJob) {
 				deadline = time.Now().Add(workerSpin)
 				continue
 			default:
+			}
+			if g := runtime.NumGoroutine(); g > base {
+				break
+			} else {
+				base = g
 			}
 			if i%32 == 0 && time.Now().After(deadline) {
 				break
