@@ -19,7 +19,9 @@ import (
 // products are split over runtime.GOMAXPROCS(0) goroutines by blocks of
 // output rows or columns; the reduction over k is never split, and every C
 // element is computed with the same operations in the same order whatever
-// the split, so results are bit-identical for any thread count.
+// the split, so results are bit-identical for any thread count. (They
+// differ from SgemmRef's in rounding: products are fused-multiply-added and
+// long k is summed in blocks.)
 //
 // Elements of c outside the m×n window (the stride gaps and anything after
 // the last row) are never written. Bad shapes, strides or short slices
