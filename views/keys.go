@@ -72,7 +72,7 @@ func DefaultKeyMap() KeyMap {
 		Confirm: b([]string{"enter"}, "enter", "apply"),
 		Cancel:  b([]string{"esc"}, "esc", "cancel"),
 		Move:    b([]string{"left", "right", "up", "down"}, "←↑↓→", "move"),
-		Type:    b(nil, "A-Z", "pick a letter"),
+		Type:    b(letters(), "A-Z", "pick a letter"),
 		Field:   b([]string{"tab", "shift+tab"}, "tab", "next field"),
 		Weight:  b([]string{"left", "right", "-", "+", "="}, "←/→", "weight"),
 		Every:   b([]string{"a"}, "a", "this step / every step"),
@@ -151,3 +151,12 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 
 // Mode reports the mode the key map was last set for.
 func (k KeyMap) Mode() Mode { return k.mode }
+
+// letters are the keys a-z and A-Z.
+func letters() []string {
+	var out []string
+	for c := 'a'; c <= 'z'; c++ {
+		out = append(out, string(c), string(c-'a'+'A'))
+	}
+	return out
+}

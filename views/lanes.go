@@ -73,7 +73,11 @@ func renderLanes(st *Styles, f *Frame, sel, w, h int, show Visibility, compact b
 	var sb strings.Builder
 	sb.WriteString(st.Dim.Render(fit("step", laneLabelW)))
 	for t := first; t < first+n; t++ {
-		c := fit(fmt.Sprintf(" %d", t), cw-1)
+		lead := " "
+		if t == sel {
+			lead = "▸"
+		}
+		c := fit(fmt.Sprintf("%s%d", lead, t), cw-1)
 		switch {
 		case t == sel:
 			c = st.Cell.Selected.Render(c)

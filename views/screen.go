@@ -122,7 +122,7 @@ func (s *Screen) helpBar() string {
 }
 
 // Layout is the screen's layout, with the chrome measured.
-func (s *Screen) Layout() Layout {
+func (s Screen) Layout() Layout {
 	var need Needs
 	compact := s.compact()
 	if s.Frame != nil && s.Frame.Tree != nil {
@@ -156,7 +156,7 @@ func Render(s Screen) string {
 	case s.Fatal != "":
 		blocks = append(blocks, placed{l.Body, box(st, "Nothing to explore", fatalText(st, s.Fatal, l.Body.W-4), l.Body.W, l.Body.H, true)})
 	case s.Frame == nil:
-		msg := "Loading…"
+		msg := "No problem is open: press n for a new one, or p to type one."
 		if s.Status.Busy != "" {
 			msg = s.Status.Busy + "…"
 		}

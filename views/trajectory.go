@@ -61,11 +61,14 @@ func renderTrajectory(st *Styles, f *Frame, sel, w, h int, compact bool) []strin
 				if sn != nil && len(sn.NearestTarget) > 0 {
 					tok = sym(sn.NearestTarget[0].Token)
 				}
-				mark := " "
+				lead, mark := " ", ""
+				if t == sel {
+					lead = "▸"
+				}
 				if len(f.injectedAt(t)) > 0 {
 					mark = "*"
 				}
-				cell = fmt.Sprintf("%s%d %s", mark, t, tok)
+				cell = fmt.Sprintf("%s%d%s %s", lead, t, mark, tok)
 				switch {
 				case t == sel:
 					style = st.Cell.Selected
