@@ -1,0 +1,180 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+
+	"jrx/engine"
+	"jrx/views"
+)
+
+// Work on the engine runs in commands, never in Update. Two kinds:
+//
+//   - A superseding job (load the model set, a new problem, re-running after
+//     an injection, opening a session file) builds a new session. It bumps
+//     the generation, so whatever is still running for an older generation
+//     is dropped when its result arrives, and it empties the queue.
+//   - An op on the current session (step, undo, run to the end, reset, jump,
+//     save) must not run while another command uses that session (a
+//     Session is not safe for concurrent use), so ops wait in a queue and
+//     run one at a time, in order.
+
+// setMsg is the result of loading the model set.
+type setMsg struct {
+	gen int
+	set *engine.Set
+	err error
+}
+
+// sessionMsg is the result of a job or an op: the session and a frame
+// copied out of it in the command's goroutine.
+type sessionMsg struct {
+	gen     int
+	sess    *engine.Session
+	frame   *views.Frame
+	sel     int    // the step to select
+	note    string // what to say in the status line
+	err     error  // the job failed: keep what was there
+	warn    error  // it worked, with a warning
+	replace bool   // a new session (from a job) rather than the same one changed
+	seed    uint64
+	typed   bool
+}
+
+// op is work on the current session.
+type op struct {
+	label string
+	run   func(s *engine.Session) sessionMsg
+}
+
+// frameOf copies a session's state into a frame. It must run where the
+// session is owned (in the command that just used it).
+func frameOf(s *engine.Session) *views.Frame {
+	f := &views.Frame{
+		Tree:       s.Problem.Tree,
+		Steps:      s.Steps(),
+		Snaps:      s.Snapshots(),
+		Summary:    s.Summary(),
+		Injections: s.Injections(),
+		Answer:     s.Answer(),
+	}
+	if len(f.Injections) > 0 {
+		f.Clean = s.Clean()
+	}
+	return f
+}
+
+func loadSet(gen int, load func(string) (*engine.Set, error), dir string) tea.Cmd {
+	return func() tea.Msg {
+		set, err := load(dir)
+		return setMsg{gen: gen, set: set, err: err}
+	}
+}
+
+// buildSession is the job behind a new problem, a typed problem and
+// re-running after an injection: a new session on p with inj, advanced to
+// step taken.
+func buildSession(gen int, set *engine.Set, p engine.Problem, inj []engine.Injection, opts engine.Options, taken, sel int, typed bool, note string) tea.Cmd {
+	return func() tea.Msg {
+		s, err := engine.NewSession(set, p, inj, opts)
+		if err != nil {
+			return sessionMsg{gen: gen, err: err}
+		}
+		if taken > 0 {
+			if err := s.JumpTo(min(taken, s.Steps())); err != nil {
+				return sessionMsg{gen: gen, err: err}
+			}
+		}
+		return sessionMsg{gen: gen, sess: s, frame: frameOf(s), sel: min(sel, s.T()), note: note, replace: true, seed: p.Seed, typed: typed}
+	}
+}
+
+// openRecord is the job behind opening a session file: read it and replay
+// it on the loaded set, checking every latent.
+func openRecord(gen int, set *engine.Set, path string) tea.Cmd {
+	return func() tea.Msg {
+		rec, err := engine.ReadRecord(path)
+		if err != nil {
+			return sessionMsg{gen: gen, err: err}
+		}
+		s, err := engine.Replay(set, rec)
+		if s == nil {
+			if err == nil {
+				err = errors.New("session file: nothing to replay")
+			}
+			return sessionMsg{gen: gen, err: err}
+		}
+		msg := sessionMsg{gen: gen, sess: s, frame: frameOf(s), sel: s.T(), replace: true, seed: rec.Seed, typed: true,
+			note: fmt.Sprintf("opened %s: %d steps replayed bit-identically", path, s.T())}
+		if err != nil {
+			msg.warn = err
+			msg.note = ""
+		}
+		return msg
+	}
+}
+
+// runOp runs one op on s for generation gen.
+func runOp(gen int, s *engine.Session, o op) tea.Cmd {
+	return func() tea.Msg {
+		m := o.run(s)
+		m.gen = gen
+		if m.sess == nil && m.err == nil {
+			m.sess = s
+		}
+		return m
+	}
+}
+
+// The ops.
+
+func opStep() op {
+	return op{"stepping", func(s *engine.Session) sessionMsg {
+		_, err := s.Step()
+		if errors.Is(err, engine.ErrDone) {
+			err = nil
+		}
+		return sessionMsg{sess: s, frame: frameOf(s), sel: s.T(), err: err}
+	}}
+}
+
+func opUndo(sel int) op {
+	return op{"stepping back", func(s *engine.Session) sessionMsg {
+		err := s.Back()
+		return sessionMsg{sess: s, frame: frameOf(s), sel: min(sel, s.T()), err: err}
+	}}
+}
+
+func opEnd() op {
+	return op{"running to the end", func(s *engine.Session) sessionMsg {
+		err := s.RunToEnd()
+		return sessionMsg{sess: s, frame: frameOf(s), sel: s.T(), err: err}
+	}}
+}
+
+func opReset() op {
+	return op{"resetting", func(s *engine.Session) sessionMsg {
+		s.Reset()
+		return sessionMsg{sess: s, frame: frameOf(s), sel: 0}
+	}}
+}
+
+func opJump(t int) op {
+	return op{fmt.Sprintf("running to step %d", t), func(s *engine.Session) sessionMsg {
+		err := s.JumpTo(min(t, s.Steps()))
+		return sessionMsg{sess: s, frame: frameOf(s), sel: s.T(), err: err}
+	}}
+}
+
+func opSave(path string, sel int) op {
+	return op{"saving", func(s *engine.Session) sessionMsg {
+		err := engine.WriteRecord(path, s.Record())
+		note := ""
+		if err == nil {
+			note = fmt.Sprintf("saved %d steps to %s", s.T(), path)
+		}
+		return sessionMsg{sess: s, frame: frameOf(s), sel: min(sel, s.T()), err: err, note: note}
+	}}
+}
