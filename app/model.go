@@ -746,6 +746,9 @@ func (m *Model) View() tea.View {
 	return v
 }
 
+// Options are the options the model was made with.
+func (m *Model) Options() Options { return m.opts }
+
 // Frame is the frame on screen (nil before the first session), for tests.
 func (m *Model) Frame() *views.Frame { return m.frame }
 
