@@ -61,6 +61,8 @@ type Trainer struct {
 	base     *baseline.Model
 	mono     *talker.Mono
 	dual     *talker.Dual
+
+	talkerCache map[int]talkerBatch // Talker batches computed by the Mono stage, reused by the Dual stage
 }
 
 // Stage stream ids for the per-step random generators.
@@ -400,8 +402,13 @@ func (t *Trainer) talkerConfig() talker.Config {
 		Context: t.Recipe.Depth + 1, QKNorm: m.QKNorm, RopeBase: m.RopeBase, BOS: tasks.IDBOS}
 }
 
-// talkerBatch draws leaf trees and the frozen Reasoner's free-running
-// latents for them: lat [B×steps×d], answers [B×steps] (route then EOS).
+// talkerData holds one Talker batch: leaf trees and the frozen Reasoner's
+// free-running latents for them, lat [B×steps×d], answers [B×steps] (route
+// then EOS) and the Dual-Talker's decoder inputs (BOS, then the answer
+// shifted). Both Talkers train on the same stream of batches (step i of
+// either stage sees batch i), and the latents of a batch are computed once
+// and kept for the other Talker: the Reasoner's free run is the expensive
+// part of a Talker step.
 type talkerData struct {
 	wk    *latent.Work
 	lat   []float32
@@ -419,7 +426,21 @@ func (t *Trainer) newTalkerData() *talkerData {
 		ans: make([]int, B*steps), dec: make([]int, B*steps), steps: steps}
 }
 
-func (t *Trainer) fillTalkerData(d *talkerData, rng *rand.Rand) {
+// talkerBatch is a cached batch.
+type talkerBatch struct {
+	lat      []float32
+	ans, dec []int
+}
+
+// fillTalkerData loads batch step of the Talkers' stream into d.
+func (t *Trainer) fillTalkerData(d *talkerData, step int) {
+	if b, ok := t.talkerCache[step]; ok {
+		copy(d.lat, b.lat)
+		copy(d.ans, b.ans)
+		copy(d.dec, b.dec)
+		return
+	}
+	rng := t.stepRNG(idMono, step)
 	tc, _ := t.Recipe.TreeConfig(true)
 	B := t.Recipe.TalkerBatch
 	trees := tasks.NewTrees(tc, rng, B)
@@ -433,6 +454,10 @@ func (t *Trainer) fillTalkerData(d *talkerData, rng *rand.Rand) {
 	}
 	P := len(prompts) / B
 	t.reasoner.FreeRunBatch(d.wk, prompts, B, P, d.steps, d.lat)
+	if t.talkerCache == nil {
+		t.talkerCache = map[int]talkerBatch{}
+	}
+	t.talkerCache[step] = talkerBatch{lat: append([]float32(nil), d.lat...), ans: append([]int(nil), d.ans...), dec: append([]int(nil), d.dec...)}
 }
 
 func (t *Trainer) monoStage(ctx context.Context) error {
@@ -451,7 +476,7 @@ func (t *Trainer) monoStage(ctx context.Context) error {
 		name: "mono", steps: r.TalkerSteps, state: st,
 		sched: nn.Schedule{Peak: r.TalkerLR, Min: r.TalkerLR / 10, Warmup: 20, Total: r.TalkerSteps},
 		do: func(step int, rng *rand.Rand) (float32, int) {
-			t.fillTalkerData(data, rng)
+			t.fillTalkerData(data, step)
 			return m.Loss(wk, data.lat, data.ans, nil, r.TalkerBatch, data.steps), r.TalkerBatch * data.steps
 		},
 		evalFn: func() string {
@@ -481,7 +506,8 @@ func (t *Trainer) dualStage(ctx context.Context) error {
 		name: "dual", steps: r.TalkerSteps, state: st,
 		sched: nn.Schedule{Peak: r.TalkerLR, Min: r.TalkerLR / 10, Warmup: 20, Total: r.TalkerSteps},
 		do: func(step int, rng *rand.Rand) (float32, int) {
-			t.fillTalkerData(data, rng)
+			t.fillTalkerData(data, step)
+			defer delete(t.talkerCache, step) // the last reader of this batch
 			return m.Loss(wk, data.lat, data.dec, data.ans, nil, r.TalkerBatch, data.steps), r.TalkerBatch * data.steps
 		},
 		evalFn: func() string {
