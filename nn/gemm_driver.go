@@ -35,15 +35,20 @@ import (
 type gemmConfig struct {
 	kcMax, bBlockFloats                  int
 	serialFlops, parMinFlops, chunkFlops float64
-	threads, split, bMode                int
+	// least tiles per chunk: column chunks (each reads all of A) and row
+	// chunks that sweep more than one B block
+	colChunkTiles, rowChunkTiles int
+	threads, split, bMode        int
 }
 
 var defaultGemmConfig = gemmConfig{
-	kcMax:        512,
-	bBlockFloats: 192 * 1024,
-	serialFlops:  1 << 20,
-	parMinFlops:  16 << 20,
-	chunkFlops:   4 << 20,
+	kcMax:         512,
+	bBlockFloats:  192 * 1024,
+	serialFlops:   1 << 20,
+	parMinFlops:   16 << 20,
+	chunkFlops:    4 << 20,
+	colChunkTiles: 2,
+	rowChunkTiles: 8,
 }
 
 const (
@@ -163,12 +168,16 @@ func (im *gemmImpl) sgemm(cfg *gemmConfig, transA, transB bool, m, n, k int, alp
 		// each over several row tiles while the block is in L2.
 		minTiles := 1
 		if colSplit {
-			minTiles = 3
+			minTiles = cfg.colChunkTiles
 		} else if nkb > 1 || tn*kc*nr > cfg.bBlockFloats {
-			minTiles = 8
+			minTiles = cfg.rowChunkTiles
 		}
+		minTiles = max(minTiles, 1)
 		nChunks = min(units/minTiles, max(2*nth, int(flops/cfg.chunkFlops)))
-		nChunks = max(nChunks, min(units, nth))
+		// A multiple of nth chunks balances the threads when all start
+		// together; the dynamic claiming absorbs late starters.
+		nChunks = max(nth, nChunks/nth*nth)
+		nChunks = min(nChunks, units)
 	}
 	directB := !transB && (cfg.bMode == bDirect || cfg.bMode == bAuto && tm < directBMaxTiles)
 	if nChunks == 1 {
