@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -166,6 +167,34 @@ func TestKernelNames(t *testing.T) {
 		t.Errorf("unavailable path: ok=%v KernelName=%q", ok, KernelName())
 	}
 	restore()
+}
+
+// TestKernelEnv checks JRX_KERNEL in a child process: each available path
+// can be forced, and an unknown one falls back with a note.
+func TestKernelEnv(t *testing.T) {
+	if want := os.Getenv("JRX_KERNEL_CHILD"); want != "" {
+		fmt.Printf("KernelName=%s\n", KernelName())
+		return
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	cases := map[string]string{"bogus": kernelNames()[0] + " (JRX_KERNEL=bogus unavailable)"}
+	for _, n := range kernelNames() {
+		cases[n] = n
+	}
+	for env, want := range cases {
+		cmd := exec.Command(exe, "-test.run=^TestKernelEnv$")
+		cmd.Env = append(os.Environ(), "JRX_KERNEL="+env, "JRX_KERNEL_CHILD=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("JRX_KERNEL=%s: %v\n%s", env, err, out)
+		}
+		if !strings.Contains(string(out), "KernelName="+want+"\n") {
+			t.Errorf("JRX_KERNEL=%s: want KernelName=%q, child said:\n%s", env, want, out)
+		}
+	}
 }
 
 // TestSgemmTable runs fixed shapes on every available path, with default
