@@ -458,32 +458,34 @@ func workers(n int) []chan *gemmJob {
 func workerLoop(ch chan *gemmJob) {
 	for j := range ch {
 		j.work()
-		// Poll for the next job for a while before blocking. Gosched lets
-		// goroutines queued on this P run, but a spinning P never steals
-		// work queued on other Ps: so stop as soon as new goroutines appear
-		// (e.g. another parallel loop started), leaving the P to them.
+		// Poll for the next job for a while before blocking. The poll
+		// (len of a buffered channel, the goroutine count, the clock) takes
+		// no lock; every few microseconds Gosched lets goroutines queued on
+		// this P run. A polling P never steals work queued on other Ps, so
+		// stop as soon as new goroutines appear (e.g. another parallel loop
+		// started), leaving the P to them.
 		spinning.Add(1)
 		deadline := time.Now().Add(workerSpin)
 		base := runtime.NumGoroutine()
-		for i := 0; ; i++ {
-			select {
-			case j = <-ch:
+		for i := 1; ; i++ {
+			if len(ch) > 0 {
 				spinning.Add(-1)
-				j.work()
+				(<-ch).work()
 				spinning.Add(1)
 				deadline = time.Now().Add(workerSpin)
 				continue
-			default:
 			}
 			if g := runtime.NumGoroutine(); g > base {
 				break
 			} else {
 				base = g
 			}
-			if i%32 == 0 && time.Now().After(deadline) {
-				break
+			if i%256 == 0 {
+				if time.Now().After(deadline) {
+					break
+				}
+				runtime.Gosched()
 			}
-			runtime.Gosched()
 		}
 		spinning.Add(-1)
 	}
