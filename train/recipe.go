@@ -60,7 +60,7 @@ func TreeRecipe(depth int) Recipe {
 	r := Recipe{
 		Task: "tree", Depth: depth, Order: "shuffled", PretrainTargets: "any-depth", RouteWeight: 10,
 		Batch: 64, Model: m,
-		PretrainSteps: 3000, LR: 1e-3, MinLR: 1e-4, Warmup: 200, WeightDecay: 0.1,
+		PretrainSteps: 4000, LR: 1e-3, MinLR: 1e-4, Warmup: 200, WeightDecay: 0.1,
 		SSTSteps: 600, SSTLR: 3e-4, SSTWarmup: 50,
 		MonoLayers: 2, DualEnc: 2, DualDec: 2, TalkerSteps: 300, TalkerLR: 1e-3, TalkerBatch: 64,
 		Seed: 1, EvalEvery: 250, EvalN: 256, FinalEvalN: 2000, FinalEvalSeed: 20251219,
