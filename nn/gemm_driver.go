@@ -10,11 +10,12 @@ import (
 
 // Blocked, parallel SGEMM driver.
 //
-// C is cut into tiles of mr×nr (the microkernel's size). The k loop is cut
-// into nkb equal blocks of depth ≤ kcMax; every tile accumulates the blocks
-// in order, so each C element sees the same operations whatever the split.
-// A is read in place (a transposed A too; only a partial row tile is
-// packed). B is packed once per call into kc×nr panels, shared by all
+// C is cut into tiles of mr×nr (the microkernel's size); partial tiles at
+// the edges use the smallest generated kernel that covers them. The k loop
+// is cut into nkb equal blocks of depth ≤ kcMax; every tile accumulates the
+// blocks in order, so each C element sees the same operations whatever the
+// split. A is read in place (a transposed A too; only a partial row tile
+// that no kernel height fits is packed, zero-padded). B is packed once per call into kc×nr panels, shared by all
 // threads — or, when few row tiles reuse it and B is not transposed, read in
 // place (only the partial column panel is packed).
 //
