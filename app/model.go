@@ -441,15 +441,21 @@ func (m *Model) candidates() []int {
 	return append(out, tasks.IDEOS)
 }
 
-// wrongDefault is the most instructive wrong token at a step: the
-// sibling of the truth, else the first candidate that is not the truth.
+// wrongDefault is the picker's first offer at a step: a wrong token that
+// shows what a token error does. Before the leaf it is the target (a
+// shortcut that skips a level: a coupled model that reads its own output
+// then ends the route early); at the leaf it is the leaf's sibling; else
+// the first candidate that is not the truth.
 func (m *Model) wrongDefault(step int) int {
-	if m.problem.Tree != nil {
-		if _, sib, ok := m.problem.Tree.Siblings(step - 1); ok {
+	truth := m.frame.Truth(step)
+	if tr := m.problem.Tree; tr != nil {
+		if tasks.IsLetter(truth) && truth != tr.Target() {
+			return tr.Target()
+		}
+		if _, sib, ok := tr.Siblings(step - 1); ok {
 			return sib
 		}
 	}
-	truth := m.frame.Truth(step)
 	for _, c := range m.candidates() {
 		if c != truth {
 			return c
@@ -470,7 +476,13 @@ func (m *Model) openSurgery() {
 	if a < 0 {
 		a = m.candidates()[0]
 	}
-	m.dialog = views.Dialog{Step: m.sel, A: a, B: m.wrongDefault(m.sel), Weight: 0.5}
+	b := m.wrongDefault(m.sel)
+	if m.problem.Tree != nil {
+		if _, sib, ok := m.problem.Tree.Siblings(m.sel - 1); ok {
+			b = sib
+		}
+	}
+	m.dialog = views.Dialog{Step: m.sel, A: a, B: b, Weight: 0.5}
 	m.mode = views.ModeSurgery
 }
 

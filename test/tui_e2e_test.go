@@ -1,0 +1,208 @@
+// Package test holds end-to-end tests: the real jrx binary driven in a real
+// terminal (tmux).
+package test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"jrx/engine"
+)
+
+// requireEmbeddedModels says whether the embedded default model set must
+// be there: it is (assets/default), so a missing or broken set fails the
+// test with the loader's message rather than skipping it. JRX_E2E_MODEL=DIR
+// runs the test against a model set in DIR instead (by hand, e.g. on a set
+// still being trained).
+const requireEmbeddedModels = true
+
+// tmuxTerm drives one tmux server of its own (its own socket), so the test
+// never touches the user's sessions.
+type tmuxTerm struct {
+	t      *testing.T
+	bin    string
+	socket string
+}
+
+func (tm *tmuxTerm) run(args ...string) (string, error) {
+	out, err := exec.Command(tm.bin, append([]string{"-L", tm.socket}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
+func (tm *tmuxTerm) must(args ...string) string {
+	tm.t.Helper()
+	out, err := tm.run(args...)
+	if err != nil {
+		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func (tm *tmuxTerm) capture() string {
+	tm.t.Helper()
+	return strings.TrimRight(tm.must("capture-pane", "-p", "-t", "jrx"), "\n")
+}
+
+func (tm *tmuxTerm) keys(keys ...string) {
+	tm.t.Helper()
+	tm.must(append([]string{"send-keys", "-t", "jrx"}, keys...)...)
+}
+
+// waitFor polls the screen until ok holds, generously.
+func (tm *tmuxTerm) waitFor(what string, ok func(screen string) bool) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var screen string
+	for time.Now().Before(deadline) {
+		screen = tm.capture()
+		if ok(screen) {
+			return screen
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tm.t.Fatalf("timed out waiting for %s; the screen:\n%s", what, screen)
+	return ""
+}
+
+func contains(s string) func(string) bool {
+	return func(screen string) bool { return strings.Contains(screen, s) }
+}
+
+// laneLine is the screen line of a lane (e.g. "baseline").
+func laneLine(screen, name string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.HasPrefix(strings.TrimLeft(l, "│ "), name+" ") {
+			return l
+		}
+	}
+	return ""
+}
+
+var (
+	stepRe   = regexp.MustCompile(`step (\d+)/(\d+)`)
+	targetRe = regexp.MustCompile(`target ([A-Z])\b`)
+)
+
+func atEnd(screen string) bool {
+	m := stepRe.FindStringSubmatch(screen)
+	return m != nil && m[1] == m[2] && !strings.Contains(screen, "⟳")
+}
+
+func checkSize(t *testing.T, screen string, w, h int) {
+	t.Helper()
+	lines := strings.Split(screen, "\n")
+	if len(lines) > h {
+		t.Fatalf("%d lines on a %d-line terminal", len(lines), h)
+	}
+	for i, l := range lines {
+		if n := utf8.RuneCountInString(l); n > w {
+			t.Fatalf("line %d is %d wide on a %d-wide terminal: %q", i, n, w, l)
+		}
+	}
+}
+
+// The explorer in a real terminal: open jrx at 120×40, step to the end,
+// inject a token error into the baseline and one into the Dual-Talker at
+// step 2, and read from the screen that the baseline's error propagates,
+// the Reasoner's latents do not change (Δlatent 0) and the Talkers
+// recover; then resize to 80×24 and quit cleanly.
+func TestExplorerInTmux(t *testing.T) {
+	bin, err := exec.LookPath("tmux")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tmux is not installed (.ci/run installs it)")
+		}
+		t.Skip("tmux is not installed; the end-to-end test of the explorer needs it")
+	}
+	var flags []string
+	if dir := os.Getenv("JRX_E2E_MODEL"); dir != "" {
+		set, err := engine.LoadDir(dir)
+		if err != nil {
+			t.Fatalf("JRX_E2E_MODEL: %v", err)
+		}
+		if set.Depth() < 3 {
+			t.Fatalf("JRX_E2E_MODEL: a depth-%d set; step 2 needs depth 3 or more", set.Depth())
+		}
+		flags = append(flags, "--model", dir)
+	} else {
+		set, err := engine.LoadEmbedded()
+		switch {
+		case err != nil && requireEmbeddedModels:
+			t.Fatalf("the embedded model set does not load: %v", err)
+		case err != nil:
+			t.Skipf("the embedded model set is not there (%v); set JRX_E2E_MODEL=DIR to run this test", err)
+		case set.Depth() < 3:
+			t.Fatalf("the embedded model set has depth %d; the test needs depth 3 or more", set.Depth())
+		}
+	}
+
+	dir := t.TempDir()
+	jrx := filepath.Join(dir, "jrx")
+	build := exec.Command("go", "build", "-o", jrx, "./cmd/jrx")
+	build.Dir = ".."
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	tm := &tmuxTerm{t: t, bin: bin, socket: fmt.Sprintf("jrx-e2e-%d", os.Getpid())}
+	t.Cleanup(func() { tm.run("kill-server") })
+	// The shell line reports how jrx ended, then keeps the pane open.
+	cmdline := fmt.Sprintf("%s %s; echo \"jrx exited $?\"; sleep 600", jrx, strings.Join(flags, " "))
+	tm.must("-f", "/dev/null", "new-session", "-d", "-s", "jrx", "-x", "120", "-y", "40", cmdline)
+
+	screen := tm.waitFor("the first problem", func(s string) bool { return strings.Contains(s, "step 0/") && strings.Contains(s, "seed ") })
+	checkSize(t, screen, 120, 40)
+	// The error to inject: the target at step 2 (skipping a level), which
+	// a coupled model that reads its own tokens follows by ending the route.
+	target := targetRe.FindStringSubmatch(screen)
+	if target == nil {
+		t.Fatalf("no target on the screen:\n%s", screen)
+	}
+	tm.keys("e")
+	screen = tm.waitFor("the end of the route", atEnd)
+	tm.keys("2")
+	tm.waitFor("step 2 selected", contains("viewing 2"))
+	tm.keys("b")
+	tm.waitFor("the baseline's picker", contains("Inject into the baseline at step 2"))
+	tm.keys(target[1])
+	tm.waitFor("the baseline injection", func(s string) bool { return strings.Contains(s, "baseline@2=") && atEnd(s) })
+	tm.keys("t")
+	tm.waitFor("the Dual-Talker's picker", contains("Inject into the Dual-Talker at step 2"))
+	tm.keys(target[1])
+	screen = tm.waitFor("both injections", func(s string) bool {
+		return strings.Contains(s, "talker@2=") && strings.Contains(laneLine(s, "dual-talker"), "*") && atEnd(s)
+	})
+	checkSize(t, screen, 120, 40)
+
+	if l := laneLine(screen, "baseline"); !strings.Contains(l, "propagated") || !strings.Contains(l, "!") {
+		t.Errorf("the baseline lane does not show a propagated error: %q\n%s", l, screen)
+	}
+	if l := laneLine(screen, "reasoner"); !strings.Contains(l, "Δlatent 0 ") && !strings.HasSuffix(strings.TrimRight(l, "│ "), "Δlatent 0") {
+		t.Errorf("the Reasoner's latent change is not 0: %q", l)
+	}
+	if l := laneLine(screen, "mono-talker"); !strings.Contains(l, "correct") {
+		t.Errorf("the Mono-Talker lane is not correct: %q", l)
+	}
+	if l := laneLine(screen, "dual-talker"); !strings.Contains(l, "contained") {
+		t.Errorf("the Dual-Talker does not recover: %q", l)
+	}
+
+	tm.must("resize-window", "-t", "jrx", "-x", "80", "-y", "24")
+	screen = tm.waitFor("the compact layout", func(s string) bool {
+		return strings.Contains(s, "Nearest · step 2") && len(strings.Split(s, "\n")) <= 24
+	})
+	checkSize(t, screen, 80, 24)
+	if !strings.Contains(laneLine(screen, "baseline"), "propagated") {
+		t.Errorf("the compact layout lost the baseline's verdict:\n%s", screen)
+	}
+	tm.keys("q")
+	tm.waitFor("a clean exit", contains("jrx exited 0"))
+}
