@@ -468,6 +468,13 @@ func (m *Model) openPicker(target string) {
 	items := m.candidates()
 	def := m.wrongDefault(m.sel)
 	m.dialog = views.Dialog{Step: m.sel, Target: target, Items: items, TrueTok: m.frame.Truth(m.sel), Cursor: max(0, slices.Index(items, def))}
+	if tr := m.problem.Tree; tr != nil && def == tr.Target() {
+		m.dialog.Note = fmt.Sprintf("First offer: the target %s, skipping a level.", views.Sym(def))
+	} else if tr != nil {
+		if _, sib, ok := tr.Siblings(m.sel - 1); ok && def == sib {
+			m.dialog.Note = fmt.Sprintf("First offer: the sibling %s, the other branch.", views.Sym(def))
+		}
+	}
 	m.mode = views.ModePicker
 }
 

@@ -108,6 +108,9 @@ func (f *Frame) injectedAt(t int) []engine.Injection {
 	return out
 }
 
+// Sym is a token as the panels show it.
+func Sym(id int) string { return sym(id) }
+
 // sym is a token as the panels show it: letters as themselves, [EOS] as
 // "EOS", anything else as the vocabulary spells it.
 func sym(id int) string {

@@ -175,15 +175,25 @@ func narrative(f *Frame) []string {
 	}
 	var parts []string
 	for _, l := range f.Summary.Lanes {
+		ref := f.cleanTokens(l.Name, f.Taken())
+		// The first step the lane chose itself that differs from the clean run.
+		first := 0
+		for i, tok := range l.Tokens {
+			if i < len(ref) && tok != ref[i] && !(i < len(l.Forced) && l.Forced[i]) {
+				first = i + 1
+				break
+			}
+		}
 		switch {
 		case l.Name == engine.LaneReasoner && l.MaxLatentChange == 0:
 			parts = append(parts, "Reasoner: latent change 0, it never reads a sampled token.")
 		case l.Name == engine.LaneReasoner:
 			parts = append(parts, fmt.Sprintf("Reasoner: its latents changed (max %s) under a latent-level injection.", latentChange(l.MaxLatentChange)))
-		case l.Verdict == engine.VerdictPropagated:
-			parts = append(parts, fmt.Sprintf("%s: differs from the clean run after the injection (first at step %d): propagated.", laneTitle(l.Name), l.FirstDivergence))
+		case l.Verdict == engine.VerdictPropagated && first > 0:
+			parts = append(parts, fmt.Sprintf("%s: went its own way from step %d (%s where the clean run has %s): propagated.",
+				laneTitle(l.Name), first, sym(l.Tokens[first-1]), sym(ref[first-1])))
 		case l.Verdict == engine.VerdictContained:
-			parts = append(parts, fmt.Sprintf("%s: recovered, every token it chose matches the clean run: contained.", laneTitle(l.Name)))
+			parts = append(parts, fmt.Sprintf("%s: every token it chose itself matches the clean run: contained.", laneTitle(l.Name)))
 		}
 	}
 	return []string{strings.Join(parts, " ")}

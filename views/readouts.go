@@ -65,7 +65,12 @@ func renderMixture(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 	}
 	var out []string
 	barW := max(1, w-tokW-1-4-1-7)
+	tiny := 0
 	for _, a := range mx.Atoms {
+		if a.Weight < 0.005 {
+			tiny++
+			continue
+		}
 		tok := fit(sym(a.Token), tokW)
 		if a.Token == truth {
 			tok = st.Token.Truth.Render(tok)
@@ -76,12 +81,15 @@ func renderMixture(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 	if len(mx.Atoms) == 0 {
 		out = append(out, st.Dim.Render("no letter or EOS direction fits"))
 	}
+	if tiny > 0 {
+		out = append(out, st.Dim.Render(fmt.Sprintf("+%d more below .005", tiny)))
+	}
 	out = append(out, fmt.Sprintf("%s %s  %s %2.0f%%", st.Dim.Render("residual"), dec(mx.Residual),
 		st.Dim.Render("explained"), 100*mx.Explained))
 	if p := sn.Probe; p != nil {
 		who := st.Verdict.Correct.Render("✓")
 		if !compact {
-			who = st.Verdict.Correct.Render("✓ correct child leads")
+			who = st.Verdict.Correct.Render("✓ correct leads")
 		}
 		if p.Alpha <= p.Beta {
 			who = st.Verdict.Wrong.Render("✗ sibling leads")

@@ -29,7 +29,8 @@ type Dialog struct {
 	Target  string // "Dual-Talker" or "baseline"
 	Items   []int
 	Cursor  int
-	TrueTok int // the true token at Step, -1 when unknown
+	TrueTok int    // the true token at Step, -1 when unknown
+	Note    string // why the cursor starts where it does
 
 	// Noise (ModeNoise).
 	Sigmas   []float64
@@ -65,28 +66,39 @@ type Screen struct {
 
 func (s *Screen) compact() bool { return IsCompact(s.Width, s.Height) }
 
-// statusLine renders the status line.
+// statusLine renders the status line: model, seed, step t/T, what is
+// running, the last message and the injections (shorter labels when the
+// terminal is narrow).
 func (s *Screen) statusLine() string {
 	st := s.Styles
+	short := s.Width < 100
 	sep := st.Status.Sep.Render(" │ ")
-	kv := func(k, v string) string { return st.Status.Key.Render(k+" ") + st.Status.Value.Render(v) }
+	kv := func(k, v string) string {
+		if k == "" {
+			return st.Status.Value.Render(v)
+		}
+		return st.Status.Key.Render(k+" ") + st.Status.Value.Render(v)
+	}
 	parts := []string{st.Status.App.Render("jrx")}
 	if s.Status.Model != "" {
 		m := s.Status.Model
-		if s.Status.Depth > 0 {
+		switch {
+		case s.Status.Depth > 0 && short:
+			m += fmt.Sprintf(" d%d", s.Status.Depth)
+		case s.Status.Depth > 0:
 			m += fmt.Sprintf(" (depth %d)", s.Status.Depth)
 		}
-		parts = append(parts, kv("model", m))
+		parts = append(parts, kv(pick(short, "", "model"), m))
 	}
 	if s.Frame != nil {
 		seed := fmt.Sprint(s.Status.Seed)
 		if s.Status.Typed {
-			seed += " (typed problem)"
+			seed += pick(short, " typed", " (typed problem)")
 		}
 		parts = append(parts, kv("seed", seed))
 		step := fmt.Sprintf("%d/%d", s.Frame.Taken(), s.Frame.Steps)
 		if s.Sel > 0 && s.Sel != s.Frame.Taken() {
-			step += fmt.Sprintf(" (viewing %d)", s.Sel)
+			step += fmt.Sprintf(pick(short, " ▸%d", " (viewing %d)"), s.Sel)
 		}
 		parts = append(parts, kv("step", step))
 	}
@@ -109,7 +121,7 @@ func (s *Screen) statusLine() string {
 			}
 			inj = strings.Join(specs, " ")
 		}
-		parts = append(parts, kv("injections", inj))
+		parts = append(parts, kv(pick(short, "inj", "injections"), inj))
 	}
 	return fit(strings.Join(parts, sep), s.Width)
 }
@@ -279,6 +291,9 @@ func (s *Screen) overlay() (lines []string, x, y int, hits []hit) {
 	case ModePicker:
 		title = fmt.Sprintf("Inject into the %s at step %d", d.Target, d.Step)
 		body = append(body, wrap(fmt.Sprintf("Force the %s's token at step %d; the Reasoner does not read it. Truth: %s.", d.Target, d.Step, sym(d.TrueTok)), iw)...)
+		if d.Note != "" {
+			body = append(body, wrap(d.Note, iw)...)
+		}
 		body = append(body, "")
 		const cw = 5
 		per := max(1, iw/cw)
@@ -288,7 +303,7 @@ func (s *Screen) overlay() (lines []string, x, y int, hits []hit) {
 			}
 			cell := center(sym(tok), cw)
 			if i == d.Cursor {
-				cell = st.Overlay.Selected.Render(cell)
+				cell = st.Overlay.Selected.Render(center("["+sym(tok)+"]", cw))
 			} else if tok == d.TrueTok {
 				cell = st.Token.Truth.Render(cell)
 			} else {
@@ -297,7 +312,7 @@ func (s *Screen) overlay() (lines []string, x, y int, hits []hit) {
 			body[len(body)-1] += cell
 			items = append(items, [2]int{len(body) - 1, (i % per) * cw})
 		}
-		body = append(body, "", st.Dim.Render("type a letter, or move with arrows · enter injects · esc cancels"))
+		body = append(body, "", st.Dim.Render("a letter, or arrows and enter, injects · esc cancels"))
 	case ModeNoise:
 		title = fmt.Sprintf("Latent noise at step %d", d.Step)
 		if d.Every {
@@ -325,7 +340,7 @@ func (s *Screen) overlay() (lines []string, x, y int, hits []hit) {
 		body = append(body, "")
 		field := func(i int, label, v string) string {
 			if d.Field == i {
-				v = st.Overlay.Selected.Render(" " + v + " ")
+				v = st.Overlay.Selected.Render("[" + v + "]")
 			} else {
 				v = " " + v + " "
 			}
@@ -333,7 +348,7 @@ func (s *Screen) overlay() (lines []string, x, y int, hits []hit) {
 		}
 		body = append(body, field(0, "A ", sym(d.A))+"   "+field(1, "B ", sym(d.B))+"   "+field(2, "w ", fmt.Sprintf("%.2f", d.Weight)))
 		body = append(body, fmt.Sprintf("latent@%d = %.2f·%s + %.2f·%s", d.Step, d.Weight, sym(d.A), 1-d.Weight, sym(d.B)))
-		body = append(body, "", st.Dim.Render("tab field · type a letter for A/B · ←/→ weight · enter applies · esc"))
+		body = append(body, "", st.Dim.Render("tab field · letter sets A/B · ←/→ change · enter applies · esc"))
 	case ModeInput:
 		title = d.Title
 		body = append(body, d.Input)
