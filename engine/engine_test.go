@@ -330,3 +330,75 @@ func TestRecordReplay(t *testing.T) {
 		t.Error("garbage accepted")
 	}
 }
+
+// WithInjections rebuilds the session under new injections at the same
+// step; its clean copy matches an uninjected session.
+func TestWithInjections(t *testing.T) {
+	set := tiny(t)
+	p := problem(t, 31)
+	s, err := engine.NewSession(set, p, nil, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Step(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Step(); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.WithInjections(mustInj(t, "noise@2:0.3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.T() != 2 {
+		t.Fatalf("new session at step %d, want 2", n.T())
+	}
+	if !sameBits(n.Snapshots()[0].Latent, s.Snapshots()[0].Latent) {
+		t.Error("step 1 (before the noise) changed")
+	}
+	if sameBits(n.Snapshots()[1].Latent, s.Snapshots()[1].Latent) {
+		t.Error("noise at step 2 did not change step 2")
+	}
+	clean := n.Clean()
+	if len(clean) != s.Steps() || !sameBits(clean[1].Latent, s.Snapshots()[1].Latent) {
+		t.Error("the clean copy differs from the uninjected session")
+	}
+	if len(n.Injections()) != 1 || n.Injections()[0].String() != "noise@2:0.3" {
+		t.Errorf("injections %v", n.Injections())
+	}
+}
+
+// Input corruption changes the prompt the models read, deterministically,
+// and only letters.
+func TestInputCorruption(t *testing.T) {
+	set := tiny(t)
+	p := problem(t, 41)
+	a, err := engine.NewSession(set, p, mustInj(t, "input:0.5"), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := engine.NewSession(set, p, mustInj(t, "input:0.5"), engine.Options{})
+	orig := p.Tree.Prompt(nil)
+	pa, pb := a.Prompt(), b.Prompt()
+	changed := 0
+	for i := range orig {
+		if pa[i] != pb[i] {
+			t.Fatal("input corruption is not deterministic")
+		}
+		if pa[i] != orig[i] {
+			changed++
+			if !tasks.IsLetter(orig[i]) || !tasks.IsLetter(pa[i]) {
+				t.Fatalf("position %d: corrupted a non-letter (%d → %d)", i, orig[i], pa[i])
+			}
+		}
+	}
+	letters := 0
+	for _, t := range orig {
+		if tasks.IsLetter(t) {
+			letters++
+		}
+	}
+	if want := int(math.Round(0.5 * float64(letters))); changed != want {
+		t.Errorf("%d letters changed, want %d of %d", changed, want, letters)
+	}
+}
