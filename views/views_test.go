@@ -74,8 +74,8 @@ func TestRenderFitsEverySize(t *testing.T) {
 	styles := []*Styles{PlainStyles(), NewStyles(true), NewStyles(false)}
 	modes := []Mode{ModeMain, ModeHelp, ModePicker, ModeNoise, ModeSurgery, ModeInput, ModeToggles}
 	i := 0
-	for w := 0; w <= 230; w += 11 {
-		for h := 0; h <= 72; h += 5 {
+	for w := 0; w <= 230; w += 13 {
+		for h := 0; h <= 72; h += 7 {
 			for _, taken := range []int{0, 2, 4} {
 				s := fixtureScreen(t, w, h, taken, min(taken, 2), taken > 2)
 				s.Styles = styles[i%len(styles)]
