@@ -147,12 +147,17 @@ func (im *gemmImpl) sgemm(cfg *gemmConfig, transA, transB bool, m, n, k int, alp
 	flops := 2 * float64(m) * float64(n) * float64(k)
 	nth := cfg.threads
 	if nth <= 0 {
-		nth = runtime.GOMAXPROCS(0)
+		// (GOMAXPROCS takes a scheduler lock: skip it for small products.)
 		switch {
 		case flops < cfg.serialFlops:
 			nth = 1
 		case flops < cfg.parMinFlops:
-			nth = min(nth, 1+int(spinning.Load()))
+			nth = 1
+			if sp := int(spinning.Load()); sp > 0 {
+				nth = min(runtime.GOMAXPROCS(0), 1+sp)
+			}
+		default:
+			nth = runtime.GOMAXPROCS(0)
 		}
 	}
 	colSplit := cfg.split == splitCols || cfg.split == splitAuto && tn > tm
