@@ -172,7 +172,14 @@ func Render(s Screen) string {
 		if s.Status.Busy != "" {
 			msg = s.Status.Busy + "…"
 		}
-		blocks = append(blocks, placed{l.Body, box(st, "jrx", []string{"", " " + msg}, l.Body.W, l.Body.H, false)})
+		body := []string{"", " " + msg}
+		if s.Status.IsError && s.Status.Message != "" && s.Status.Busy == "" {
+			body = append(body, "")
+			for _, line := range wrap(s.Status.Message, l.Body.W-4) {
+				body = append(body, " "+st.Status.Error.Render(line))
+			}
+		}
+		blocks = append(blocks, placed{l.Body, box(st, "jrx", body, l.Body.W, l.Body.H, false)})
 	default:
 		f := s.Frame
 		if !l.Tree.Empty() {
