@@ -153,7 +153,15 @@ func TestExplorerInTmux(t *testing.T) {
 	}
 
 	tm := &tmuxTerm{t: t, bin: bin, socket: fmt.Sprintf("jrx-e2e-%d", os.Getpid())}
-	t.Cleanup(func() { tm.run("kill-server") })
+	t.Cleanup(func() {
+		tm.run("kill-server")
+		// tmux leaves its socket file behind; remove ours.
+		if dir := os.Getenv("TMUX_TMPDIR"); dir != "" {
+			os.Remove(filepath.Join(dir, fmt.Sprintf("tmux-%d", os.Getuid()), tm.socket))
+		} else {
+			os.Remove(filepath.Join("/tmp", fmt.Sprintf("tmux-%d", os.Getuid()), tm.socket))
+		}
+	})
 	// The shell line reports how jrx ended, then keeps the pane open.
 	cmdline := fmt.Sprintf("%s %s; echo \"jrx exited $?\"; sleep 600", jrx, strings.Join(flags, " "))
 	tm.must("-f", "/dev/null", "new-session", "-d", "-s", "jrx", "-x", "120", "-y", "40", cmdline)
