@@ -300,22 +300,45 @@ func RMSNormBackward(dx, dg, dy, x, rstd, g []float32, n, d int) {
 const (
 	geluC = 0.7978845608028654 // sqrt(2/π)
 	geluA = 0.044715
+	// geluClamp bounds |v| inside the formulas: beyond it tanh is ±1 in
+	// float32, so GELU(v) = v·h and GELU'(v) = h with h ∈ {0, 1}, and the
+	// clamp only keeps v·h(1 − h)·v² and (−∞)·0 from producing NaN for
+	// huge or infinite v (results are otherwise those of the plain formula).
+	geluClamp = 9
 )
 
 // geluOne returns GELU(v) and GELU'(v). With t = tanh(sqrt(2/π)·(v +
 // 0.044715v³)) and h = (1 + t)/2 (so 1 − t² = 4h(1 − h)):
 // GELU(v) = v·h, GELU'(v) = h + 2·sqrt(2/π)·v·h·(1 − h)·(1 + 3·0.044715v²).
+// v is clamped to ±geluClamp in the tanh argument and GELU', and to
+// −geluClamp in v·h (so GELU(±Inf) = +Inf, −0 and GELU'(±Inf) = 1, 0).
 func geluOne(v float32) (g, gd float32) {
-	v2 := v * v
-	t := lyTanh(geluC * v * (1 + geluA*v2))
+	if v < -geluClamp {
+		v = -geluClamp
+	}
+	vc := v
+	if vc > geluClamp {
+		vc = geluClamp
+	}
+	v2 := vc * vc
+	t := lyTanh(geluC * vc * (1 + geluA*v2))
 	h := 0.5 + 0.5*t
-	return v * h, h + 2*geluC*v*h*(1-h)*(1+3*geluA*v2)
+	return v * h, h + 2*geluC*vc*h*(1-h)*(1+3*geluA*v2)
 }
 
-// geluFused writes g = GELU(u) and, if gd != nil, gd = GELU'(u) over len(u)
-// (four values at a time, the same operations as geluOne). gd may alias u;
-// g must not.
+// geluFused writes g = GELU(u) and, if gd != nil, gd = GELU'(u) over len(u),
+// on the SIMD path of geluFusedArch when there is one (gelu_amd64.go), else
+// with geluFusedGo. gd may alias u; g must not.
 func geluFused(g, gd, u []float32) {
+	if geluFusedArch(g, gd, u) {
+		return
+	}
+	geluFusedGo(g, gd, u)
+}
+
+// geluFusedGo is geluFused in Go, four values at a time with the same
+// operations as geluOne (the portable path and the SIMD kernels' reference).
+func geluFusedGo(g, gd, u []float32) {
 	n := len(u)
 	g = g[:n]
 	if gd != nil {
@@ -325,18 +348,43 @@ func geluFused(g, gd, u []float32) {
 	for ; i+4 <= n; i += 4 {
 		uu := u[i : i+4 : i+4]
 		v0, v1, v2, v3 := uu[0], uu[1], uu[2], uu[3]
-		s0, s1, s2, s3 := v0*v0, v1*v1, v2*v2, v3*v3
-		t0, t1, t2, t3 := tanh4(geluC*v0*(1+geluA*s0), geluC*v1*(1+geluA*s1),
-			geluC*v2*(1+geluA*s2), geluC*v3*(1+geluA*s3))
+		if v0 < -geluClamp {
+			v0 = -geluClamp
+		}
+		if v1 < -geluClamp {
+			v1 = -geluClamp
+		}
+		if v2 < -geluClamp {
+			v2 = -geluClamp
+		}
+		if v3 < -geluClamp {
+			v3 = -geluClamp
+		}
+		c0, c1, c2, c3 := v0, v1, v2, v3
+		if c0 > geluClamp {
+			c0 = geluClamp
+		}
+		if c1 > geluClamp {
+			c1 = geluClamp
+		}
+		if c2 > geluClamp {
+			c2 = geluClamp
+		}
+		if c3 > geluClamp {
+			c3 = geluClamp
+		}
+		s0, s1, s2, s3 := c0*c0, c1*c1, c2*c2, c3*c3
+		t0, t1, t2, t3 := tanh4(geluC*c0*(1+geluA*s0), geluC*c1*(1+geluA*s1),
+			geluC*c2*(1+geluA*s2), geluC*c3*(1+geluA*s3))
 		h0, h1, h2, h3 := 0.5+0.5*t0, 0.5+0.5*t1, 0.5+0.5*t2, 0.5+0.5*t3
 		gg := g[i : i+4 : i+4]
 		gg[0], gg[1], gg[2], gg[3] = v0*h0, v1*h1, v2*h2, v3*h3
 		if gd != nil {
 			dd := gd[i : i+4 : i+4]
-			dd[0] = h0 + 2*geluC*v0*h0*(1-h0)*(1+3*geluA*s0)
-			dd[1] = h1 + 2*geluC*v1*h1*(1-h1)*(1+3*geluA*s1)
-			dd[2] = h2 + 2*geluC*v2*h2*(1-h2)*(1+3*geluA*s2)
-			dd[3] = h3 + 2*geluC*v3*h3*(1-h3)*(1+3*geluA*s3)
+			dd[0] = h0 + 2*geluC*c0*h0*(1-h0)*(1+3*geluA*s0)
+			dd[1] = h1 + 2*geluC*c1*h1*(1-h1)*(1+3*geluA*s1)
+			dd[2] = h2 + 2*geluC*c2*h2*(1-h2)*(1+3*geluA*s2)
+			dd[3] = h3 + 2*geluC*c3*h3*(1-h3)*(1+3*geluA*s3)
 		}
 	}
 	for ; i < n; i++ {
@@ -362,11 +410,18 @@ func GELUBackward(dx, dy, x []float32) {
 	lyNeed("GELUBackward dy", dy, len(x))
 	lyNeed("GELUBackward dx", dx, len(x))
 	lyParFor(len(x), 16384, func(lo, hi int) {
-		for i, v := range x[lo:hi] {
-			_, gd := geluOne(v)
-			dx[lo+i] += dy[lo+i] * gd
+		if !geluBackwardArch(dx[lo:hi], dy[lo:hi], x[lo:hi]) {
+			geluBackwardGo(dx[lo:hi], dy[lo:hi], x[lo:hi])
 		}
 	})
+}
+
+// geluBackwardGo is GELUBackward's loop in Go (the portable path).
+func geluBackwardGo(dx, dy, x []float32) {
+	for i, v := range x {
+		_, gd := geluOne(v)
+		dx[i] += dy[i] * gd
+	}
 }
 
 // ---- QK-Norm (non-learnable, per head) ----
