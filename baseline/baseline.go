@@ -48,13 +48,7 @@ func (m *Model) NewDecoder(prompt []int) (*Decoder, error) {
 func (d *Decoder) Next() int {
 	cfg := d.m.Net.Cfg
 	nn.TiedHeadForward(d.z, d.s.H(), d.m.Net.Embed(), 1, cfg.D, cfg.Vocab)
-	best := 0
-	for i, v := range d.z {
-		if v > d.z[best] {
-			best = i
-		}
-	}
-	return best
+	return nn.Argmax(d.z)
 }
 
 // Len is the number of positions in the decoder's context.

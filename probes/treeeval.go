@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"jrx/nn"
 	"math"
 	"math/rand/v2"
 
@@ -65,7 +66,7 @@ func TokenExact(net *latent.Reasoner, s *TreeSet) float64 {
 			ans := s.Answer(b0 + b)
 			for j := 0; j < s.Steps && good; j++ {
 				pos := b*T + s.P - 1 + j
-				good = argmax(logits[pos*v:(pos+1)*v]) == ans[j]
+				good = nn.Argmax(logits[pos*v:(pos+1)*v]) == ans[j]
 			}
 			if good {
 				ok++
@@ -121,7 +122,7 @@ func MonoExact(m *talker.Mono, lat []float32, s *TreeSet) float64 {
 			good := true
 			for j, a := range s.Answer(b0 + b) {
 				pos := b*s.Steps + j
-				if argmax(logits[pos*v:(pos+1)*v]) != a {
+				if nn.Argmax(logits[pos*v:(pos+1)*v]) != a {
 					good = false
 					break
 				}
@@ -159,16 +160,6 @@ func DualExact(m *talker.Dual, lat []float32, s *TreeSet) float64 {
 		}
 	}
 	return float64(ok) / float64(max(s.Len(), 1))
-}
-
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // nearest returns the row of table [V×d] with the largest cosine to r and

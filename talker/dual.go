@@ -158,7 +158,7 @@ func (m *Dual) Decode(lat [][]float32, force map[int]int) ([]int, error) {
 	for t := 0; t < T; t++ {
 		m.Dec.Step(c, E[prev*d:(prev+1)*d], mem, T, h)
 		nn.Sgemm(false, false, 1, v, d, 1, h, d, m.P.W(NameHead), v, 0, z, v)
-		out[t] = argmax(z)
+		out[t] = nn.Argmax(z)
 		if f, ok := force[t]; ok {
 			if f < 0 || f >= v {
 				return nil, fmt.Errorf("dual-talker: forced token %d at step %d outside the vocabulary", f, t)

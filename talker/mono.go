@@ -107,7 +107,7 @@ func (m *Mono) Read(lat [][]float32) ([]int, error) {
 		}
 		m.Net.Step(c, r, h)
 		nn.Sgemm(false, false, 1, v, d, 1, h, d, m.P.W(NameHead), v, 0, z, v)
-		out[t] = argmax(z)
+		out[t] = nn.Argmax(z)
 	}
 	return out, nil
 }
@@ -164,5 +164,5 @@ func (s *MonoStepper) Next(r []float32) (int, []float32, error) {
 	}
 	s.m.Net.Step(s.c, r, s.h)
 	nn.Sgemm(false, false, 1, v, d, 1, s.h, d, s.m.P.W(NameHead), v, 0, s.z, v)
-	return argmax(s.z), s.z, nil
+	return nn.Argmax(s.z), s.z, nil
 }

@@ -71,16 +71,6 @@ func (c Config) json() string {
 	return string(b)
 }
 
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
-}
-
 func newRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x6a72782d74616c6b)) }
 
 // save writes p with the config as metadata.

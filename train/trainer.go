@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"jrx/baseline"
@@ -460,6 +461,33 @@ func (t *Trainer) fillTalkerData(d *talkerData, step int) {
 	t.talkerCache[step] = talkerBatch{lat: append([]float32(nil), d.lat...), ans: append([]int(nil), d.ans...), dec: append([]int(nil), d.dec...)}
 }
 
+// talkerLoop trains one Talker (parameters p) on the shared stream of
+// Talker batches. loss runs forward and backward on a batch; exact measures
+// the Reasoner + Talker route exact match for the progress line. The Dual
+// stage, the stream's last reader, frees each cached batch after use.
+func (t *Trainer) talkerLoop(ctx context.Context, name string, id int, p *nn.ParamSet, lastReader bool,
+	loss func(d *talkerData) float32, exact func(e *evaluator) float64) error {
+	r := t.Recipe
+	data := t.newTalkerData()
+	ev := t.newEvaluator()
+	l := &loop{
+		name: name, steps: r.TalkerSteps,
+		state: &loopState{p: p, opt: nn.NewAdamW(p, t.adam()), recipe: r.JSON()},
+		sched: nn.Schedule{Peak: r.TalkerLR, Min: r.TalkerLR / 10, Warmup: 20, Total: r.TalkerSteps},
+		do: func(step int, _ *rand.Rand) (float32, int) {
+			t.fillTalkerData(data, step)
+			if lastReader {
+				defer delete(t.talkerCache, step)
+			}
+			return loss(data), r.TalkerBatch * data.steps
+		},
+		evalFn: func() string {
+			return fmt.Sprintf("Reasoner + %s-Talker route exact %.1f%%", strings.ToUpper(name[:1])+name[1:], 100*exact(ev))
+		},
+	}
+	return t.runLoop(ctx, l, id)
+}
+
 func (t *Trainer) monoStage(ctx context.Context) error {
 	r := t.Recipe
 	m, err := talker.NewMono(t.talkerConfig())
@@ -467,23 +495,11 @@ func (t *Trainer) monoStage(ctx context.Context) error {
 		return err
 	}
 	m.Init(r.Seed + 1)
-	data := t.newTalkerData()
-	wk := m.NewWork(r.TalkerBatch, data.steps)
-	opt := nn.NewAdamW(m.P, t.adam())
-	st := &loopState{p: m.P, opt: opt, recipe: r.JSON()}
-	ev := t.newEvaluator()
-	l := &loop{
-		name: "mono", steps: r.TalkerSteps, state: st,
-		sched: nn.Schedule{Peak: r.TalkerLR, Min: r.TalkerLR / 10, Warmup: 20, Total: r.TalkerSteps},
-		do: func(step int, rng *rand.Rand) (float32, int) {
-			t.fillTalkerData(data, step)
-			return m.Loss(wk, data.lat, data.ans, nil, r.TalkerBatch, data.steps), r.TalkerBatch * data.steps
-		},
-		evalFn: func() string {
-			return fmt.Sprintf("Reasoner + Mono-Talker route exact %.1f%%", 100*ev.monoExact(t.reasoner, m))
-		},
-	}
-	if err := t.runLoop(ctx, l, idMono); err != nil {
+	wk := m.NewWork(r.TalkerBatch, r.Depth+1)
+	err = t.talkerLoop(ctx, "mono", idMono, m.P, false,
+		func(d *talkerData) float32 { return m.Loss(wk, d.lat, d.ans, nil, r.TalkerBatch, d.steps) },
+		func(e *evaluator) float64 { return e.monoExact(t.reasoner, m) })
+	if err != nil {
 		return err
 	}
 	t.mono = m
@@ -497,24 +513,11 @@ func (t *Trainer) dualStage(ctx context.Context) error {
 		return err
 	}
 	m.Init(r.Seed + 2)
-	data := t.newTalkerData()
-	wk := m.NewWork(r.TalkerBatch, data.steps)
-	opt := nn.NewAdamW(m.P, t.adam())
-	st := &loopState{p: m.P, opt: opt, recipe: r.JSON()}
-	ev := t.newEvaluator()
-	l := &loop{
-		name: "dual", steps: r.TalkerSteps, state: st,
-		sched: nn.Schedule{Peak: r.TalkerLR, Min: r.TalkerLR / 10, Warmup: 20, Total: r.TalkerSteps},
-		do: func(step int, rng *rand.Rand) (float32, int) {
-			t.fillTalkerData(data, step)
-			defer delete(t.talkerCache, step) // the last reader of this batch
-			return m.Loss(wk, data.lat, data.dec, data.ans, nil, r.TalkerBatch, data.steps), r.TalkerBatch * data.steps
-		},
-		evalFn: func() string {
-			return fmt.Sprintf("Reasoner + Dual-Talker route exact %.1f%%", 100*ev.dualExact(t.reasoner, m))
-		},
-	}
-	if err := t.runLoop(ctx, l, idDual); err != nil {
+	wk := m.NewWork(r.TalkerBatch, r.Depth+1)
+	err = t.talkerLoop(ctx, "dual", idDual, m.P, true,
+		func(d *talkerData) float32 { return m.Loss(wk, d.lat, d.dec, d.ans, nil, r.TalkerBatch, d.steps) },
+		func(e *evaluator) float64 { return e.dualExact(t.reasoner, m) })
+	if err != nil {
 		return err
 	}
 	t.dual = m
