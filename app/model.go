@@ -442,13 +442,20 @@ func (m *Model) candidates() []int {
 }
 
 // wrongDefault is the picker's first offer at a step: a wrong token that
-// shows what a token error does. Before the leaf it is the target (a
-// shortcut that skips a level: a coupled model that reads its own output
-// then ends the route early); at the leaf it is the leaf's sibling; else
-// the first candidate that is not the truth.
-func (m *Model) wrongDefault(step int) int {
+// shows what a token error does to that lane. Measured on the shipped sets
+// (jrx run over many seeds): the coupled baseline shrugs off a wrong
+// letter in the middle of the route (it finds each node from the target,
+// not from its previous token), but a premature EOS derails it; the
+// Dual-Talker, guided by the latents, recovers from a skipped level (the
+// target too early). So: EOS for the baseline before the last step, the
+// target for the Dual-Talker before the leaf, the leaf's sibling at the
+// leaf, else the first candidate that is not the truth.
+func (m *Model) wrongDefault(step int, lane string) int {
 	truth := m.frame.Truth(step)
 	if tr := m.problem.Tree; tr != nil {
+		if lane == "baseline" && tasks.IsLetter(truth) && step < m.frame.Steps-1 {
+			return tasks.IDEOS
+		}
 		if tasks.IsLetter(truth) && truth != tr.Target() {
 			return tr.Target()
 		}
@@ -466,7 +473,7 @@ func (m *Model) wrongDefault(step int) int {
 
 func (m *Model) openPicker(target string) {
 	items := m.candidates()
-	def := m.wrongDefault(m.sel)
+	def := m.wrongDefault(m.sel, target)
 	m.dialog = views.Dialog{Step: m.sel, Target: target, Items: items, TrueTok: m.frame.Truth(m.sel), Cursor: max(0, slices.Index(items, def))}
 	if tr := m.problem.Tree; tr != nil && def == tr.Target() {
 		m.dialog.Note = fmt.Sprintf("First offer: the target %s, skipping a level.", views.Sym(def))
@@ -483,7 +490,7 @@ func (m *Model) openSurgery() {
 	if a < 0 {
 		a = m.candidates()[0]
 	}
-	b := m.wrongDefault(m.sel)
+	b := m.wrongDefault(m.sel, "talker")
 	if m.problem.Tree != nil {
 		if _, sib, ok := m.problem.Tree.Siblings(m.sel - 1); ok {
 			b = sib
@@ -558,6 +565,9 @@ func (m *Model) pickerKey(k tea.KeyPressMsg) tea.Cmd {
 	}
 	if tok, ok := letterOf(k); ok {
 		return m.pick(tok)
+	}
+	if k.Text == "." {
+		return m.pick(tasks.IDEOS)
 	}
 	return nil
 }

@@ -319,7 +319,7 @@ func (s *Screen) overlay() (lines []string, x, y int, hits []hit) {
 			body[len(body)-1] += cell
 			items = append(items, [2]int{len(body) - 1, (i % per) * cw})
 		}
-		body = append(body, "", st.Dim.Render("a letter, or arrows and enter, injects · esc cancels"))
+		body = append(body, "", st.Dim.Render("a letter or . (EOS), or arrows+enter, injects · esc: cancel"))
 	case ModeNoise:
 		title = fmt.Sprintf("Latent noise at step %d", d.Step)
 		if d.Every {
