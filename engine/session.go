@@ -59,7 +59,7 @@ func (o Options) withDefaults() Options {
 		o.TopK = 5
 	}
 	if o.MixAtoms <= 0 {
-		o.MixAtoms = 4
+		o.MixAtoms = 3
 	}
 	return o
 }
@@ -222,14 +222,29 @@ func (s *Session) Done() bool { return len(s.snaps) >= s.steps }
 var ErrDone = errors.New("session: no more steps (the route and EOS are complete)")
 
 // Step takes one latent step and returns its snapshot.
-func (s *Session) Step() (*Snapshot, error) {
+func (s *Session) Step() (snap *Snapshot, err error) {
 	if s.Done() {
 		return nil, ErrDone
 	}
 	r := s.Set.Reasoner
 	d := r.Cfg.D
 	t := len(s.snaps) + 1
-	snap := &Snapshot{Step: t, Truth: -1}
+	snap = &Snapshot{Step: t, Truth: -1}
+
+	// The baseline never reads a latent: its step runs on the other core
+	// while the Reasoner and the Talkers take theirs.
+	base := &pendingBase{ch: make(chan baseResult, 1)}
+	go func() { base.ch <- s.baselineStep(t) }()
+	defer func() {
+		base.wait() // the baseline decoder is never left in use
+		if err != nil {
+			// A failed step leaves every model as it was before it.
+			P := len(s.prompt)
+			s.rs.Truncate(P + max(t-2, 0))
+			s.bd.Truncate(P + max(t-2, 0))
+			s.ms.Truncate(t - 1)
+		}
+	}()
 	if t-1 < len(s.answer) {
 		snap.Truth = s.answer[t-1]
 	}
@@ -261,7 +276,7 @@ func (s *Session) Step() (*Snapshot, error) {
 		return nil, err
 	}
 	snap.Mono = tok
-	return s.finishStep(t, lat, snap)
+	return s.finishStep(t, lat, snap, base)
 }
 
 // readOuts fills the snapshot's nearest tokens, mixture and sibling probe.
@@ -284,27 +299,24 @@ func (s *Session) readOuts(t int, lat []float32, snap *Snapshot) {
 
 // finishStep runs the Dual-Talker and the baseline for step t and records
 // the snapshot.
-func (s *Session) finishStep(t int, lat []float32, snap *Snapshot) (*Snapshot, error) {
-	var err error
+func (s *Session) finishStep(t int, lat []float32, snap *Snapshot, base *pendingBase) (*Snapshot, error) {
 	// 4. Dual-Talker: decode the trajectory so far under its forced tokens.
 	traj := make([][]float32, t)
 	for i := 0; i < t-1; i++ {
 		traj[i] = s.snaps[i].Latent
 	}
 	traj[t-1] = lat
+	var err error
 	if snap.DualSoFar, err = s.Set.Dual.Decode(traj, s.forced(TalkerToken, t)); err != nil {
 		return nil, err
 	}
 
-	// 5. Baseline: feed its previous token, read the next; forced tokens
-	// stay in its context.
-	b := s.b0
-	if t > 1 {
-		if err := s.bd.Feed(s.baseToks[t-2]); err != nil {
-			return nil, err
-		}
-		b = s.bd.Next()
+	// 5. Baseline (computed concurrently since the start of the step).
+	br := base.wait()
+	if br.err != nil {
+		return nil, br.err
 	}
+	b := br.tok
 	for _, in := range s.inj {
 		if in.Kind == BaselineToken && in.Step == t {
 			b = in.Token
@@ -323,6 +335,38 @@ func (s *Session) finishStep(t int, lat []float32, snap *Snapshot) (*Snapshot, e
 	}
 	s.snaps = append(s.snaps, snap)
 	return snap, nil
+}
+
+type baseResult struct {
+	tok int
+	err error
+}
+
+// pendingBase is the baseline's step running concurrently.
+type pendingBase struct {
+	ch   chan baseResult
+	res  baseResult
+	done bool
+}
+
+// wait returns the result, receiving it once.
+func (p *pendingBase) wait() baseResult {
+	if !p.done {
+		p.res, p.done = <-p.ch, true
+	}
+	return p.res
+}
+
+// baselineStep feeds the baseline its previous token (the one it emitted,
+// or the forced one, which stays in its context) and reads its next.
+func (s *Session) baselineStep(t int) baseResult {
+	if t == 1 {
+		return baseResult{tok: s.b0}
+	}
+	if err := s.bd.Feed(s.baseToks[t-2]); err != nil {
+		return baseResult{err: err}
+	}
+	return baseResult{tok: s.bd.Next()}
 }
 
 // forced maps 0-based steps < t to the forced token of that kind.
