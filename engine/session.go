@@ -81,6 +81,7 @@ type Session struct {
 	rs       *latent.Stepper
 	h0       []float32 // final-norm output after the prompt
 	ms       *talker.MonoStepper
+	dr       *talker.Reader // the Dual-Talker's decoding, with this session's buffers
 	bd       *baseline.Decoder
 	b0       int // baseline's first token (read after the prompt)
 	snaps    []*Snapshot
@@ -140,6 +141,7 @@ func newSession(set *Set, p Problem, inj []Injection, opts Options) (*Session, e
 	}
 	s.h0 = append([]float32(nil), s.rs.H()...)
 	s.ms = set.Mono.NewStepper()
+	s.dr = set.Dual.NewReader(s.steps)
 	var err error
 	if s.bd, err = set.Baseline.NewDecoder(s.prompt); err != nil {
 		return nil, err
@@ -307,7 +309,11 @@ func (s *Session) finishStep(t int, lat []float32, snap *Snapshot, base *pending
 	}
 	traj[t-1] = lat
 	var err error
-	if snap.DualSoFar, err = s.Set.Dual.Decode(traj, s.forced(TalkerToken, t)); err != nil {
+	var hint []int
+	if t > 1 {
+		hint = s.snaps[t-2].DualSoFar
+	}
+	if snap.DualSoFar, err = s.dr.Decode(traj, s.forced(TalkerToken, t), hint); err != nil {
 		return nil, err
 	}
 

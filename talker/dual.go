@@ -190,3 +190,67 @@ func LoadDual(b []byte, name string) (*Dual, map[string]string, error) {
 	}
 	return m, f.Meta, nil
 }
+
+// Reader decodes trajectories for one session: it keeps its own buffers
+// (so that sessions sharing a Dual-Talker never share state) and decodes
+// in one batched pass when it can.
+type Reader struct {
+	m    *Dual
+	wk   *DualWork
+	lat  []float32
+	dec  []int
+	maxT int
+	Fast int // decodings settled by the batched pass
+	Slow int // decodings that fell back to token-by-token
+}
+
+// NewReader returns a reader for trajectories of up to maxT latents.
+func (m *Dual) NewReader(maxT int) *Reader {
+	return &Reader{m: m, wk: m.NewWork(1, maxT), lat: make([]float32, maxT*m.Cfg.D), dec: make([]int, maxT), maxT: maxT}
+}
+
+// Decode is Dual.Decode with a hint: the tokens the last decoding gave
+// (the trajectory then had one latent fewer). It runs the decoder once over
+// [BOS, hint…] (teacher-forced, reading every weight once instead of once
+// per token) and accepts the result when it is a fixed point of greedy
+// decoding: each position's choice (or forced token) equals the input the
+// next position was given. Otherwise it decodes token by token.
+func (r *Reader) Decode(lat [][]float32, force map[int]int, hint []int) ([]int, error) {
+	T := len(lat)
+	if T == 0 || T > r.maxT || len(hint) < T-1 {
+		r.Slow++
+		return r.m.Decode(lat, force)
+	}
+	d, v := r.m.Cfg.D, r.m.Cfg.Vocab
+	for i, l := range lat {
+		if len(l) != d {
+			return nil, fmt.Errorf("dual-talker: latent %d has width %d, want %d", i, len(l), d)
+		}
+		copy(r.lat[i*d:], l)
+	}
+	r.dec[0] = r.m.Cfg.BOS
+	for i := 1; i < T; i++ {
+		if hint[i-1] < 0 || hint[i-1] >= v {
+			r.Slow++
+			return r.m.Decode(lat, force)
+		}
+		r.dec[i] = hint[i-1]
+	}
+	logits := r.m.Logits(r.wk, r.lat[:T*d], r.dec[:T], 1, T)
+	out := make([]int, T)
+	for p := 0; p < T; p++ {
+		out[p] = nn.Argmax(logits[p*v : (p+1)*v])
+		if f, ok := force[p]; ok {
+			if f < 0 || f >= v {
+				return nil, fmt.Errorf("dual-talker: forced token %d at step %d outside the vocabulary", f, p)
+			}
+			out[p] = f
+		}
+		if p+1 < T && out[p] != r.dec[p+1] {
+			r.Slow++
+			return r.m.Decode(lat, force)
+		}
+	}
+	r.Fast++
+	return out, nil
+}
