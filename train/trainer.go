@@ -282,6 +282,18 @@ func (t *Trainer) newTokenNet() (*latent.Reasoner, error) {
 	return net, nil
 }
 
+// tokenStep is one stage-1 step (pretraining and the baseline's
+// continuation): a fresh batch of trees from the step's generator, the
+// token loss (with the two-ahead head when the network has one), backward.
+func (t *Trainer) tokenStep(net *latent.Reasoner, wk *latent.Work, tc tasks.TreeConfig, T int) func(int, *rand.Rand) (float32, int) {
+	r := t.Recipe
+	return func(_ int, rng *rand.Rand) (float32, int) {
+		b := tasks.MakeBatch(tasks.NewTrees(tc, rng, r.Batch), nil, T, r.RouteWeight)
+		loss, _ := net.TokenLoss(wk, b.Inputs, b.Targets, b.Targets2, b.W1, b.W2, b.B, b.T)
+		return loss, b.B * b.T
+	}
+}
+
 // pretrain runs stage 1.
 func (t *Trainer) pretrain(ctx context.Context) error {
 	r := t.Recipe
@@ -300,16 +312,9 @@ func (t *Trainer) pretrain(ctx context.Context) error {
 	ev := t.newEvaluator()
 	l := &loop{
 		name: "pretrain", steps: r.PretrainSteps, state: st,
-		sched: nn.Schedule{Peak: r.LR, Min: r.MinLR, Warmup: r.Warmup, Total: r.PretrainSteps},
-		do: func(step int, rng *rand.Rand) (float32, int) {
-			trees := tasks.NewTrees(tc, rng, r.Batch)
-			b := tasks.MakeBatch(trees, nil, T, r.RouteWeight)
-			loss, _ := net.TokenLoss(wk, b.Inputs, b.Targets, b.Targets2, b.W1, b.W2, b.B, b.T)
-			return loss, b.B * b.T
-		},
-		evalFn: func() string {
-			return fmt.Sprintf("greedy route exact %.1f%%", 100*ev.tokenExact(net))
-		},
+		sched:  nn.Schedule{Peak: r.LR, Min: r.MinLR, Warmup: r.Warmup, Total: r.PretrainSteps},
+		do:     t.tokenStep(net, wk, tc, T),
+		evalFn: func() string { return fmt.Sprintf("greedy route exact %.1f%%", 100*ev.tokenExact(net)) },
 	}
 	if err := t.runLoop(ctx, l, idPretrain); err != nil {
 		return err
@@ -377,16 +382,9 @@ func (t *Trainer) baselineStage(ctx context.Context) error {
 	ev := t.newEvaluator()
 	l := &loop{
 		name: "baseline", steps: r.SSTSteps, state: st,
-		sched: nn.Schedule{Peak: r.SSTLR, Min: r.SSTLR / 10, Warmup: r.SSTWarmup, Total: r.SSTSteps},
-		do: func(step int, rng *rand.Rand) (float32, int) {
-			trees := tasks.NewTrees(tc, rng, r.Batch)
-			b := tasks.MakeBatch(trees, nil, T, r.RouteWeight)
-			loss, _ := net.TokenLoss(wk, b.Inputs, b.Targets, b.Targets2, b.W1, b.W2, b.B, b.T)
-			return loss, b.B * b.T
-		},
-		evalFn: func() string {
-			return fmt.Sprintf("greedy route exact %.1f%%", 100*ev.tokenExact(net))
-		},
+		sched:  nn.Schedule{Peak: r.SSTLR, Min: r.SSTLR / 10, Warmup: r.SSTWarmup, Total: r.SSTSteps},
+		do:     t.tokenStep(net, wk, tc, T),
+		evalFn: func() string { return fmt.Sprintf("greedy route exact %.1f%%", 100*ev.tokenExact(net)) },
 	}
 	if err := t.runLoop(ctx, l, idBaseline); err != nil {
 		return err
