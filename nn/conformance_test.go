@@ -7,48 +7,30 @@ package nn
 
 import (
 	"encoding/json"
+	"jrx/internal/testvec"
 	"math"
-	"os"
 	"testing"
 )
 
-type cvTensor struct {
-	Shape []int     `json:"shape"`
-	Data  []float64 `json:"data"`
-}
-
-type cvCase struct {
-	Config   map[string]float64         `json:"config"`
-	Params   map[string]cvTensor        `json:"params"`
-	Inputs   map[string]json.RawMessage `json:"inputs"`
-	Outputs  map[string]json.RawMessage `json:"outputs"`
-	GradsCE  map[string]cvTensor        `json:"grads_ce"`
-	GradsSST map[string]cvTensor        `json:"grads_sst"`
-}
+// The vectors' types and loader are shared with the model packages' tests.
+type (
+	cvTensor = testvec.Tensor
+	cvCase   = testvec.Case
+)
 
 func cvLoad(t *testing.T) map[string]cvCase {
 	t.Helper()
-	b, err := os.ReadFile("../testdata/model_vectors.json")
+	cases, err := testvec.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f struct {
-		Cases map[string]cvCase `json:"cases"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f.Cases
+	return cases
 }
 
 func cvInput[T any](t *testing.T, c cvCase, name string, from map[string]json.RawMessage) T {
 	t.Helper()
-	var v T
-	raw, ok := from[name]
-	if !ok {
-		t.Fatalf("missing %q", name)
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, err := testvec.Get[T](from, name)
+	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return v
