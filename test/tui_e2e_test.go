@@ -122,8 +122,9 @@ func TestExplorerInTmux(t *testing.T) {
 		t.Skip("tmux is not installed; the end-to-end test of the explorer needs it")
 	}
 	var flags []string
+	var set *engine.Set
 	if dir := os.Getenv("JRX_E2E_MODEL"); dir != "" {
-		set, err := engine.LoadDir(dir)
+		set, err = engine.LoadDir(dir)
 		if err != nil {
 			t.Fatalf("JRX_E2E_MODEL: %v", err)
 		}
@@ -132,7 +133,7 @@ func TestExplorerInTmux(t *testing.T) {
 		}
 		flags = append(flags, "--model", dir)
 	} else {
-		set, err := engine.LoadEmbedded()
+		set, err = engine.LoadEmbedded()
 		switch {
 		case err != nil && requireEmbeddedModels:
 			t.Fatalf("the embedded model set does not load: %v", err)
@@ -142,6 +143,16 @@ func TestExplorerInTmux(t *testing.T) {
 			t.Fatalf("the embedded model set has depth %d; the test needs depth 3 or more", set.Depth())
 		}
 	}
+	// The problem is fixed by its seed, and what the lanes must say is
+	// computed here by the engine, independently of the explorer: the first
+	// seed whose baseline derails after a premature EOS at step 2 while the
+	// Dual-Talker recovers from a skipped level. (Whether a coupled model
+	// recovers is a property of the problem: on some it continues the route
+	// after the EOS, so a random problem made this test flaky.)
+	seed, want := pickE2EProblem(t, set)
+	flags = append(flags, "--seed", fmt.Sprint(seed))
+	t.Logf("problem seed %d; the engine computes baseline %v, Dual-Talker %v", seed,
+		tokenNames(want.lane(engine.LaneBaseline).Tokens), tokenNames(want.lane(engine.LaneDual).Tokens))
 
 	dir := t.TempDir()
 	jrx := filepath.Join(dir, "jrx")
@@ -193,8 +204,17 @@ func TestExplorerInTmux(t *testing.T) {
 	})
 	checkSize(t, screen, 120, 40)
 
+	if !strings.Contains(screen, fmt.Sprintf("seed %d ", seed)) {
+		t.Errorf("the header does not show seed %d:\n%s", seed, screen)
+	}
 	if l := laneLine(screen, "baseline"); !strings.Contains(l, "propagated") || !strings.Contains(l, "!") {
 		t.Errorf("the baseline lane does not show a propagated error: %q\n%s", l, screen)
+	}
+	for _, lane := range []struct{ screen, engine string }{{"baseline", engine.LaneBaseline}, {"dual-talker", engine.LaneDual}} {
+		got := laneTokens(laneLine(screen, lane.screen), len(want.Truth))
+		if w := tokenNames(want.lane(lane.engine).Tokens); strings.Join(got, " ") != strings.Join(w, " ") {
+			t.Errorf("the %s lane shows %v; the engine computes %v", lane.screen, got, w)
+		}
 	}
 	if l := laneLine(screen, "reasoner"); !strings.Contains(l, "Δlatent 0 ") && !strings.HasSuffix(strings.TrimRight(l, "│ "), "Δlatent 0") {
 		t.Errorf("the Reasoner's latent change is not 0: %q", l)
@@ -216,4 +236,82 @@ func TestExplorerInTmux(t *testing.T) {
 	}
 	tm.keys("q")
 	tm.waitFor("a clean exit", contains("jrx exited 0"))
+}
+
+// e2eWant is what the engine computes for the test's problem and injections.
+type e2eWant struct{ engine.Summary }
+
+func (w e2eWant) lane(name string) engine.Lane {
+	for _, l := range w.Lanes {
+		if l.Name == name {
+			return l
+		}
+	}
+	return engine.Lane{}
+}
+
+// pickE2EProblem finds, with the engine alone, the first seed (from 1) whose
+// problem shows the explorer's headline: a premature EOS at step 2 derails
+// the baseline, while the Dual-Talker recovers from the target forced at
+// step 2 and the Reasoner's latents do not move.
+func pickE2EProblem(t *testing.T, set *engine.Set) (uint64, e2eWant) {
+	t.Helper()
+	for seed := uint64(1); seed <= 200; seed++ {
+		p, err := engine.NewProblem(set.Depth(), seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inj []engine.Injection
+		for _, spec := range []string{"baseline@2=[EOS]", "talker@2=" + string(rune('A'+p.Tree.Target()))} {
+			in, err := engine.ParseInjection(spec)
+			if err != nil {
+				t.Fatalf("%s: %v", spec, err)
+			}
+			inj = append(inj, in)
+		}
+		s, err := engine.NewSession(set, p, inj, engine.Options{Light: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RunToEnd(); err != nil {
+			t.Fatal(err)
+		}
+		w := e2eWant{s.Summary()}
+		if w.lane(engine.LaneBaseline).Verdict == engine.VerdictPropagated &&
+			w.lane(engine.LaneDual).Verdict == engine.VerdictContained &&
+			w.lane(engine.LaneMono).Correct {
+			return seed, w
+		}
+	}
+	t.Fatal("no problem among seeds 1..200 where a premature EOS derails the baseline and the Dual-Talker recovers; the model set does not show the paper's contrast")
+	return 0, e2eWant{}
+}
+
+// laneTokens reads the first n token cells of a lane's screen line, marks
+// (* injected, ! differs) removed.
+func laneTokens(line string, n int) []string {
+	f := strings.Fields(strings.Trim(line, "│ "))
+	if len(f) < 1+n {
+		return f
+	}
+	out := make([]string, n)
+	for i := range n {
+		out[i] = strings.TrimRight(f[1+i], "*!")
+	}
+	return out
+}
+
+func tokenNames(ids []int) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		switch {
+		case id >= 0 && id < 26:
+			out[i] = string(rune('A' + id))
+		case id == 30:
+			out[i] = "EOS"
+		default:
+			out[i] = fmt.Sprintf("[%d]", id)
+		}
+	}
+	return out
 }
