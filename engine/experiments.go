@@ -4,6 +4,9 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"jrx/tasks"
 )
@@ -74,87 +77,192 @@ func wrongToken(tr *tasks.Tree, answer []int, s int, rng *rand.Rand) int {
 
 // Containment runs the token-error experiment and the two sweeps over n
 // problems drawn from seed. progress (may be nil) gets (done, total).
+// Problems run on GOMAXPROCS workers; every sum is a count, so the report
+// does not depend on their number or order.
 func Containment(ctx context.Context, set *Set, n int, seed uint64, progress func(done, total int)) (ContainmentReport, error) {
+	return containment(ctx, set, n, seed, runtime.GOMAXPROCS(0), progress)
+}
+
+var (
+	corrLevels  = []float64{0, 0.05, 0.10, 0.15, 0.20, 0.25, 0.30}
+	noiseLevels = []float64{0, 0.05, 0.10, 0.15}
+)
+
+// tally is the experiment's running sums (one problem's, or all of them).
+type tally struct {
+	rows        []ContainmentRow
+	corr, noise []SweepRow
+}
+
+func newTally(T int) *tally {
+	t := &tally{rows: make([]ContainmentRow, T), corr: make([]SweepRow, len(corrLevels)), noise: make([]SweepRow, len(noiseLevels))}
+	for i := range t.rows {
+		t.rows[i].Step = i + 1
+	}
+	for i := range t.corr {
+		t.corr[i] = SweepRow{Level: corrLevels[i], Mono: make([]float64, T), Dual: make([]float64, T), Baseline: make([]float64, T)}
+	}
+	for i := range t.noise {
+		t.noise[i] = SweepRow{Level: noiseLevels[i], Mono: make([]float64, T), Dual: make([]float64, T)}
+	}
+	return t
+}
+
+func (t *tally) add(o *tally) {
+	for i := range t.rows {
+		r, x := &t.rows[i], &o.rows[i]
+		r.BaselineExact += x.BaselineExact
+		r.DualExact += x.DualExact
+		r.MonoExact += x.MonoExact
+		r.BaselinePropagated += x.BaselinePropagated
+		r.DualPropagated += x.DualPropagated
+		r.MaxLatentChange = math.Max(r.MaxLatentChange, x.MaxLatentChange)
+	}
+	addRows := func(dst, src []SweepRow) {
+		for i := range dst {
+			d, x := &dst[i], &src[i]
+			d.MonoExact += x.MonoExact
+			d.DualExact += x.DualExact
+			d.BaselineExact += x.BaselineExact
+			for s := range d.Mono {
+				d.Mono[s] += x.Mono[s]
+				d.Dual[s] += x.Dual[s]
+				if d.Baseline != nil {
+					d.Baseline[s] += x.Baseline[s]
+				}
+			}
+		}
+	}
+	addRows(t.corr, o.corr)
+	addRows(t.noise, o.noise)
+}
+
+// sessionsPerProblem is the number of injected sessions one problem takes.
+func sessionsPerProblem(T int) int { return 2*T + len(corrLevels) + len(noiseLevels) }
+
+// containmentProblem runs problem k's injected sessions against one shared
+// clean run; tick is called after each session.
+func containmentProblem(set *Set, k int, seed uint64, tick func()) (*tally, error) {
+	depth := set.Depth()
+	T := depth + 1
+	tl := newTally(T)
+	opts := Options{Light: true}
+	p, err := NewProblem(depth, seed+uint64(k)*7919)
+	if err != nil {
+		return nil, err
+	}
+	clean, err := cleanRun(set, p, opts)
+	if err != nil {
+		return nil, err
+	}
+	run := func(inj []Injection) (*Session, error) {
+		sess, err := newWithClean(set, p, inj, opts, clean)
+		if err != nil {
+			return nil, err
+		}
+		err = sess.RunToEnd()
+		tick()
+		return sess, err
+	}
+	rng := rand.New(rand.NewPCG(seed, uint64(k)))
+	answer := p.Tree.Answer(nil)
+	for s := 1; s <= T; s++ {
+		wrong := wrongToken(p.Tree, answer, s, rng)
+		for _, kind := range []Kind{BaselineToken, TalkerToken} {
+			sess, err := run([]Injection{{Kind: kind, Step: s, Token: wrong}})
+			if err != nil {
+				return nil, err
+			}
+			row := &tl.rows[s-1]
+			for _, l := range sess.Summary().Lanes {
+				ok := b2f(l.Correct)
+				prop := b2f(l.Verdict == VerdictPropagated)
+				switch {
+				case l.Name == LaneReasoner:
+					row.MaxLatentChange = math.Max(row.MaxLatentChange, l.MaxLatentChange)
+				case l.Name == LaneBaseline && kind == BaselineToken:
+					row.BaselineExact += ok
+					row.BaselinePropagated += prop
+				case l.Name == LaneDual && kind == TalkerToken:
+					row.DualExact += ok
+					row.DualPropagated += prop
+				case l.Name == LaneMono && kind == TalkerToken:
+					row.MonoExact += ok
+				}
+			}
+		}
+	}
+	for i, f := range corrLevels {
+		sess, err := run([]Injection{{Kind: InputCorrupt, Frac: f}})
+		if err != nil {
+			return nil, err
+		}
+		sweepOne(sess, answer, &tl.corr[i], true)
+	}
+	for i, sg := range noiseLevels {
+		sess, err := run([]Injection{{Kind: Noise, Sigma: sg}})
+		if err != nil {
+			return nil, err
+		}
+		sweepOne(sess, answer, &tl.noise[i], false)
+	}
+	return tl, nil
+}
+
+func containment(ctx context.Context, set *Set, n int, seed uint64, workers int, progress func(done, total int)) (ContainmentReport, error) {
 	depth := set.Depth()
 	rep := ContainmentReport{N: n, Seed: seed, Depth: depth, Hashes: set.Hashes}
 	T := depth + 1
-	corr := []float64{0, 0.05, 0.10, 0.15, 0.20, 0.25, 0.30}
-	noise := []float64{0, 0.05, 0.10, 0.15}
-	total := n * (2*T + len(corr) + len(noise))
+	total := n * sessionsPerProblem(T)
+	var mu sync.Mutex
 	done := 0
 	tick := func() {
+		mu.Lock()
+		defer mu.Unlock()
 		done++
 		if progress != nil && (done%64 == 0 || done == total) {
 			progress(done, total)
 		}
 	}
-	rows := make([]ContainmentRow, T)
-	for i := range rows {
-		rows[i].Step = i + 1
-	}
-	corrRows := make([]SweepRow, len(corr))
-	noiseRows := make([]SweepRow, len(noise))
-	for i := range corrRows {
-		corrRows[i] = SweepRow{Level: corr[i], Mono: make([]float64, T), Dual: make([]float64, T), Baseline: make([]float64, T)}
-	}
-	for i := range noiseRows {
-		noiseRows[i] = SweepRow{Level: noise[i], Mono: make([]float64, T), Dual: make([]float64, T)}
-	}
-	opts := Options{Light: true}
-	for k := 0; k < n; k++ {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		p, err := NewProblem(depth, seed+uint64(k)*7919)
-		if err != nil {
-			return rep, err
-		}
-		rng := rand.New(rand.NewPCG(seed, uint64(k)))
-		answer := p.Tree.Answer(nil)
-		for s := 1; s <= T; s++ {
-			wrong := wrongToken(p.Tree, answer, s, rng)
-			for _, kind := range []Kind{BaselineToken, TalkerToken} {
-				sess, err := NewSession(set, p, []Injection{{Kind: kind, Step: s, Token: wrong}}, opts)
+	workers = max(1, min(workers, n))
+	sum := newTally(T)
+	var (
+		next     atomic.Int64
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= n || ctx.Err() != nil {
+					return
+				}
+				tl, err := containmentProblem(set, k, seed, tick)
+				mu.Lock()
 				if err != nil {
-					return rep, err
-				}
-				if err := sess.RunToEnd(); err != nil {
-					return rep, err
-				}
-				sum := sess.Summary()
-				for _, l := range sum.Lanes {
-					ok := b2f(l.Correct)
-					prop := b2f(l.Verdict == VerdictPropagated)
-					switch {
-					case l.Name == LaneReasoner:
-						rows[s-1].MaxLatentChange = math.Max(rows[s-1].MaxLatentChange, l.MaxLatentChange)
-					case l.Name == LaneBaseline && kind == BaselineToken:
-						rows[s-1].BaselineExact += ok
-						rows[s-1].BaselinePropagated += prop
-					case l.Name == LaneDual && kind == TalkerToken:
-						rows[s-1].DualExact += ok
-						rows[s-1].DualPropagated += prop
-					case l.Name == LaneMono && kind == TalkerToken:
-						rows[s-1].MonoExact += ok
+					if firstErr == nil {
+						firstErr = err
 					}
+					next.Store(int64(n)) // stop the others
+				} else {
+					sum.add(tl)
 				}
-				tick()
+				mu.Unlock()
 			}
-		}
-		for i, f := range corr {
-			if err := sweepOne(set, p, []Injection{{Kind: InputCorrupt, Frac: f}}, answer, &corrRows[i], true); err != nil {
-				return rep, err
-			}
-			tick()
-		}
-		for i, sg := range noise {
-			if err := sweepOne(set, p, []Injection{{Kind: Noise, Sigma: sg}}, answer, &noiseRows[i], false); err != nil {
-				return rep, err
-			}
-			tick()
-		}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return rep, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return rep, err
 	}
 	fn := float64(max(n, 1))
+	rows := sum.rows
 	for i := range rows {
 		r := &rows[i]
 		r.BaselineExact /= fn
@@ -185,20 +293,14 @@ func Containment(ctx context.Context, set *Set, n int, seed uint64, progress fun
 			}
 		}
 	}
-	finish(corrRows, true)
-	finish(noiseRows, false)
-	rep.Injected, rep.Corruption, rep.Noise = rows, corrRows, noiseRows
+	finish(sum.corr, true)
+	finish(sum.noise, false)
+	rep.Injected, rep.Corruption, rep.Noise = rows, sum.corr, sum.noise
 	return rep, nil
 }
 
-func sweepOne(set *Set, p Problem, inj []Injection, answer []int, row *SweepRow, withBase bool) error {
-	sess, err := NewSession(set, p, inj, Options{Light: true})
-	if err != nil {
-		return err
-	}
-	if err := sess.RunToEnd(); err != nil {
-		return err
-	}
+// sweepOne adds a finished sweep session's per-step accuracy to row.
+func sweepOne(sess *Session, answer []int, row *SweepRow, withBase bool) {
 	snaps := sess.Snapshots()
 	dual := snaps[len(snaps)-1].DualSoFar
 	monoOK, dualOK, baseOK := 1.0, 1.0, 1.0
@@ -217,7 +319,6 @@ func sweepOne(set *Set, p Problem, inj []Injection, answer []int, row *SweepRow,
 	if withBase {
 		row.BaselineExact += baseOK
 	}
-	return nil
 }
 
 func b2f(b bool) float64 {

@@ -93,19 +93,36 @@ func NewSession(set *Set, p Problem, inj []Injection, opts Options) (*Session, e
 	if p.Tree == nil {
 		return nil, errors.New("session: no problem")
 	}
+	return newWithClean(set, p, inj, opts, nil)
+}
+
+// newWithClean is NewSession with the clean run given (nil: compute it).
+// A clean run is a finished session without injections on the same problem
+// and options; it is only read, so injected sessions may share one.
+func newWithClean(set *Set, p Problem, inj []Injection, opts Options, clean *Session) (*Session, error) {
 	s, err := newSession(set, p, inj, opts)
 	if err != nil {
 		return nil, err
 	}
-	if len(inj) > 0 {
-		if s.clean, err = newSession(set, p, nil, opts); err != nil {
-			return nil, err
-		}
-		if err := s.clean.RunToEnd(); err != nil {
+	if len(inj) == 0 {
+		return s, nil
+	}
+	if clean == nil {
+		if clean, err = cleanRun(set, p, opts); err != nil {
 			return nil, err
 		}
 	}
+	s.clean = clean
 	return s, nil
+}
+
+// cleanRun is the finished session without injections.
+func cleanRun(set *Set, p Problem, opts Options) (*Session, error) {
+	c, err := newSession(set, p, nil, opts)
+	if err != nil {
+		return nil, err
+	}
+	return c, c.RunToEnd()
 }
 
 func newSession(set *Set, p Problem, inj []Injection, opts Options) (*Session, error) {
@@ -484,8 +501,9 @@ func (s *Session) JumpTo(t int) error {
 
 // WithInjections returns a new session on the same problem with the given
 // injections, advanced to the same step.
+// The clean run is shared with s when s has one.
 func (s *Session) WithInjections(inj []Injection) (*Session, error) {
-	n, err := NewSession(s.Set, s.Problem, inj, s.Opts)
+	n, err := newWithClean(s.Set, s.Problem, inj, s.Opts, s.clean)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,176 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"jrx/engine"
+	"jrx/internal/testmodels"
+)
+
+func tinySet(t *testing.T) *engine.Set {
+	t.Helper()
+	set, _, err := testmodels.Tiny()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// The report is a sum of counts: one worker and several give the same
+// report, bit for bit.
+func TestContainmentWorkersAgree(t *testing.T) {
+	set := tinySet(t)
+	a, err := engine.ContainmentWorkers(context.Background(), set, 7, 5, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := engine.ContainmentWorkers(context.Background(), set, 7, 5, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("1 worker and 3 workers differ:\n%+v\n%+v", a, b)
+	}
+}
+
+// The token-error rows against sessions built independently, each with its
+// own clean run (engine.NewSession), rather than the shared one.
+func TestContainmentMatchesIndependentSessions(t *testing.T) {
+	set := tinySet(t)
+	const n, seed = 5, 11
+	rep, err := engine.Containment(context.Background(), set, n, seed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	T := set.Depth() + 1
+	base, dual, mono := make([]float64, T), make([]float64, T), make([]float64, T)
+	maxChange := 0.0
+	// The sweep levels of the report, in its order: input corruption, then
+	// latent noise.
+	var sweeps []engine.Injection
+	for _, r := range rep.Corruption {
+		sweeps = append(sweeps, engine.Injection{Kind: engine.InputCorrupt, Frac: r.Level})
+	}
+	for _, r := range rep.Noise {
+		sweeps = append(sweeps, engine.Injection{Kind: engine.Noise, Sigma: r.Level})
+	}
+	if len(sweeps) != 11 {
+		t.Fatalf("%d sweep levels; the experiment has 7 corruption and 4 noise levels", len(sweeps))
+	}
+	sweepExact := make([][3]float64, len(sweeps))
+	for k := range n {
+		p, err := engine.NewProblem(set.Depth(), seed+uint64(k)*7919)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(seed, uint64(k)))
+		answer := p.Tree.Answer(nil)
+		for s := 1; s <= T; s++ {
+			wrong := engine.WrongToken(p.Tree, answer, s, rng)
+			for _, kind := range []engine.Kind{engine.BaselineToken, engine.TalkerToken} {
+				sess, err := engine.NewSession(set, p, []engine.Injection{{Kind: kind, Step: s, Token: wrong}}, engine.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := sess.RunToEnd(); err != nil {
+					t.Fatal(err)
+				}
+				// Exact match over the steps the lane chose itself.
+				clean := sess.Clean()
+				for i, sn := range sess.Snapshots() {
+					maxChange = math.Max(maxChange, float64(engine.MaxAbsDiff(sn.Latent, clean[i].Latent)))
+				}
+				last := sess.Snapshots()[T-1]
+				okBase, okDual, okMono := 1.0, 1.0, 1.0
+				for i, sn := range sess.Snapshots() {
+					if i == s-1 {
+						continue
+					}
+					if kind == engine.BaselineToken && sn.Baseline != answer[i] {
+						okBase = 0
+					}
+					if kind == engine.TalkerToken && last.DualSoFar[i] != answer[i] {
+						okDual = 0
+					}
+				}
+				for i, sn := range sess.Snapshots() {
+					if sn.Mono != answer[i] {
+						okMono = 0
+					}
+				}
+				if kind == engine.BaselineToken {
+					base[s-1] += okBase
+				} else {
+					dual[s-1] += okDual
+					mono[s-1] += okMono
+				}
+			}
+		}
+		// The sweeps: whole-answer exact match of each lane.
+		for i, in := range sweeps {
+			sess, err := engine.NewSession(set, p, []engine.Injection{in}, engine.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sess.RunToEnd(); err != nil {
+				t.Fatal(err)
+			}
+			snaps := sess.Snapshots()
+			ok := [3]float64{1, 1, 1}
+			for j, sn := range snaps {
+				for l, tok := range []int{sn.Mono, snaps[T-1].DualSoFar[j], sn.Baseline} {
+					if tok != answer[j] {
+						ok[l] = 0
+					}
+				}
+			}
+			for l := range ok {
+				sweepExact[i][l] += ok[l]
+			}
+		}
+	}
+	for s := range T {
+		r := rep.Injected[s]
+		if r.BaselineExact != base[s]/n || r.DualExact != dual[s]/n || r.MonoExact != mono[s]/n {
+			t.Errorf("step %d: report baseline %.2f dual %.2f mono %.2f; independent sessions %.2f %.2f %.2f",
+				s+1, r.BaselineExact, r.DualExact, r.MonoExact, base[s]/n, dual[s]/n, mono[s]/n)
+		}
+		if r.MaxLatentChange != 0 {
+			t.Errorf("step %d: latent change %g after a token injection", s+1, r.MaxLatentChange)
+		}
+	}
+	if maxChange != 0 {
+		t.Errorf("independent sessions: latent change %g", maxChange)
+	}
+	nontrivial := false
+	for i, row := range append(append([]engine.SweepRow(nil), rep.Corruption...), rep.Noise...) {
+		got := [3]float64{row.MonoExact, row.DualExact, row.BaselineExact}
+		want := sweepExact[i]
+		if i >= len(rep.Corruption) {
+			want[2] = 0 // the noise sweep leaves the baseline out
+		}
+		for l := range got {
+			want[l] /= n
+			nontrivial = nontrivial || (want[l] > 0 && want[l] < 1)
+		}
+		if got != want {
+			t.Errorf("sweep %s: report mono/dual/baseline exact %v; independent sessions %v", sweeps[i], got, want)
+		}
+	}
+	if !nontrivial {
+		t.Error("every sweep level is 0 or 1: the comparison checks little; pick a seed with partial failures")
+	}
+}
+
+func TestContainmentCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := engine.Containment(ctx, tinySet(t), 50, 1, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled context: err %v", err)
+	}
+}
