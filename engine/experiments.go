@@ -50,10 +50,14 @@ type SweepRow struct {
 
 // ContainmentReport is the output of jrx eval containment.
 type ContainmentReport struct {
-	N          int               `json:"n"`
-	Seed       uint64            `json:"seed"`
-	Depth      int               `json:"depth"`
-	Injected   []ContainmentRow  `json:"token_errors"`
+	N        int              `json:"n"`
+	Seed     uint64           `json:"seed"`
+	Depth    int              `json:"depth"`
+	Injected []ContainmentRow `json:"token_errors"`
+	// EOS is the same experiment with a premature EOS forced at route
+	// steps 1..T−1 (the error a coupled model cannot read past, when it
+	// derails).
+	EOS        []ContainmentRow  `json:"premature_eos"`
 	Corruption []SweepRow        `json:"input_corruption"`
 	Noise      []SweepRow        `json:"latent_noise"`
 	Hashes     map[string]string `json:"model_sha256"`
@@ -90,14 +94,17 @@ var (
 
 // tally is the experiment's running sums (one problem's, or all of them).
 type tally struct {
-	rows        []ContainmentRow
+	rows, eos   []ContainmentRow
 	corr, noise []SweepRow
 }
 
 func newTally(T int) *tally {
-	t := &tally{rows: make([]ContainmentRow, T), corr: make([]SweepRow, len(corrLevels)), noise: make([]SweepRow, len(noiseLevels))}
+	t := &tally{rows: make([]ContainmentRow, T), eos: make([]ContainmentRow, T-1), corr: make([]SweepRow, len(corrLevels)), noise: make([]SweepRow, len(noiseLevels))}
 	for i := range t.rows {
 		t.rows[i].Step = i + 1
+	}
+	for i := range t.eos {
+		t.eos[i].Step = i + 1
 	}
 	for i := range t.corr {
 		t.corr[i] = SweepRow{Level: corrLevels[i], Mono: make([]float64, T), Dual: make([]float64, T), Baseline: make([]float64, T)}
@@ -109,16 +116,20 @@ func newTally(T int) *tally {
 }
 
 func (t *tally) add(o *tally) {
-	for i := range t.rows {
-		r, x := &t.rows[i], &o.rows[i]
-		r.BaselineExact += x.BaselineExact
-		r.DualExact += x.DualExact
-		r.MonoExact += x.MonoExact
-		r.BaselinePropagated += x.BaselinePropagated
-		r.DualPropagated += x.DualPropagated
-		r.MaxLatentChange = math.Max(r.MaxLatentChange, x.MaxLatentChange)
+	addRows := func(dst, src []ContainmentRow) {
+		for i := range dst {
+			r, x := &dst[i], &src[i]
+			r.BaselineExact += x.BaselineExact
+			r.DualExact += x.DualExact
+			r.MonoExact += x.MonoExact
+			r.BaselinePropagated += x.BaselinePropagated
+			r.DualPropagated += x.DualPropagated
+			r.MaxLatentChange = math.Max(r.MaxLatentChange, x.MaxLatentChange)
+		}
 	}
-	addRows := func(dst, src []SweepRow) {
+	addRows(t.rows, o.rows)
+	addRows(t.eos, o.eos)
+	addSweep := func(dst, src []SweepRow) {
 		for i := range dst {
 			d, x := &dst[i], &src[i]
 			d.MonoExact += x.MonoExact
@@ -133,12 +144,12 @@ func (t *tally) add(o *tally) {
 			}
 		}
 	}
-	addRows(t.corr, o.corr)
-	addRows(t.noise, o.noise)
+	addSweep(t.corr, o.corr)
+	addSweep(t.noise, o.noise)
 }
 
 // sessionsPerProblem is the number of injected sessions one problem takes.
-func sessionsPerProblem(T int) int { return 2*T + len(corrLevels) + len(noiseLevels) }
+func sessionsPerProblem(T int) int { return 2*T + 2*(T-1) + len(corrLevels) + len(noiseLevels) }
 
 // containmentProblem runs problem k's injected sessions against one shared
 // clean run; tick is called after each session.
@@ -164,16 +175,14 @@ func containmentProblem(set *Set, k int, seed uint64, tick func()) (*tally, erro
 		tick()
 		return sess, err
 	}
-	rng := rand.New(rand.NewPCG(seed, uint64(k)))
-	answer := p.Tree.Answer(nil)
-	for s := 1; s <= T; s++ {
-		wrong := wrongToken(p.Tree, answer, s, rng)
+	// tokenError forces wrong into the baseline, then into the Dual-Talker,
+	// at step s, and counts the outcome into row.
+	tokenError := func(s, wrong int, row *ContainmentRow) error {
 		for _, kind := range []Kind{BaselineToken, TalkerToken} {
 			sess, err := run([]Injection{{Kind: kind, Step: s, Token: wrong}})
 			if err != nil {
-				return nil, err
+				return err
 			}
-			row := &tl.rows[s-1]
 			for _, l := range sess.Summary().Lanes {
 				ok := b2f(l.Correct)
 				prop := b2f(l.Verdict == VerdictPropagated)
@@ -190,6 +199,19 @@ func containmentProblem(set *Set, k int, seed uint64, tick func()) (*tally, erro
 					row.MonoExact += ok
 				}
 			}
+		}
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(seed, uint64(k)))
+	answer := p.Tree.Answer(nil)
+	for s := 1; s <= T; s++ {
+		if err := tokenError(s, wrongToken(p.Tree, answer, s, rng), &tl.rows[s-1]); err != nil {
+			return nil, err
+		}
+	}
+	for s := 1; s < T; s++ {
+		if err := tokenError(s, tasks.IDEOS, &tl.eos[s-1]); err != nil {
+			return nil, err
 		}
 	}
 	for i, f := range corrLevels {
@@ -262,14 +284,15 @@ func containment(ctx context.Context, set *Set, n int, seed uint64, workers int,
 		return rep, err
 	}
 	fn := float64(max(n, 1))
-	rows := sum.rows
-	for i := range rows {
-		r := &rows[i]
-		r.BaselineExact /= fn
-		r.DualExact /= fn
-		r.MonoExact /= fn
-		r.BaselinePropagated /= fn
-		r.DualPropagated /= fn
+	for _, rows := range [][]ContainmentRow{sum.rows, sum.eos} {
+		for i := range rows {
+			r := &rows[i]
+			r.BaselineExact /= fn
+			r.DualExact /= fn
+			r.MonoExact /= fn
+			r.BaselinePropagated /= fn
+			r.DualPropagated /= fn
+		}
 	}
 	finish := func(rows []SweepRow, withBase bool) {
 		for i := range rows {
@@ -295,7 +318,7 @@ func containment(ctx context.Context, set *Set, n int, seed uint64, workers int,
 	}
 	finish(sum.corr, true)
 	finish(sum.noise, false)
-	rep.Injected, rep.Corruption, rep.Noise = rows, sum.corr, sum.noise
+	rep.Injected, rep.EOS, rep.Corruption, rep.Noise = sum.rows, sum.eos, sum.corr, sum.noise
 	return rep, nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"jrx/engine"
 	"jrx/internal/testmodels"
+	"jrx/tasks"
 )
 
 func tinySet(t *testing.T) *engine.Set {
@@ -48,7 +49,11 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	T := set.Depth() + 1
-	base, dual, mono := make([]float64, T), make([]float64, T), make([]float64, T)
+	// [0]: the sibling errors at steps 1..T; [1]: premature EOS at 1..T−1.
+	var base, dual, mono [2][]float64
+	for e := range 2 {
+		base[e], dual[e], mono[e] = make([]float64, T), make([]float64, T), make([]float64, T)
+	}
 	maxChange := 0.0
 	// The sweep levels of the report, in its order: input corruption, then
 	// latent noise.
@@ -70,8 +75,16 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 		}
 		rng := rand.New(rand.NewPCG(seed, uint64(k)))
 		answer := p.Tree.Answer(nil)
+		type tokenError struct{ e, s, wrong int }
+		var errs []tokenError
 		for s := 1; s <= T; s++ {
-			wrong := engine.WrongToken(p.Tree, answer, s, rng)
+			errs = append(errs, tokenError{0, s, engine.WrongToken(p.Tree, answer, s, rng)})
+		}
+		for s := 1; s < T; s++ {
+			errs = append(errs, tokenError{1, s, tasks.IDEOS})
+		}
+		for _, te := range errs {
+			e, s, wrong := te.e, te.s, te.wrong
 			for _, kind := range []engine.Kind{engine.BaselineToken, engine.TalkerToken} {
 				sess, err := engine.NewSession(set, p, []engine.Injection{{Kind: kind, Step: s, Token: wrong}}, engine.Options{})
 				if err != nil {
@@ -104,10 +117,10 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 					}
 				}
 				if kind == engine.BaselineToken {
-					base[s-1] += okBase
+					base[e][s-1] += okBase
 				} else {
-					dual[s-1] += okDual
-					mono[s-1] += okMono
+					dual[e][s-1] += okDual
+					mono[e][s-1] += okMono
 				}
 			}
 		}
@@ -134,14 +147,18 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 			}
 		}
 	}
-	for s := range T {
-		r := rep.Injected[s]
-		if r.BaselineExact != base[s]/n || r.DualExact != dual[s]/n || r.MonoExact != mono[s]/n {
-			t.Errorf("step %d: report baseline %.2f dual %.2f mono %.2f; independent sessions %.2f %.2f %.2f",
-				s+1, r.BaselineExact, r.DualExact, r.MonoExact, base[s]/n, dual[s]/n, mono[s]/n)
-		}
-		if r.MaxLatentChange != 0 {
-			t.Errorf("step %d: latent change %g after a token injection", s+1, r.MaxLatentChange)
+	if len(rep.Injected) != T || len(rep.EOS) != T-1 {
+		t.Fatalf("%d sibling-error rows and %d EOS rows; want %d and %d", len(rep.Injected), len(rep.EOS), T, T-1)
+	}
+	for e, rows := range [][]engine.ContainmentRow{rep.Injected, rep.EOS} {
+		for s, r := range rows {
+			if r.BaselineExact != base[e][s]/n || r.DualExact != dual[e][s]/n || r.MonoExact != mono[e][s]/n {
+				t.Errorf("error %d, step %d: report baseline %.2f dual %.2f mono %.2f; independent sessions %.2f %.2f %.2f",
+					e, s+1, r.BaselineExact, r.DualExact, r.MonoExact, base[e][s]/n, dual[e][s]/n, mono[e][s]/n)
+			}
+			if r.MaxLatentChange != 0 {
+				t.Errorf("error %d, step %d: latent change %g after a token injection", e, s+1, r.MaxLatentChange)
+			}
 		}
 	}
 	if maxChange != 0 {

@@ -150,14 +150,19 @@ func runContainment(ctx context.Context, env *cliEnv, args []string) error {
 
 func printContainmentTable(w io.Writer, rep engine.ContainmentReport) {
 	fmt.Fprintf(w, "error containment, tree depth %d: %d problems (seed %d)\n\n", rep.Depth, rep.N, rep.Seed)
+	tokenRows := func(rows []engine.ContainmentRow) {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "step\tbaseline T exact\tT propagated\tR+Dual exact\tDual propagated\tR+Mono exact\tReasoner max Δlatent\t")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%d\t%.1f%%\t%.1f%%\t%.1f%%\t%.1f%%\t%.1f%%\t%g\t\n", r.Step, 100*r.BaselineExact, 100*r.BaselinePropagated, 100*r.DualExact, 100*r.DualPropagated, 100*r.MonoExact, r.MaxLatentChange)
+		}
+		tw.Flush()
+	}
 	fmt.Fprintln(w, "A wrong token forced at one route step (the sibling of the right child where there is one).")
 	fmt.Fprintln(w, "Exact match counts the steps each lane chose itself; the forced step is excluded.")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\tbaseline T exact\tT propagated\tR+Dual exact\tDual propagated\tR+Mono exact\tReasoner max Δlatent\t")
-	for _, r := range rep.Injected {
-		fmt.Fprintf(tw, "%d\t%.1f%%\t%.1f%%\t%.1f%%\t%.1f%%\t%.1f%%\t%g\t\n", r.Step, 100*r.BaselineExact, 100*r.BaselinePropagated, 100*r.DualExact, 100*r.DualPropagated, 100*r.MonoExact, r.MaxLatentChange)
-	}
-	tw.Flush()
+	tokenRows(rep.Injected)
+	fmt.Fprintln(w, "\nA premature EOS forced at one route step.")
+	tokenRows(rep.EOS)
 	sweep := func(title string, rows []engine.SweepRow, withBase bool) {
 		fmt.Fprintf(w, "\n%s\n", title)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -199,15 +204,25 @@ func printContainmentTable(w io.Writer, rep engine.ContainmentReport) {
 
 func printContainmentCSV(w io.Writer, rep engine.ContainmentReport) {
 	fmt.Fprintln(w, "table,step_or_level,lane,metric,value")
-	for _, r := range rep.Injected {
-		fmt.Fprintf(w, "token_errors,%d,baseline,exact,%g\n", r.Step, r.BaselineExact)
-		fmt.Fprintf(w, "token_errors,%d,baseline,propagated,%g\n", r.Step, r.BaselinePropagated)
-		fmt.Fprintf(w, "token_errors,%d,reasoner_dual,exact,%g\n", r.Step, r.DualExact)
-		fmt.Fprintf(w, "token_errors,%d,reasoner_dual,propagated,%g\n", r.Step, r.DualPropagated)
-		fmt.Fprintf(w, "token_errors,%d,reasoner_mono,exact,%g\n", r.Step, r.MonoExact)
-		fmt.Fprintf(w, "token_errors,%d,reasoner,max_latent_change,%g\n", r.Step, r.MaxLatentChange)
+	for _, tab := range []struct {
+		name string
+		rows []engine.ContainmentRow
+	}{{"token_errors", rep.Injected}, {"premature_eos", rep.EOS}} {
+		for _, r := range tab.rows {
+			fmt.Fprintf(w, "%s,%d,baseline,exact,%g\n", tab.name, r.Step, r.BaselineExact)
+			fmt.Fprintf(w, "%s,%d,baseline,propagated,%g\n", tab.name, r.Step, r.BaselinePropagated)
+			fmt.Fprintf(w, "%s,%d,reasoner_dual,exact,%g\n", tab.name, r.Step, r.DualExact)
+			fmt.Fprintf(w, "%s,%d,reasoner_dual,propagated,%g\n", tab.name, r.Step, r.DualPropagated)
+			fmt.Fprintf(w, "%s,%d,reasoner_mono,exact,%g\n", tab.name, r.Step, r.MonoExact)
+			fmt.Fprintf(w, "%s,%d,reasoner,max_latent_change,%g\n", tab.name, r.Step, r.MaxLatentChange)
+		}
 	}
-	for name, rows := range map[string][]engine.SweepRow{"input_corruption": rep.Corruption, "latent_noise": rep.Noise} {
+	// In a fixed order (a map's would change from run to run).
+	for _, tab := range []struct {
+		name string
+		rows []engine.SweepRow
+	}{{"input_corruption", rep.Corruption}, {"latent_noise", rep.Noise}} {
+		name, rows := tab.name, tab.rows
 		for _, r := range rows {
 			for s := range r.Mono {
 				fmt.Fprintf(w, "%s,%g,reasoner_mono,step%d_acc,%g\n", name, r.Level, s+1, r.Mono[s])
