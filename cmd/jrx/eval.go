@@ -25,12 +25,14 @@ coupled baseline T; the correct major contributor rate; the sibling plane's
 mean distance percentile among all letter pairs.
 
 'jrx eval containment' runs the paper's error-containment experiments on this
-task over --n problems (default 1000): a wrong token forced into the coupled
-baseline, or into the Dual-Talker, at each route step (route exact match
-over the steps each lane chose itself, how often the error propagated, and
-the Reasoner's largest latent change, which must be 0); input corruption
-0–30% (per-step accuracy, absolute and relative to 0%, for R and T); and
-latent noise σ = 0, 5, 10, 15% of max|component| at every step.`,
+task over --n problems (default 1000): a wrong token (the right child's
+sibling), then a premature EOS, forced into the coupled baseline, or into
+the Dual-Talker, at each route step (route exact match over the steps each
+lane chose itself, how often the error propagated, and the Reasoner's
+largest latent change, which must be 0); input corruption 0–30% (per-step
+accuracy, absolute and relative to 0%, for R and T); and latent noise
+σ = 0, 5, 10, 15% of max|component| at every step. Problems run on both
+cores; the report does not depend on their order.`,
 		run: runEval,
 	})
 }
