@@ -57,7 +57,10 @@ type ContainmentReport struct {
 	// EOS is the same experiment with a premature EOS forced at route
 	// steps 1..T−1 (the error a coupled model cannot read past, when it
 	// derails).
-	EOS        []ContainmentRow  `json:"premature_eos"`
+	EOS []ContainmentRow `json:"premature_eos"`
+	// Early is the same with the target forced at route steps 1..T−2 (a
+	// skipped level: the answer jumps to the leaf too early).
+	Early      []ContainmentRow  `json:"target_too_early"`
 	Corruption []SweepRow        `json:"input_corruption"`
 	Noise      []SweepRow        `json:"latent_noise"`
 	Hashes     map[string]string `json:"model_sha256"`
@@ -94,17 +97,20 @@ var (
 
 // tally is the experiment's running sums (one problem's, or all of them).
 type tally struct {
-	rows, eos   []ContainmentRow
-	corr, noise []SweepRow
+	rows, eos, early []ContainmentRow
+	corr, noise      []SweepRow
 }
 
 func newTally(T int) *tally {
-	t := &tally{rows: make([]ContainmentRow, T), eos: make([]ContainmentRow, T-1), corr: make([]SweepRow, len(corrLevels)), noise: make([]SweepRow, len(noiseLevels))}
+	t := &tally{rows: make([]ContainmentRow, T), eos: make([]ContainmentRow, T-1), early: make([]ContainmentRow, T-2), corr: make([]SweepRow, len(corrLevels)), noise: make([]SweepRow, len(noiseLevels))}
 	for i := range t.rows {
 		t.rows[i].Step = i + 1
 	}
 	for i := range t.eos {
 		t.eos[i].Step = i + 1
+	}
+	for i := range t.early {
+		t.early[i].Step = i + 1
 	}
 	for i := range t.corr {
 		t.corr[i] = SweepRow{Level: corrLevels[i], Mono: make([]float64, T), Dual: make([]float64, T), Baseline: make([]float64, T)}
@@ -129,6 +135,7 @@ func (t *tally) add(o *tally) {
 	}
 	addRows(t.rows, o.rows)
 	addRows(t.eos, o.eos)
+	addRows(t.early, o.early)
 	addSweep := func(dst, src []SweepRow) {
 		for i := range dst {
 			d, x := &dst[i], &src[i]
@@ -149,7 +156,9 @@ func (t *tally) add(o *tally) {
 }
 
 // sessionsPerProblem is the number of injected sessions one problem takes.
-func sessionsPerProblem(T int) int { return 2*T + 2*(T-1) + len(corrLevels) + len(noiseLevels) }
+func sessionsPerProblem(T int) int {
+	return 2*T + 2*(T-1) + 2*(T-2) + len(corrLevels) + len(noiseLevels)
+}
 
 // containmentProblem runs problem k's injected sessions against one shared
 // clean run; tick is called after each session.
@@ -211,6 +220,11 @@ func containmentProblem(set *Set, k int, seed uint64, tick func()) (*tally, erro
 	}
 	for s := 1; s < T; s++ {
 		if err := tokenError(s, tasks.IDEOS, &tl.eos[s-1]); err != nil {
+			return nil, err
+		}
+	}
+	for s := 1; s < T-1; s++ {
+		if err := tokenError(s, p.Tree.Target(), &tl.early[s-1]); err != nil {
 			return nil, err
 		}
 	}
@@ -284,7 +298,7 @@ func containment(ctx context.Context, set *Set, n int, seed uint64, workers int,
 		return rep, err
 	}
 	fn := float64(max(n, 1))
-	for _, rows := range [][]ContainmentRow{sum.rows, sum.eos} {
+	for _, rows := range [][]ContainmentRow{sum.rows, sum.eos, sum.early} {
 		for i := range rows {
 			r := &rows[i]
 			r.BaselineExact /= fn
@@ -318,7 +332,8 @@ func containment(ctx context.Context, set *Set, n int, seed uint64, workers int,
 	}
 	finish(sum.corr, true)
 	finish(sum.noise, false)
-	rep.Injected, rep.EOS, rep.Corruption, rep.Noise = sum.rows, sum.eos, sum.corr, sum.noise
+	rep.Injected, rep.EOS, rep.Early = sum.rows, sum.eos, sum.early
+	rep.Corruption, rep.Noise = sum.corr, sum.noise
 	return rep, nil
 }
 

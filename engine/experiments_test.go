@@ -49,9 +49,10 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	T := set.Depth() + 1
-	// [0]: the sibling errors at steps 1..T; [1]: premature EOS at 1..T−1.
-	var base, dual, mono [2][]float64
-	for e := range 2 {
+	// [0]: the sibling errors at steps 1..T; [1]: premature EOS at 1..T−1;
+	// [2]: the target at 1..T−2.
+	var base, dual, mono [3][]float64
+	for e := range 3 {
 		base[e], dual[e], mono[e] = make([]float64, T), make([]float64, T), make([]float64, T)
 	}
 	maxChange := 0.0
@@ -82,6 +83,9 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 		}
 		for s := 1; s < T; s++ {
 			errs = append(errs, tokenError{1, s, tasks.IDEOS})
+		}
+		for s := 1; s < T-1; s++ {
+			errs = append(errs, tokenError{2, s, p.Tree.Target()})
 		}
 		for _, te := range errs {
 			e, s, wrong := te.e, te.s, te.wrong
@@ -147,10 +151,11 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 			}
 		}
 	}
-	if len(rep.Injected) != T || len(rep.EOS) != T-1 {
-		t.Fatalf("%d sibling-error rows and %d EOS rows; want %d and %d", len(rep.Injected), len(rep.EOS), T, T-1)
+	if len(rep.Injected) != T || len(rep.EOS) != T-1 || len(rep.Early) != T-2 {
+		t.Fatalf("%d sibling-error rows, %d EOS rows, %d early-target rows; want %d, %d, %d",
+			len(rep.Injected), len(rep.EOS), len(rep.Early), T, T-1, T-2)
 	}
-	for e, rows := range [][]engine.ContainmentRow{rep.Injected, rep.EOS} {
+	for e, rows := range [][]engine.ContainmentRow{rep.Injected, rep.EOS, rep.Early} {
 		for s, r := range rows {
 			if r.BaselineExact != base[e][s]/n || r.DualExact != dual[e][s]/n || r.MonoExact != mono[e][s]/n {
 				t.Errorf("error %d, step %d: report baseline %.2f dual %.2f mono %.2f; independent sessions %.2f %.2f %.2f",

@@ -23,7 +23,7 @@ func TestEvalContainmentOutputs(t *testing.T) {
 		t.Fatalf("--json: %v\n%s", err, out)
 	}
 	// Depth 2: T = 3 answer steps (route of 2, EOS), EOS forced at 1..2.
-	if rep.N != 4 || rep.Seed != 3 || len(rep.Injected) != 3 || len(rep.EOS) != 2 || len(rep.Corruption) != 7 || len(rep.Noise) != 4 {
+	if rep.N != 4 || rep.Seed != 3 || len(rep.Injected) != 3 || len(rep.EOS) != 2 || len(rep.Early) != 1 || len(rep.Corruption) != 7 || len(rep.Noise) != 4 {
 		t.Fatalf("report shape: n %d seed %d, %d/%d/%d/%d rows", rep.N, rep.Seed, len(rep.Injected), len(rep.EOS), len(rep.Corruption), len(rep.Noise))
 	}
 	if !strings.Contains(errOut, "sessions") {
@@ -44,7 +44,7 @@ func TestEvalContainmentOutputs(t *testing.T) {
 			tables = append(tables, name)
 		}
 	}
-	if got := strings.Join(tables, " "); got != "token_errors premature_eos input_corruption latent_noise" {
+	if got := strings.Join(tables, " "); got != "token_errors premature_eos target_too_early input_corruption latent_noise" {
 		t.Errorf("CSV tables in order %q", got)
 	}
 	if want := "premature_eos,1,baseline,exact,"; !strings.Contains(csv1, want) {
@@ -52,7 +52,7 @@ func TestEvalContainmentOutputs(t *testing.T) {
 	}
 
 	_, table, _ := runCLI(t, "eval", "containment", "--model", dir, "--n", "4", "--seed", "3")
-	for _, want := range []string{"(seed 3)", "premature EOS", "Input corruption", "Latent noise"} {
+	for _, want := range []string{"(seed 3)", "premature EOS", "skipped level", "Input corruption", "Latent noise"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, table)
 		}
