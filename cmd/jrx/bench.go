@@ -43,7 +43,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	what, args := args[0], args[1:]
 	fs := newFlags(c, env)
 	asJSON := fs.Bool("json", false, "print JSON objects, one per line")
-	dur := fs.Duration("time", time.Second, "minimum measuring time per case")
+	dur := fs.Duration("time", 0, "minimum measuring time per case (default 1s; train 10s: a training step takes ~0.3s)")
 	d := fs.Int("d", 128, "train: model width")
 	layers := fs.Int("layers", 6, "train: blocks")
 	ffn := fs.Int("ffn", 512, "train: feed-forward width")
@@ -57,8 +57,14 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	if *dur <= 0 || *dur > time.Hour {
+	if *dur < 0 || *dur > time.Hour {
 		return usagef("--time %s: want a positive duration up to 1h", *dur)
+	}
+	if *dur == 0 {
+		*dur = time.Second
+		if what == "train" {
+			*dur = 10 * time.Second
+		}
 	}
 	switch what {
 	case "matmul":
