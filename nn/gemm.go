@@ -87,6 +87,10 @@ type gemmImpl struct {
 	packBT func(dst, b []float32, ldb, pc, kc, j0, w int) bool
 	dot    func(a, b []float32) float32
 	axpy   func(alpha float32, x, y []float32)
+	// gemv, if set, adds x [in] · W [in×out] to y [out], bit-identical to
+	// axpy of x[p]·(row p of W) into y for p = 0, 1, … (the single-position
+	// path's matrix–vector products); nil means that axpy loop.
+	gemv func(y, x, w []float32, in, out int)
 	// whole, if set, replaces the blocked driver (an external BLAS); it
 	// gets validated arguments with m, n, k > 0 and alpha != 0.
 	whole func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)

@@ -24,6 +24,41 @@ func axpyAVX512(alpha float32, x *float32, y *float32, n int)
 //go:noescape
 func axpyAVX2(alpha float32, x *float32, y *float32, n int)
 
+// gemvAVX512 and gemvAVX2 (gemv_amd64.s) add x·W to y over the first n
+// columns (n a multiple of the vector width), bit-identical to repeated axpy.
+//
+//go:noescape
+func gemvAVX512(x *float32, w *float32, y *float32, in int, ldw int, n int)
+
+//go:noescape
+func gemvAVX2(x *float32, w *float32, y *float32, in int, ldw int, n int)
+
+// gemvWith wraps an assembly gemv of vector width vw: the columns past the
+// last full vector are added in Go, row by row in the same order.
+func gemvWith(kern func(x *float32, w *float32, y *float32, in int, ldw int, n int), vw int) func(y, x, w []float32, in, out int) {
+	return func(y, x, w []float32, in, out int) {
+		if in <= 0 || out <= 0 {
+			return
+		}
+		y = y[:out]
+		x = x[:in]
+		w = w[:in*out]
+		n := out &^ (vw - 1)
+		if n > 0 {
+			kern(&x[0], &w[0], &y[0], in, out, n)
+		}
+		if n == out {
+			return
+		}
+		for p, v := range x {
+			row := w[p*out+n : (p+1)*out]
+			for j, wv := range row {
+				y[n+j] += v * wv
+			}
+		}
+	}
+}
+
 // packBTAsm wraps a gather-based packer of a transposed B panel; it returns
 // false when the byte offsets would overflow its int32 indices.
 func packBTAsm(f func(dst *float32, src *float32, ldb int, kc int, w int), nr int) func(dst, b []float32, ldb, pc, kc, j0, w int) bool {
@@ -64,6 +99,7 @@ var avx512Impl = &gemmImpl{
 			y[i] += alpha * x[i]
 		}
 	},
+	gemv: gemvWith(gemvAVX512, 16),
 }
 
 var avx2Impl = &gemmImpl{
@@ -92,6 +128,7 @@ var avx2Impl = &gemmImpl{
 			y[i] += alpha * x[i]
 		}
 	},
+	gemv: gemvWith(gemvAVX2, 8),
 }
 
 // archImpls lists the SIMD paths this CPU supports, best first.

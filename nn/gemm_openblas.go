@@ -43,7 +43,7 @@ var _ = registerOpenBLAS()
 
 func registerOpenBLAS() bool {
 	native := append(archImpls(), genericImpl)[0]
-	openblasImpl.dot, openblasImpl.axpy = native.dot, native.axpy
+	openblasImpl.dot, openblasImpl.axpy, openblasImpl.gemv = native.dot, native.axpy, native.gemv
 	extraImpls = append(extraImpls, openblasImpl)
 	return true
 }

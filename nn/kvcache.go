@@ -202,13 +202,24 @@ func stepAttend(o, att, q, K, V []float32, n, H, dh int) {
 }
 
 // lyVecMat computes y = x·W (acc false) or y += x·W (acc true) for one row
-// x [in] and W [in×out], as a sum of scaled rows of W (no goroutines, no
-// allocation: Step's matrix-vector products).
+// x [in] and W [in×out], as a sum of scaled rows of W in row order (no
+// goroutines, no allocation: Step's matrix-vector products). The SIMD paths
+// keep y in registers across the rows (gemv); the result is the same, bit
+// for bit, as adding the rows one Axpy at a time.
 func lyVecMat(y, x, W []float32, in, out int, acc bool) {
 	y = y[:out]
 	if !acc {
 		clear(y)
 	}
+	if g := active.Load().impl.gemv; g != nil {
+		g(y, x[:in], W[:in*out], in, out)
+		return
+	}
+	vecMatAxpy(y, x, W, in, out)
+}
+
+// vecMatAxpy is lyVecMat's accumulation as one Axpy per row of W.
+func vecMatAxpy(y, x, W []float32, in, out int) {
 	for p, v := range x[:in] {
 		lyAxpy(v, W[p*out:(p+1)*out], y)
 	}
