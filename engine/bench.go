@@ -9,12 +9,15 @@ import (
 
 // StepBench is the engine's speed and memory on the loaded set.
 type StepBench struct {
-	StepMsP50    float64 `json:"step_ms_p50"`
-	StepMsP99    float64 `json:"step_ms_p99"`
-	SessionBytes uint64  `json:"session_bytes"`
-	Steps        int     `json:"steps"`
-	Sessions     int     `json:"sessions"`
-	GOMAXPROCS   int     `json:"gomaxprocs"`
+	StepMsP50 float64 `json:"step_ms_p50"`
+	StepMsP99 float64 `json:"step_ms_p99"`
+	// NewSessionMsP50 is the median time to open a problem: every model
+	// reads the prompt (what a new problem costs before its first step).
+	NewSessionMsP50 float64 `json:"new_session_ms_p50"`
+	SessionBytes    uint64  `json:"session_bytes"`
+	Steps           int     `json:"steps"`
+	Sessions        int     `json:"sessions"`
+	GOMAXPROCS      int     `json:"gomaxprocs"`
 }
 
 // BenchStep times single steps (with every read-out, both Talkers and the
@@ -50,6 +53,24 @@ func BenchStep(ctx context.Context, set *Set, d time.Duration) (StepBench, error
 	res.Steps = len(times)
 	res.StepMsP50 = times[len(times)/2]
 	res.StepMsP99 = times[min(len(times)-1, len(times)*99/100)]
+
+	var opens []float64
+	for seed := uint64(1); seed <= 31; seed++ {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		p, err := NewProblem(set.Depth(), seed)
+		if err != nil {
+			return res, err
+		}
+		t0 := time.Now()
+		if _, err := NewSession(set, p, nil, Options{}); err != nil {
+			return res, err
+		}
+		opens = append(opens, float64(time.Since(t0).Nanoseconds())/1e6)
+	}
+	sort.Float64s(opens)
+	res.NewSessionMsP50 = opens[len(opens)/2]
 
 	// Memory: heap in use before and after building and running one session
 	// that stays reachable.

@@ -150,20 +150,39 @@ func newSession(set *Set, p Problem, inj []Injection, opts Options) (*Session, e
 	if s.steps > set.Mono.Cfg.Context || s.steps > set.Dual.Cfg.Context {
 		return nil, fmt.Errorf("session: the route needs %d steps, the Talkers read at most %d (the model set was trained on shallower trees)", s.steps, set.Mono.Cfg.Context)
 	}
+	// The baseline reads the prompt on the other core while the Reasoner
+	// does (two independent models; the numbers do not depend on it).
+	type baseInit struct {
+		bd  *baseline.Decoder
+		b0  int
+		err error
+	}
+	bch := make(chan baseInit, 1)
+	go func() {
+		var r baseInit
+		if r.bd, r.err = set.Baseline.NewDecoder(s.prompt); r.err == nil {
+			r.b0 = r.bd.Next()
+		}
+		bch <- r
+	}()
 	s.rs = set.Reasoner.NewStepper()
+	var err error
 	for _, t := range s.prompt {
-		if err := s.rs.FeedToken(t); err != nil {
-			return nil, err
+		if err = s.rs.FeedToken(t); err != nil {
+			break
 		}
 	}
+	b := <-bch
+	if err != nil {
+		return nil, err
+	}
+	if b.err != nil {
+		return nil, b.err
+	}
+	s.bd, s.b0 = b.bd, b.b0
 	s.h0 = append([]float32(nil), s.rs.H()...)
 	s.ms = set.Mono.NewStepper()
 	s.dr = set.Dual.NewReader(s.steps)
-	var err error
-	if s.bd, err = set.Baseline.NewDecoder(s.prompt); err != nil {
-		return nil, err
-	}
-	s.b0 = s.bd.Next()
 	return s, nil
 }
 

@@ -127,8 +127,8 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintln(env.stdout, string(b))
 			return nil
 		}
-		fmt.Fprintf(env.stdout, "engine step (model set %s): p50 %.3f ms, p99 %.3f ms over %d steps in %d sessions; one session %.1f KiB; GOMAXPROCS %d\n",
-			set.Source, r.StepMsP50, r.StepMsP99, r.Steps, r.Sessions, float64(r.SessionBytes)/1024, r.GOMAXPROCS)
+		fmt.Fprintf(env.stdout, "engine step (model set %s): p50 %.3f ms, p99 %.3f ms over %d steps in %d sessions; opening a problem (every model reads the prompt) p50 %.2f ms; one session %.1f KiB; GOMAXPROCS %d\n",
+			set.Source, r.StepMsP50, r.StepMsP99, r.Steps, r.Sessions, r.NewSessionMsP50, float64(r.SessionBytes)/1024, r.GOMAXPROCS)
 		return nil
 	default:
 		return usagef("unknown benchmark %q (matmul, train or step)", what)
