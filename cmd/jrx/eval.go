@@ -117,6 +117,7 @@ func runContainment(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	var last time.Time
+	began := time.Now()
 	tty := isTerminal(env.stderr)
 	rep, err := engine.Containment(ctx, set, *n, *seed, func(done, total int) {
 		every := 5 * time.Second
@@ -127,13 +128,22 @@ func runContainment(ctx context.Context, env *cliEnv, args []string) error {
 			return
 		}
 		last = time.Now()
+		el := time.Since(began)
+		eta := "–"
+		if done > 0 && done < total {
+			eta = (time.Duration(float64(el) * float64(total-done) / float64(done))).Round(time.Second).String()
+		}
+		line := fmt.Sprintf("containment: %d/%d sessions, %s elapsed, ETA %s", done, total, el.Round(time.Second), eta)
+		if done == total {
+			line = fmt.Sprintf("containment: %d sessions in %s", total, el.Round(time.Second))
+		}
 		if tty {
-			fmt.Fprintf(env.stderr, "\r\x1b[2Kcontainment: %d/%d sessions", done, total)
+			fmt.Fprintf(env.stderr, "\r\x1b[2K%s", line)
 			if done == total {
 				fmt.Fprintln(env.stderr)
 			}
 		} else {
-			fmt.Fprintf(env.stderr, "containment: %d/%d sessions\n", done, total)
+			fmt.Fprintln(env.stderr, line)
 		}
 	})
 	if err != nil {
