@@ -446,10 +446,11 @@ func (m *Model) candidates() []int {
 // depth-4 set (jrx eval containment, docs/CONTAINMENT.md): the coupled
 // baseline shrugs off a wrong letter in the middle of the route (it finds
 // each node from the target, not from its previous token), but a premature
-// EOS derails it in 70–94% of problems; the Dual-Talker, guided by the
-// latents, recovers from a skipped level (the target too early). So: EOS for the baseline before the last step, the
-// target for the Dual-Talker before the leaf, the leaf's sibling at the
-// leaf, else the first candidate that is not the truth.
+// EOS derails it in 70–94% of problems at steps 1–3; the Dual-Talker,
+// guided by the latents, recovers from a skipped level (the target too
+// early) in 100%. So: EOS for the baseline before the last step, the target
+// for the Dual-Talker before the leaf, the leaf's sibling at the leaf, else
+// the first candidate that is not the truth.
 func (m *Model) wrongDefault(step int, lane string) int {
 	truth := m.frame.Truth(step)
 	if tr := m.problem.Tree; tr != nil {

@@ -11,8 +11,9 @@ import (
 type StepBench struct {
 	StepMsP50 float64 `json:"step_ms_p50"`
 	StepMsP99 float64 `json:"step_ms_p99"`
-	// NewSessionMsP50 is the median time to open a problem: every model
-	// reads the prompt (what a new problem costs before its first step).
+	// NewSessionMsP50 is the median time to open a problem: the Reasoner
+	// and the baseline read the prompt (what a new problem costs before its
+	// first step).
 	NewSessionMsP50 float64 `json:"new_session_ms_p50"`
 	SessionBytes    uint64  `json:"session_bytes"`
 	Steps           int     `json:"steps"`

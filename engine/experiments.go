@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -249,6 +250,9 @@ func containment(ctx context.Context, set *Set, n int, seed uint64, workers int,
 	depth := set.Depth()
 	rep := ContainmentReport{N: n, Seed: seed, Depth: depth, Hashes: set.Hashes}
 	T := depth + 1
+	if T < 3 {
+		return rep, fmt.Errorf("containment: depth-%d trees have no route step before the leaf; the experiment needs depth 2 or more", depth)
+	}
 	total := n * sessionsPerProblem(T)
 	var mu sync.Mutex
 	done := 0

@@ -51,9 +51,10 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 	T := set.Depth() + 1
 	// [0]: the sibling errors at steps 1..T; [1]: premature EOS at 1..T−1;
 	// [2]: the target at 1..T−2.
-	var base, dual, mono [3][]float64
+	var base, dual, mono, baseProp, dualProp [3][]float64
 	for e := range 3 {
 		base[e], dual[e], mono[e] = make([]float64, T), make([]float64, T), make([]float64, T)
+		baseProp[e], dualProp[e] = make([]float64, T), make([]float64, T)
 	}
 	maxChange := 0.0
 	// The sweep levels of the report, in its order: input corruption, then
@@ -69,6 +70,12 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 		t.Fatalf("%d sweep levels; the experiment has 7 corruption and 4 noise levels", len(sweeps))
 	}
 	sweepExact := make([][3]float64, len(sweeps))
+	sweepStep := make([][3][]float64, len(sweeps)) // per-step accuracy sums: Mono, Dual, baseline
+	for i := range sweepStep {
+		for l := range 3 {
+			sweepStep[i][l] = make([]float64, T)
+		}
+	}
 	for k := range n {
 		p, err := engine.NewProblem(set.Depth(), seed+uint64(k)*7919)
 		if err != nil {
@@ -102,11 +109,20 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 				for i, sn := range sess.Snapshots() {
 					maxChange = math.Max(maxChange, float64(engine.MaxAbsDiff(sn.Latent, clean[i].Latent)))
 				}
-				last := sess.Snapshots()[T-1]
+				last, cleanLast := sess.Snapshots()[T-1], clean[T-1]
 				okBase, okDual, okMono := 1.0, 1.0, 1.0
+				propBase, propDual := 0.0, 0.0
 				for i, sn := range sess.Snapshots() {
 					if i == s-1 {
 						continue
+					}
+					// Propagated: a step the lane chose itself differs
+					// from the clean run.
+					if kind == engine.BaselineToken && sn.Baseline != clean[i].Baseline {
+						propBase = 1
+					}
+					if kind == engine.TalkerToken && last.DualSoFar[i] != cleanLast.DualSoFar[i] {
+						propDual = 1
 					}
 					if kind == engine.BaselineToken && sn.Baseline != answer[i] {
 						okBase = 0
@@ -122,8 +138,10 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 				}
 				if kind == engine.BaselineToken {
 					base[e][s-1] += okBase
+					baseProp[e][s-1] += propBase
 				} else {
 					dual[e][s-1] += okDual
+					dualProp[e][s-1] += propDual
 					mono[e][s-1] += okMono
 				}
 			}
@@ -143,6 +161,8 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 				for l, tok := range []int{sn.Mono, snaps[T-1].DualSoFar[j], sn.Baseline} {
 					if tok != answer[j] {
 						ok[l] = 0
+					} else {
+						sweepStep[i][l][j]++
 					}
 				}
 			}
@@ -160,6 +180,10 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 			if r.BaselineExact != base[e][s]/n || r.DualExact != dual[e][s]/n || r.MonoExact != mono[e][s]/n {
 				t.Errorf("error %d, step %d: report baseline %.2f dual %.2f mono %.2f; independent sessions %.2f %.2f %.2f",
 					e, s+1, r.BaselineExact, r.DualExact, r.MonoExact, base[e][s]/n, dual[e][s]/n, mono[e][s]/n)
+			}
+			if r.BaselinePropagated != baseProp[e][s]/n || r.DualPropagated != dualProp[e][s]/n {
+				t.Errorf("error %d, step %d: report propagated baseline %.2f dual %.2f; independent sessions %.2f %.2f",
+					e, s+1, r.BaselinePropagated, r.DualPropagated, baseProp[e][s]/n, dualProp[e][s]/n)
 			}
 			if r.MaxLatentChange != 0 {
 				t.Errorf("error %d, step %d: latent change %g after a token injection", e, s+1, r.MaxLatentChange)
@@ -182,6 +206,16 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("sweep %s: report mono/dual/baseline exact %v; independent sessions %v", sweeps[i], got, want)
+		}
+		for j := range T {
+			g := [3]float64{row.Mono[j], row.Dual[j], 0}
+			w := [3]float64{sweepStep[i][0][j] / n, sweepStep[i][1][j] / n, 0}
+			if i < len(rep.Corruption) {
+				g[2], w[2] = row.Baseline[j], sweepStep[i][2][j]/n
+			}
+			if g != w {
+				t.Errorf("sweep %s, step %d: report per-step accuracy mono/dual/baseline %v; independent sessions %v", sweeps[i], j+1, g, w)
+			}
 		}
 	}
 	if !nontrivial {

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"jrx/engine"
+	"jrx/tasks"
 )
 
 // requireEmbeddedModels says whether the embedded default model set must
@@ -188,6 +189,9 @@ func TestExplorerInTmux(t *testing.T) {
 	if target == nil {
 		t.Fatalf("no target on the screen:\n%s", screen)
 	}
+	if target[1] != tokenNames([]int{want.target})[0] {
+		t.Fatalf("the screen shows target %s; the engine's problem for seed %d has %s", target[1], seed, tokenNames([]int{want.target})[0])
+	}
 	tm.keys("e")
 	screen = tm.waitFor("the end of the route", atEnd)
 	tm.keys("2")
@@ -195,7 +199,7 @@ func TestExplorerInTmux(t *testing.T) {
 	tm.keys("b")
 	tm.waitFor("the baseline's picker", contains("Inject into the baseline at step 2"))
 	tm.keys(".")
-	tm.waitFor("the baseline injection", func(s string) bool { return strings.Contains(s, "baseline@2=") && atEnd(s) })
+	tm.waitFor("the baseline injection", func(s string) bool { return strings.Contains(s, "baseline@2=[EOS]") && atEnd(s) })
 	tm.keys("t")
 	tm.waitFor("the Dual-Talker's picker", contains("Inject into the Dual-Talker at step 2"))
 	tm.keys(target[1])
@@ -239,7 +243,10 @@ func TestExplorerInTmux(t *testing.T) {
 }
 
 // e2eWant is what the engine computes for the test's problem and injections.
-type e2eWant struct{ engine.Summary }
+type e2eWant struct {
+	engine.Summary
+	target int
+}
 
 func (w e2eWant) lane(name string) engine.Lane {
 	for _, l := range w.Lanes {
@@ -253,7 +260,7 @@ func (w e2eWant) lane(name string) engine.Lane {
 // pickE2EProblem finds, with the engine alone, the first seed (from 1) whose
 // problem shows the explorer's headline: a premature EOS at step 2 derails
 // the baseline, while the Dual-Talker recovers from the target forced at
-// step 2 and the Reasoner's latents do not move.
+// step 2, and the Mono-Talker is right.
 func pickE2EProblem(t *testing.T, set *engine.Set) (uint64, e2eWant) {
 	t.Helper()
 	for seed := uint64(1); seed <= 200; seed++ {
@@ -276,7 +283,7 @@ func pickE2EProblem(t *testing.T, set *engine.Set) (uint64, e2eWant) {
 		if err := s.RunToEnd(); err != nil {
 			t.Fatal(err)
 		}
-		w := e2eWant{s.Summary()}
+		w := e2eWant{s.Summary(), p.Tree.Target()}
 		if w.lane(engine.LaneBaseline).Verdict == engine.VerdictPropagated &&
 			w.lane(engine.LaneDual).Verdict == engine.VerdictContained &&
 			w.lane(engine.LaneMono).Correct {
@@ -305,9 +312,9 @@ func tokenNames(ids []int) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
 		switch {
-		case id >= 0 && id < 26:
+		case tasks.IsLetter(id):
 			out[i] = string(rune('A' + id))
-		case id == 30:
+		case id == tasks.IDEOS:
 			out[i] = "EOS"
 		default:
 			out[i] = fmt.Sprintf("[%d]", id)

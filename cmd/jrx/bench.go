@@ -25,8 +25,10 @@ func init() {
           backward, AdamW); --d --layers --ffn --heads --batch --seq pick the
           shape (default: the project's default model on depth-4 batches)
   step    one engine step with every read-out, both Talkers and the
-          baseline (median and 99th percentile ms), and one session's bytes,
-          on the model set of --model (default: embedded)
+          baseline (median and 99th percentile ms), the time to open a
+          problem (the prompt read by the Reasoner and the baseline), and
+          one session's bytes, on the model set of --model (default:
+          embedded)
 With --json each line is one JSON object.`,
 		run: runBench,
 	})
@@ -58,7 +60,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if *dur < 0 || *dur > time.Hour {
-		return usagef("--time %s: want a positive duration up to 1h", *dur)
+		return usagef("--time %s: want a duration up to 1h (0 = the default)", *dur)
 	}
 	if *dur == 0 {
 		*dur = time.Second
@@ -127,7 +129,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintln(env.stdout, string(b))
 			return nil
 		}
-		fmt.Fprintf(env.stdout, "engine step (model set %s): p50 %.3f ms, p99 %.3f ms over %d steps in %d sessions; opening a problem (every model reads the prompt) p50 %.2f ms; one session %.1f KiB; GOMAXPROCS %d\n",
+		fmt.Fprintf(env.stdout, "engine step (model set %s): p50 %.3f ms, p99 %.3f ms over %d steps in %d sessions; opening a problem (the Reasoner and the baseline read the prompt) p50 %.2f ms; one session %.1f KiB; GOMAXPROCS %d\n",
 			set.Source, r.StepMsP50, r.StepMsP99, r.Steps, r.Sessions, r.NewSessionMsP50, float64(r.SessionBytes)/1024, r.GOMAXPROCS)
 		return nil
 	default:

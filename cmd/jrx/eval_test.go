@@ -24,7 +24,7 @@ func TestEvalContainmentOutputs(t *testing.T) {
 	}
 	// Depth 2: T = 3 answer steps (route of 2, EOS), EOS forced at 1..2.
 	if rep.N != 4 || rep.Seed != 3 || len(rep.Injected) != 3 || len(rep.EOS) != 2 || len(rep.Early) != 1 || len(rep.Corruption) != 7 || len(rep.Noise) != 4 {
-		t.Fatalf("report shape: n %d seed %d, %d/%d/%d/%d rows", rep.N, rep.Seed, len(rep.Injected), len(rep.EOS), len(rep.Corruption), len(rep.Noise))
+		t.Fatalf("report shape: n %d seed %d, %d/%d/%d/%d/%d rows", rep.N, rep.Seed, len(rep.Injected), len(rep.EOS), len(rep.Early), len(rep.Corruption), len(rep.Noise))
 	}
 	if !strings.Contains(errOut, "sessions") {
 		t.Errorf("no progress on stderr: %q", errOut)
