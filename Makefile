@@ -32,6 +32,8 @@ lint: ## gofmt and go vet
 fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz FuzzReadSafetensors -fuzztime $${FUZZTIME:-60s} ./nn/
 	$(GO) test -run '^$$' -fuzz FuzzSgemm -fuzztime $${FUZZTIME:-60s} ./nn/
+	$(GO) test -run '^$$' -fuzz FuzzGemv -fuzztime $${FUZZTIME:-60s} ./nn/
+	$(GO) test -run '^$$' -fuzz FuzzDot -fuzztime $${FUZZTIME:-60s} ./nn/
 	$(GO) test -run '^$$' -fuzz FuzzParseTree -fuzztime $${FUZZTIME:-60s} ./tasks/
 
 clean: ## remove build outputs

@@ -127,3 +127,52 @@ func BenchmarkVecMat(b *testing.B) {
 		}
 	})
 }
+
+// FuzzGemv: shapes and values from the fuzzer (raw float32 bits, so NaN,
+// Inf, subnormals and signed zeros appear); every path's gemv must equal
+// its own Axpy loop bit for bit (NaNs: both NaN) and leave y's guard
+// values alone.
+func FuzzGemv(f *testing.F) {
+	f.Add(uint8(3), uint16(17), []byte{1, 2, 3, 4, 5, 6, 7, 8})
+	f.Add(uint8(128), uint16(130), make([]byte, 64))
+	f.Fuzz(func(t *testing.T, inB uint8, outB uint16, data []byte) {
+		in, out := int(inB)%140, int(outB)%600
+		word := func(i int) float32 {
+			if len(data) < 4 {
+				return float32(i%7) - 3
+			}
+			j := (4 * i) % (len(data) - len(data)%4)
+			return math.Float32frombits(uint32(data[j]) | uint32(data[j+1])<<8 | uint32(data[j+2])<<16 | uint32(data[j+3])<<24)
+		}
+		x := make([]float32, in)
+		w := make([]float32, in*out)
+		y0 := make([]float32, out+3)
+		k := 0
+		for i := range x {
+			x[i] = word(k)
+			k++
+		}
+		for i := range w {
+			w[i] = word(k)
+			k++
+		}
+		for i := range y0 {
+			y0[i] = word(k)
+			k++
+		}
+		for _, im := range impls {
+			restore, _ := setKernel(im.name)
+			got := append([]float32(nil), y0...)
+			want := append([]float32(nil), y0...)
+			lyVecMat(got[:out], x, w, in, out, true)
+			vecMatAxpy(want[:out], x, w, in, out)
+			restore()
+			for j := range got {
+				g, wv := got[j], want[j]
+				if math.Float32bits(g) != math.Float32bits(wv) && !(g != g && wv != wv) {
+					t.Fatalf("%s %dx%d: y[%d] = %g (%#x), the Axpy loop gives %g (%#x)", im.name, in, out, j, g, math.Float32bits(g), wv, math.Float32bits(wv))
+				}
+			}
+		}
+	})
+}
