@@ -71,6 +71,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	switch what {
 	case "matmul":
 		var rows []nn.MatmulResult
+		sm := startSteal()
 		for _, s := range nn.MatmulShapes() {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -90,7 +91,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 			}
 			w.Flush()
 			if len(rows) > 0 {
-				fmt.Fprintf(env.stdout, "kernel %s, %d threads\n", rows[0].Kernel, rows[0].Threads)
+				fmt.Fprintf(env.stdout, "kernel %s, %d threads%s\n", rows[0].Kernel, rows[0].Threads, stealNote(sm.pct()))
 			}
 		}
 		return nil
@@ -101,18 +102,23 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		if *d%*heads != 0 || (*d / *heads)%2 != 0 {
 			return usagef("--d %d must split into %d heads of even width", *d, *heads)
 		}
+		sm := startSteal()
 		r, err := train.BenchTrain(ctx, train.BenchConfig{D: *d, Layers: *layers, F: *ffn, Heads: *heads, Batch: *batch, Seq: *seq, Duration: *dur})
 		if err != nil {
 			return err
 		}
+		steal := sm.pct()
 		if *asJSON {
-			b, _ := json.Marshal(r)
+			b, _ := json.Marshal(struct {
+				train.BenchResult
+				CPUStealPct *float64 `json:"cpu_steal_pct,omitempty"`
+			}{r, steal})
 			fmt.Fprintln(env.stdout, string(b))
 			return nil
 		}
 		fmt.Fprintf(env.stdout, "training step, d %d / %d blocks / FFN %d / %d heads, batch %d × %d tokens\n", r.D, r.Layers, r.FFN, r.Heads, r.Batch, r.Seq)
-		fmt.Fprintf(env.stdout, "%.0f tokens/s, %.1f model GFLOP/s (%.2f MFLOP/token), %d steps in %.1fs, GOMAXPROCS %d, kernel %s\n",
-			r.TokensPerS, r.GFLOPS, r.FlopsPerToken/1e6, r.Steps, r.Seconds, r.GOMAXPROCS, r.Kernel)
+		fmt.Fprintf(env.stdout, "%.0f tokens/s, %.1f model GFLOP/s (%.2f MFLOP/token), %d steps in %.1fs, GOMAXPROCS %d, kernel %s%s\n",
+			r.TokensPerS, r.GFLOPS, r.FlopsPerToken/1e6, r.Steps, r.Seconds, r.GOMAXPROCS, r.Kernel, stealNote(steal))
 		fmt.Fprintln(env.stdout, "reference: PyTorch 1.13, one thread, this shape: about 5,300–5,700 tokens/s on these machines")
 		return nil
 	case "step":
@@ -120,17 +126,22 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
+		sm := startSteal()
 		r, err := engine.BenchStep(ctx, set, *dur)
 		if err != nil {
 			return err
 		}
+		steal := sm.pct()
 		if *asJSON {
-			b, _ := json.Marshal(r)
+			b, _ := json.Marshal(struct {
+				engine.StepBench
+				CPUStealPct *float64 `json:"cpu_steal_pct,omitempty"`
+			}{r, steal})
 			fmt.Fprintln(env.stdout, string(b))
 			return nil
 		}
-		fmt.Fprintf(env.stdout, "engine step (model set %s): p50 %.3f ms, p99 %.3f ms over %d steps in %d sessions; opening a problem (the Reasoner and the baseline read the prompt) p50 %.2f ms; one session %.1f KiB; GOMAXPROCS %d\n",
-			set.Source, r.StepMsP50, r.StepMsP99, r.Steps, r.Sessions, r.NewSessionMsP50, float64(r.SessionBytes)/1024, r.GOMAXPROCS)
+		fmt.Fprintf(env.stdout, "engine step (model set %s): p50 %.3f ms, p99 %.3f ms over %d steps in %d sessions; opening a problem (the Reasoner and the baseline read the prompt) p50 %.2f ms; one session %.1f KiB; GOMAXPROCS %d%s\n",
+			set.Source, r.StepMsP50, r.StepMsP99, r.Steps, r.Sessions, r.NewSessionMsP50, float64(r.SessionBytes)/1024, r.GOMAXPROCS, stealNote(steal))
 		return nil
 	default:
 		return usagef("unknown benchmark %q (matmul, train or step)", what)
