@@ -9,23 +9,13 @@ import (
 	"testing"
 
 	"jrx/engine"
-	"jrx/internal/testmodels"
 	"jrx/tasks"
 )
-
-func tinySet(t *testing.T) *engine.Set {
-	t.Helper()
-	set, _, err := testmodels.Tiny()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set
-}
 
 // The report is a sum of counts: one worker and several give the same
 // report, bit for bit.
 func TestContainmentWorkersAgree(t *testing.T) {
-	set := tinySet(t)
+	set := tiny(t)
 	a, err := engine.ContainmentWorkers(context.Background(), set, 7, 5, 1, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +32,7 @@ func TestContainmentWorkersAgree(t *testing.T) {
 // The token-error rows against sessions built independently, each with its
 // own clean run (engine.NewSession), rather than the shared one.
 func TestContainmentMatchesIndependentSessions(t *testing.T) {
-	set := tinySet(t)
+	set := tiny(t)
 	const n, seed = 5, 11
 	rep, err := engine.Containment(context.Background(), set, n, seed, nil)
 	if err != nil {
@@ -226,7 +216,7 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 func TestContainmentCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := engine.Containment(ctx, tinySet(t), 50, 1, nil); !errors.Is(err, context.Canceled) {
+	if _, err := engine.Containment(ctx, tiny(t), 50, 1, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled context: err %v", err)
 	}
 }
