@@ -36,10 +36,8 @@ func (m *Model) NewDecoder(prompt []int) (*Decoder, error) {
 		return nil, fmt.Errorf("baseline: empty prompt")
 	}
 	s := m.Net.NewStepper()
-	for _, t := range prompt {
-		if err := s.FeedToken(t); err != nil {
-			return nil, fmt.Errorf("baseline: %w", err)
-		}
+	if err := s.FeedTokens(prompt); err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
 	}
 	return &Decoder{m: m, s: s, z: make([]float32, m.Net.Cfg.Vocab), prompt: len(prompt)}, nil
 }

@@ -77,6 +77,9 @@ func BenchStep(ctx context.Context, set *Set, d time.Duration) (StepBench, error
 	// that stays reachable.
 	p, _ := NewProblem(set.Depth(), 1)
 	var before, after runtime.MemStats
+	// Two collections empty the sync.Pools (the prompt pass's pooled
+	// activations are shared scratch, not the session's).
+	runtime.GC()
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	s, err := NewSession(set, p, inj, Options{})
@@ -86,6 +89,7 @@ func BenchStep(ctx context.Context, set *Set, d time.Duration) (StepBench, error
 	if err := s.RunToEnd(); err != nil {
 		return res, err
 	}
+	runtime.GC()
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	if after.HeapAlloc > before.HeapAlloc {

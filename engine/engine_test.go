@@ -319,9 +319,13 @@ func TestRecordReplay(t *testing.T) {
 	}
 	// Unknown versions and non-session files are refused.
 	b, _ := os.ReadFile(path)
-	bad := strings.Replace(string(b), `"version": 1`, `"version": 7`, 1)
+	bad := strings.Replace(string(b), `"version": 2`, `"version": 7`, 1)
 	if _, err := engine.ParseRecord([]byte(bad), "x"); err == nil || !strings.Contains(err.Error(), "version 7") {
 		t.Errorf("version: %v", err)
+	}
+	old := strings.Replace(string(b), `"version": 2`, `"version": 1`, 1)
+	if _, err := engine.ParseRecord([]byte(old), "x"); err == nil || !strings.Contains(err.Error(), "Re-create the session") {
+		t.Errorf("version 1: %v", err)
 	}
 	if _, err := engine.ParseRecord([]byte(`{"format":"other"}`), "x"); err == nil {
 		t.Error("foreign file accepted")

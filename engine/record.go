@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 )
 
-// RecordVersion is the session file format version.
-const RecordVersion = 1
+// RecordVersion is the session file format version. Version 2: the prompt
+// is read in one pass (latent.Stepper.FeedTokens), so latents differ from
+// version 1's token-by-token reading in the last bits.
+const RecordVersion = 2
 
 // Record is a saved session: enough to re-run it and check every latent.
 type Record struct {
@@ -96,6 +98,9 @@ func ParseRecord(b []byte, name string) (Record, error) {
 	}
 	if head.Format != "jrx-session" {
 		return Record{}, fmt.Errorf("session file %s: format %q, want \"jrx-session\"", name, head.Format)
+	}
+	if head.Version == 1 {
+		return Record{}, fmt.Errorf("session file %s: version 1, recorded by an older jrx that read the prompt one token at a time; this jrx reads it in one pass, so its latents differ in the last bits and a bit-for-bit replay cannot pass. Re-create the session with this jrx (its problem is in the file: \"problem\")", name)
 	}
 	if head.Version != RecordVersion {
 		return Record{}, fmt.Errorf("session file %s: version %d; this jrx reads version %d", name, head.Version, RecordVersion)

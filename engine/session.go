@@ -166,12 +166,7 @@ func newSession(set *Set, p Problem, inj []Injection, opts Options) (*Session, e
 		bch <- r
 	}()
 	s.rs = set.Reasoner.NewStepper()
-	var err error
-	for _, t := range s.prompt {
-		if err = s.rs.FeedToken(t); err != nil {
-			break
-		}
-	}
+	err := s.rs.FeedTokens(s.prompt)
 	b := <-bch
 	if err != nil {
 		return nil, err

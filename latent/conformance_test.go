@@ -103,4 +103,33 @@ func TestReasonerFreeRunConformance(t *testing.T) {
 	if e := testvec.RelErr(batched, want.Data); e > 1e-5 {
 		t.Errorf("batched free-running latents: rel err %.3g", e)
 	}
+	// So does a stepper whose prompt is read in one pass (FeedTokens), twice
+	// in a row (the second pass reuses pooled activations).
+	for range 2 {
+		st := r.NewStepper()
+		if err := st.FeedTokens(prompt); err != nil {
+			t.Fatal(err)
+		}
+		var pre []float32
+		for i := range steps {
+			l := make([]float32, r.Cfg.D)
+			st.Latent(l)
+			pre = append(pre, l...)
+			if i+1 < steps {
+				if err := st.FeedLatent(l); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if e := testvec.RelErr(pre, want.Data); e > 1e-5 {
+			t.Errorf("free-running latents after a one-pass prompt: rel err %.3g", e)
+		}
+	}
+	// Bad prompts are errors, not panics.
+	if err := r.NewStepper().FeedTokens([]int{0, r.Cfg.Vocab}); err == nil {
+		t.Error("a token outside the vocabulary was accepted")
+	}
+	if err := r.NewStepper().FeedTokens(make([]int, r.Cfg.Context+1)); err == nil {
+		t.Error("a prompt longer than the context was accepted")
+	}
 }

@@ -57,6 +57,40 @@ func (s *Stepper) FeedToken(tok int) error {
 	return nil
 }
 
+// FeedTokens feeds a prompt. Into an empty stepper it is one batched pass
+// (nn.Stack.Prefill: matrix–matrix products instead of one matrix–vector
+// product per token and weight), which agrees with feeding the tokens one
+// at a time to float32 rounding but not bit for bit; otherwise it feeds
+// them one at a time.
+func (s *Stepper) FeedTokens(toks []int) error {
+	for _, tok := range toks {
+		if tok < 0 || tok >= s.r.Cfg.Vocab {
+			return fmt.Errorf("reasoner: token id %d outside the vocabulary of %d", tok, s.r.Cfg.Vocab)
+		}
+	}
+	if s.cache.Len() != 0 || len(toks) < 2 {
+		for _, tok := range toks {
+			if err := s.FeedToken(tok); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(toks) > s.r.Cfg.Context {
+		return fmt.Errorf("reasoner: a prompt of %d tokens exceeds the context of %d positions", len(toks), s.r.Cfg.Context)
+	}
+	d := s.r.Cfg.D
+	x := make([]float32, len(toks)*d)
+	gather(x, s.r.Embed(), toks, d)
+	a, _ := s.r.prefill.Get().(*nn.StackActs)
+	if a == nil {
+		a = s.r.Net.NewActs(1, s.r.Cfg.Context)
+	}
+	s.r.Net.Prefill(s.cache, a, x, len(toks), s.h)
+	s.r.prefill.Put(a)
+	return nil
+}
+
 // FeedLatent appends a latent (fed back as c·lat).
 func (s *Stepper) FeedLatent(lat []float32) error {
 	if err := s.room(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"jrx/nn"
 )
@@ -29,6 +30,10 @@ type Reasoner struct {
 	// Target is Ē [V×d], updated only by EMA; nil for a baseline network.
 	Target []float32
 	Net    *nn.Stack
+
+	// prefill pools the activations of Stepper.FeedTokens' batched pass
+	// (*nn.StackActs for one sequence of Context positions).
+	prefill sync.Pool
 }
 
 // New declares and allocates a network with zero weights. withTarget adds

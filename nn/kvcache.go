@@ -80,6 +80,36 @@ func (s *Stack) Step(c *KVCache, x []float32, h []float32) {
 	s.core.step(c, x, h, nil, 0)
 }
 
+// Prefill fills an empty cache with T positions at once: x [T×d] are the
+// input vectors, h [d] receives the final-norm output at the last one, and
+// a (from NewActs(1, ≥ T); reusable, overwritten) holds the pass's
+// activations. It is one full-sequence Forward (matrix–matrix products on
+// both cores) instead of T Steps, and agrees with them to float32 rounding
+// (not bit for bit: the sums run in another order). Later Steps continue
+// from position T. It panics unless the cache is empty and 1 ≤ T ≤ Cap().
+func (s *Stack) Prefill(c *KVCache, a *StackActs, x []float32, T int, h []float32) {
+	co := &s.core
+	if c.cfg != co.cfg || c.cross != co.cross {
+		lyPanicf("Prefill: cache was made for another stack")
+	}
+	if c.n != 0 || T < 1 || T > c.capacity {
+		lyPanicf("Prefill: %d positions into a cache holding %d of %d", T, c.n, c.capacity)
+	}
+	d, A := co.cfg.D, co.cfg.A
+	lyNeed("Prefill x", x, T*d)
+	lyNeed("Prefill h", h, d)
+	if a == nil || a.cfg != co.cfg || a.cross || a.maxT < T {
+		lyPanicf("Prefill: activations for another stack or fewer than %d positions", T)
+	}
+	out := s.Forward(a, x[:T*d], 1, T)
+	for l := range co.blocks {
+		copy(c.K[l][:T*A], a.blocks[l].self.k[:T*A])
+		copy(c.V[l][:T*A], a.blocks[l].self.v[:T*A])
+	}
+	copy(h[:d], out[(T-1)*d:T*d])
+	c.n = T
+}
+
 // Step appends one decoder position with input x [d], cross-attending to
 // mem [Tm×d] (the memory's keys and values are recomputed on each call),
 // and writes h [d].

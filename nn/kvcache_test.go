@@ -188,3 +188,54 @@ func TestStepDoesNotAllocate(t *testing.T) {
 		t.Errorf("Decoder.Step allocates %v times per call", n)
 	}
 }
+
+// Prefill then Step equals Steps from the start (float32 rounding), for
+// every prefix length; its cache holds the same keys and values; and it
+// refuses a cache that is not empty or too small.
+func TestStackPrefillMatchesSteps(t *testing.T) {
+	for _, qk := range []bool{true, false} {
+		cfg := StackConfig{D: 16, A: 24, Heads: 3, F: 32, Layers: 3, QKNorm: qk}
+		d, A, T, V := cfg.D, cfg.A, 11, 7
+		p := NewParamSet()
+		p.Add("embed", V, d)
+		DeclareStack(p, "", cfg)
+		p.Alloc()
+		tlRandParams(p, NewRNG(13), 0.3)
+		s := NewStack(p, "", cfg)
+		x := tlCacheInputs(p.W("embed"), d, T, 3)
+		ref := s.NewCache(T)
+		hs := make([][]float32, T)
+		for i := range T {
+			hs[i] = make([]float32, d)
+			s.Step(ref, x[i*d:(i+1)*d], hs[i])
+		}
+		a := s.NewActs(1, T) // reused by every prefill
+		for P := 1; P <= T; P++ {
+			c := s.NewCache(T)
+			h := make([]float32, d)
+			s.Prefill(c, a, x, P, h)
+			worst := tlMaxDiff(h, hs[P-1])
+			for l := range cfg.Layers {
+				worst = math.Max(worst, tlMaxDiff(c.K[l][:P*A], ref.K[l][:P*A]))
+				worst = math.Max(worst, tlMaxDiff(c.V[l][:P*A], ref.V[l][:P*A]))
+			}
+			if c.Len() != P {
+				t.Fatalf("Len %d after a prefill of %d", c.Len(), P)
+			}
+			for i := P; i < T; i++ {
+				s.Step(c, x[i*d:(i+1)*d], h)
+				worst = math.Max(worst, tlMaxDiff(h, hs[i]))
+			}
+			if worst > 1e-5 {
+				t.Errorf("qk %v prefix %d: Prefill then Step differs from Steps by %.3g", qk, P, worst)
+			}
+		}
+		c := s.NewCache(T)
+		h := make([]float32, d)
+		s.Step(c, x[:d], h)
+		tlMustPanic(t, "non-empty cache", func() { s.Prefill(c, s.NewActs(1, T), x, 2, h) })
+		tlMustPanic(t, "too many positions", func() { s.Prefill(s.NewCache(3), s.NewActs(1, T), x, 4, h) })
+		tlMustPanic(t, "zero positions", func() { s.Prefill(s.NewCache(3), s.NewActs(1, T), x, 0, h) })
+		tlMustPanic(t, "small activations", func() { s.Prefill(s.NewCache(T), s.NewActs(1, 2), x, 3, h) })
+	}
+}

@@ -230,6 +230,10 @@ func runReplay(ctx context.Context, env *cliEnv, args []string) error {
 	if _, err := engine.Replay(set, rec); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "%s: %d steps replayed, every latent bit-identical (seed %d, %d injections)\n", file, rec.Steps, rec.Seed, len(rec.Injections))
+	inj := fmt.Sprintf("%d injections", len(rec.Injections))
+	if len(rec.Injections) == 1 {
+		inj = "1 injection"
+	}
+	fmt.Fprintf(env.stdout, "%s: %d steps replayed, every latent bit-identical (seed %d, %s)\n", file, rec.Steps, rec.Seed, inj)
 	return nil
 }
