@@ -33,7 +33,7 @@ error propagated, and the Reasoner's largest latent change, which must be
 0); input corruption 0–30% (per-step accuracy, absolute and relative to 0%,
 for R and T); and latent noise σ = 0, 5, 10, 15% of max|component| at every
 step. Problems run on GOMAXPROCS workers; the report does not depend on
-their number or order. 1,000 depth-4 problems take about 8 minutes on 2
+their number or order. 1,000 depth-4 problems take about 4 minutes on 2
 cores.`,
 		run: runEval,
 	})
