@@ -45,8 +45,8 @@ func (s *Stepper) room() error {
 
 // FeedToken appends a prompt token.
 func (s *Stepper) FeedToken(tok int) error {
-	if tok < 0 || tok >= s.r.Cfg.Vocab {
-		return fmt.Errorf("reasoner: token id %d outside the vocabulary of %d", tok, s.r.Cfg.Vocab)
+	if err := s.checkToken(tok); err != nil {
+		return err
 	}
 	if err := s.room(); err != nil {
 		return err
@@ -57,6 +57,14 @@ func (s *Stepper) FeedToken(tok int) error {
 	return nil
 }
 
+// checkToken says whether tok is in the vocabulary.
+func (s *Stepper) checkToken(tok int) error {
+	if tok < 0 || tok >= s.r.Cfg.Vocab {
+		return fmt.Errorf("reasoner: token id %d outside the vocabulary of %d", tok, s.r.Cfg.Vocab)
+	}
+	return nil
+}
+
 // FeedTokens feeds a prompt. Into an empty stepper it is one batched pass
 // (nn.Stack.Prefill: matrix–matrix products instead of one matrix–vector
 // product per token and weight), which agrees with feeding the tokens one
@@ -64,8 +72,8 @@ func (s *Stepper) FeedToken(tok int) error {
 // them one at a time.
 func (s *Stepper) FeedTokens(toks []int) error {
 	for _, tok := range toks {
-		if tok < 0 || tok >= s.r.Cfg.Vocab {
-			return fmt.Errorf("reasoner: token id %d outside the vocabulary of %d", tok, s.r.Cfg.Vocab)
+		if err := s.checkToken(tok); err != nil {
+			return err
 		}
 	}
 	if s.cache.Len() != 0 || len(toks) < 2 {

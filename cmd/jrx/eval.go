@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -52,24 +53,13 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 		args = args[1:]
 	}
 	fs := newFlags(c, env)
-	model := fs.String("model", "", "model-set directory (default: the embedded set)")
-	n := fs.Int("n", 2000, "number of fresh trees")
-	seed := fs.Uint64("seed", 20251219, "seed of the evaluation trees")
+	ef := declareEvalFlags(fs, 2000, "number of fresh trees", "seed of the evaluation trees")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	if *n < 1 || *n > 1_000_000 {
-		return usagef("--n %d: want 1..1000000", *n)
-	}
-	set, err := engine.Load(*model)
+	set, n, seed, err := ef.load(fs, env, args)
 	if err != nil {
 		return err
 	}
-	rep, err := probes.EvalTree(ctx, set.Reasoner, set.Mono, set.Dual, set.Baseline, set.Depth(), *n, *seed)
+	rep, err := probes.EvalTree(ctx, set.Reasoner, set.Mono, set.Dual, set.Baseline, set.Depth(), n, seed)
 	if err != nil {
 		return err
 	}
@@ -97,30 +87,49 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
-func runContainment(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(lookup("eval"), env)
-	model := fs.String("model", "", "model-set directory (default: the embedded set)")
-	n := fs.Int("n", 1000, "number of problems")
-	seed := fs.Uint64("seed", 20251219, "seed of the problems")
-	asJSON := fs.Bool("json", false, "print one JSON object")
-	asCSV := fs.Bool("csv", false, "print CSV tables")
+// evalFlags are the flags both evaluations take.
+type evalFlags struct {
+	model *string
+	n     *int
+	seed  *uint64
+}
+
+func declareEvalFlags(fs *flag.FlagSet, n int, nHelp, seedHelp string) evalFlags {
+	return evalFlags{
+		model: fs.String("model", "", "model-set directory (default: the embedded set)"),
+		n:     fs.Int("n", n, nHelp),
+		seed:  fs.Uint64("seed", 20251219, seedHelp),
+	}
+}
+
+// load parses args, checks --n and loads the model set.
+func (ef evalFlags) load(fs *flag.FlagSet, env *cliEnv, args []string) (set *engine.Set, n int, seed uint64, err error) {
 	if err := parseFlags(fs, env, args); err != nil {
-		return err
+		return nil, 0, 0, err
 	}
 	if err := noArgs(fs); err != nil {
-		return err
+		return nil, 0, 0, err
 	}
-	if *n < 1 || *n > 1_000_000 {
-		return usagef("--n %d: want 1..1000000", *n)
+	if *ef.n < 1 || *ef.n > 1_000_000 {
+		return nil, 0, 0, usagef("--n %d: want 1..1000000", *ef.n)
 	}
-	set, err := engine.Load(*model)
+	set, err = engine.Load(*ef.model)
+	return set, *ef.n, *ef.seed, err
+}
+
+func runContainment(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(lookup("eval"), env)
+	ef := declareEvalFlags(fs, 1000, "number of problems", "seed of the problems")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	asCSV := fs.Bool("csv", false, "print CSV tables")
+	set, n, seed, err := ef.load(fs, env, args)
 	if err != nil {
 		return err
 	}
 	var last time.Time
 	began := time.Now()
 	tty := isTerminal(env.stderr)
-	rep, err := engine.Containment(ctx, set, *n, *seed, func(done, total int) {
+	rep, err := engine.Containment(ctx, set, n, seed, func(done, total int) {
 		every := 5 * time.Second
 		if tty {
 			every = 200 * time.Millisecond
