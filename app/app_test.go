@@ -14,6 +14,7 @@ import (
 
 	"jrx/engine"
 	"jrx/internal/testmodels"
+	"jrx/tasks/tree"
 	"jrx/views"
 )
 
@@ -150,7 +151,7 @@ func TestStepRunToEndAndInject(t *testing.T) {
 	}
 	clean := lane(m.Frame(), engine.LaneMono).Verdict
 	press(t, m, "2", "b", "enter")
-	if got := m.Injections(); len(got) != 1 || got[0].Kind != engine.BaselineToken || got[0].Step != 2 {
+	if got := m.Injections(); len(got) != 1 || got[0].Kind != engine.Force || got[0].Lane != "baseline" || got[0].Step != 2 {
 		t.Fatalf("injections %v", got)
 	}
 	press(t, m, "t", "enter")
@@ -246,7 +247,7 @@ func TestPickerTypesALetterAndCancels(t *testing.T) {
 		t.Fatal("esc must cancel the picker")
 	}
 	press(t, m, "t", "q") // q is a letter in the picker, not quit
-	if got := m.Injections(); len(got) != 1 || got[0].Token != 'Q'-'A' || got[0].Kind != engine.TalkerToken {
+	if got := m.Injections(); len(got) != 1 || got[0].Token != 'Q'-'A' || got[0].Kind != engine.Force || got[0].Lane != "talker" {
 		t.Fatalf("typed Q: %v", got)
 	}
 }
@@ -356,8 +357,8 @@ func TestTypedProblemAndParseErrors(t *testing.T) {
 		t.Fatalf("mode %v, dialog error %q", m.Mode(), m.dialog.Err)
 	}
 	f := m.Frame()
-	if f.Tree.Root() != 0 || f.Tree.Target() != 2 || !m.Typed() {
-		t.Fatalf("typed problem not opened: %v", f.Tree)
+	if tr := tree.Of(f.Problem); tr == nil || tr.Root() != 0 || tr.Target() != 2 || !m.Typed() {
+		t.Fatalf("typed problem not opened: %v", f.Problem)
 	}
 	if !strings.Contains(view(m), "typed problem") {
 		t.Fatal("the status line does not say that the problem was typed")
@@ -383,7 +384,7 @@ func TestSaveAndOpenASession(t *testing.T) {
 		t.Fatalf("open: %s", msg)
 	}
 	got := m.Frame()
-	if got.Taken() != want.Taken() || !reflect.DeepEqual(got.Injections, want.Injections) || !got.Tree.Equal(want.Tree) {
+	if got.Taken() != want.Taken() || !reflect.DeepEqual(got.Injections, want.Injections) || !tree.Of(got.Problem).Equal(tree.Of(want.Problem)) {
 		t.Fatalf("opened session differs: taken %d/%d, %v/%v", got.Taken(), want.Taken(), got.Injections, want.Injections)
 	}
 	// A missing file is an error in the status line, not a crash.

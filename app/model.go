@@ -188,7 +188,7 @@ func (m *Model) onSet(msg setMsg) tea.Cmd {
 		m.seed = m.opts.Seeds()
 	}
 	if m.opts.Prompt != "" {
-		p, err := engine.ParseProblem(m.opts.Prompt, m.seed)
+		p, err := engine.ParseProblem(m.set.Task, m.opts.Prompt, m.seed)
 		if err == nil {
 			m.startJob("building the problem")
 			return buildSession(m.gen, m.set, p, nil, m.opts.Session, 0, 0, true, "")
@@ -209,17 +209,13 @@ func (m *Model) startJob(label string) {
 }
 
 func (m *Model) newProblem(seed uint64) tea.Cmd {
-	p, err := engine.NewProblem(m.set.Depth(), seed)
-	if err != nil {
-		m.setError(err)
-		return nil
-	}
+	p := engine.NewProblem(m.set.Task, seed)
 	m.startJob(fmt.Sprintf("building problem %d", seed))
 	return buildSession(m.gen, m.set, p, nil, m.opts.Session, 0, 0, false, "")
 }
 
 func (m *Model) rebuild(note string) tea.Cmd {
-	if m.set == nil || m.problem.Tree == nil {
+	if m.set == nil || m.problem.Instance == nil {
 		return nil
 	}
 	taken := m.frame.Taken()
@@ -405,7 +401,7 @@ func (m *Model) mainKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, ks.Load):
 		m.openInput(inputOpen, "")
 	case key.Matches(k, ks.Talker):
-		m.openPicker("Dual-Talker")
+		m.openPicker("talker")
 	case key.Matches(k, ks.Baseline):
 		m.openPicker("baseline")
 	case key.Matches(k, ks.Noise):
@@ -432,57 +428,55 @@ func (m *Model) jump(t int) tea.Cmd {
 	return m.enqueue(opJump(t))
 }
 
-// candidates are the tokens a picker offers: the tree's letters, then EOS.
+// candidates are the tokens a picker offers: the problem's hypotheses (the
+// tree's letters, then EOS).
 func (m *Model) candidates() []int {
-	var out []int
-	if m.problem.Tree != nil {
-		out = m.problem.Tree.Nodes()
+	if m.problem.Instance == nil {
+		return nil
 	}
-	return append(out, tasks.IDEOS)
+	return m.problem.Instance.Hypotheses()
 }
 
 // wrongDefault is the picker's first offer at a step: a wrong token that
-// shows what a token error does to that lane. Measured on the shipped
-// depth-4 set (jrx eval containment, docs/CONTAINMENT.md): the coupled
-// baseline shrugs off a wrong letter in the middle of the route (it finds
-// each node from the target, not from its previous token), but a premature
-// EOS derails it in 70–94% of problems at steps 1–3; the Dual-Talker,
-// guided by the latents, recovers from a skipped level (the target too
-// early) in 100%. So: EOS for the baseline before the last step, the target
-// for the Dual-Talker before the leaf, the leaf's sibling at the leaf, else
-// the first candidate that is not the truth.
-func (m *Model) wrongDefault(step int, lane string) int {
+// shows what a token error does to that lane, taken from the task's natural
+// mistakes. A coupled model is offered a premature end first (on the tree
+// task it derails the baseline far more often than a wrong letter: see
+// docs/CONTAINMENT.md), a Talker a skip (the Dual-Talker, guided by the
+// latents, recovers from it), else the rival, else the first candidate that
+// is not the truth. note says which mistake it is.
+func (m *Model) wrongDefault(step int, lane string) (tok int, note string) {
 	truth := m.frame.Truth(step)
-	if tr := m.problem.Tree; tr != nil {
-		if lane == "baseline" && tasks.IsLetter(truth) && step < m.frame.Steps-1 {
-			return tasks.IDEOS
+	if p := m.problem.Instance; p != nil {
+		ms := p.Mistakes(step)
+		order := []tasks.MistakeKind{tasks.Skip, tasks.Rival, tasks.End}
+		if info, ok := m.set.LaneByInject(lane); ok && info.Kind == engine.KindCoupled && step < m.frame.Steps-1 {
+			order = []tasks.MistakeKind{tasks.End, tasks.Skip, tasks.Rival}
 		}
-		if tasks.IsLetter(truth) && truth != tr.Target() {
-			return tr.Target()
-		}
-		if _, sib, ok := tr.Siblings(step - 1); ok {
-			return sib
+		for _, k := range order {
+			if mk, ok := tasks.MistakeOf(ms, k); ok && mk.Token != truth {
+				return mk.Token, "First offer: " + mk.Label + "."
+			}
 		}
 	}
 	for _, c := range m.candidates() {
 		if c != truth {
-			return c
+			return c, ""
 		}
 	}
-	return 0
+	return 0, ""
 }
 
-func (m *Model) openPicker(target string) {
+func (m *Model) openPicker(lane string) {
 	items := m.candidates()
-	def := m.wrongDefault(m.sel, target)
-	m.dialog = views.Dialog{Step: m.sel, Target: target, Items: items, TrueTok: m.frame.Truth(m.sel), Cursor: max(0, slices.Index(items, def))}
-	if tr := m.problem.Tree; tr != nil && def == tr.Target() {
-		m.dialog.Note = fmt.Sprintf("First offer: the target %s, skipping a level.", views.Sym(def))
-	} else if tr != nil {
-		if _, sib, ok := tr.Siblings(m.sel - 1); ok && def == sib {
-			m.dialog.Note = fmt.Sprintf("First offer: the sibling %s, the other branch.", views.Sym(def))
+	def, note := m.wrongDefault(m.sel, lane)
+	target := lane
+	if info, ok := m.set.LaneByInject(lane); ok {
+		target = info.Label
+		if info.Name == engine.LaneDual {
+			target = "Dual-Talker"
 		}
 	}
+	m.dialog = views.Dialog{Step: m.sel, Target: target, Lane: lane, Items: items, TrueTok: m.frame.Truth(m.sel), Cursor: max(0, slices.Index(items, def)), Note: note}
 	m.mode = views.ModePicker
 }
 
@@ -491,10 +485,10 @@ func (m *Model) openSurgery() {
 	if a < 0 {
 		a = m.candidates()[0]
 	}
-	b := m.wrongDefault(m.sel, "talker")
-	if m.problem.Tree != nil {
-		if _, sib, ok := m.problem.Tree.Siblings(m.sel - 1); ok {
-			b = sib
+	b, _ := m.wrongDefault(m.sel, "talker")
+	if m.problem.Instance != nil {
+		if _, rival, ok := m.problem.Instance.Rival(m.sel); ok {
+			b = rival
 		}
 	}
 	m.dialog = views.Dialog{Step: m.sel, A: a, B: b, Weight: 0.5}
@@ -526,7 +520,7 @@ func (m *Model) inject(in engine.Injection) tea.Cmd {
 	m.mode = views.ModeMain
 	out := m.inj[:0:0]
 	for _, old := range m.inj {
-		if old.Kind == in.Kind && old.Step == in.Step {
+		if old.Kind == in.Kind && old.Step == in.Step && old.Lane == in.Lane {
 			continue
 		}
 		out = append(out, old)
@@ -535,17 +529,18 @@ func (m *Model) inject(in engine.Injection) tea.Cmd {
 	return m.rebuild("")
 }
 
-func letterOf(k tea.KeyPressMsg) (int, bool) {
-	if len(k.Text) == 1 {
-		c := k.Text[0]
-		switch {
-		case c >= 'a' && c <= 'z':
-			return int(c - 'a'), true
-		case c >= 'A' && c <= 'Z':
-			return int(c - 'A'), true
-		}
+// tokenOf reads a typed key as a one-character token of the vocabulary
+// ("a" is A on the tree task).
+func (m *Model) tokenOf(k tea.KeyPressMsg) (int, bool) {
+	if len(k.Text) != 1 || m.set == nil || k.Text == " " {
+		return 0, false
 	}
-	return 0, false
+	v := m.set.Task.Vocab()
+	id, ok := v.Lookup(k.Text)
+	if !ok || len([]rune(v.Sym(id))) != 1 {
+		return 0, false
+	}
+	return id, true
 }
 
 func (m *Model) pickerKey(k tea.KeyPressMsg) tea.Cmd {
@@ -564,21 +559,17 @@ func (m *Model) pickerKey(k tea.KeyPressMsg) tea.Cmd {
 		d.Cursor = (d.Cursor + 1) % n
 		return nil
 	}
-	if tok, ok := letterOf(k); ok {
+	if tok, ok := m.tokenOf(k); ok {
 		return m.pick(tok)
 	}
-	if k.Text == "." {
-		return m.pick(tasks.IDEOS)
+	if k.Text == "." && m.set != nil {
+		return m.pick(m.set.Task.Vocab().EOS())
 	}
 	return nil
 }
 
 func (m *Model) pick(tok int) tea.Cmd {
-	kind := engine.TalkerToken
-	if m.dialog.Target == "baseline" {
-		kind = engine.BaselineToken
-	}
-	return m.inject(engine.Injection{Kind: kind, Step: m.dialog.Step, Token: tok})
+	return m.inject(engine.ForceToken(m.dialog.Lane, m.dialog.Step, tok, m.set.Task.Vocab()))
 }
 
 func (m *Model) noiseKey(k tea.KeyPressMsg) tea.Cmd {
@@ -631,9 +622,9 @@ func (m *Model) surgeryKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 	case "enter":
 		return m.inject(engine.Injection{Kind: engine.Surgery, Step: d.Step,
-			Mix: []engine.MixTerm{{Weight: d.Weight, Token: d.A}, {Weight: 1 - d.Weight, Token: d.B}}})
+			Mix: []engine.MixTerm{{Weight: d.Weight, Token: d.A, Sym: m.set.Task.Vocab().Sym(d.A)}, {Weight: 1 - d.Weight, Token: d.B, Sym: m.set.Task.Vocab().Sym(d.B)}}})
 	default:
-		if tok, ok := letterOf(k); ok && d.Field < 2 {
+		if tok, ok := m.tokenOf(k); ok && d.Field < 2 {
 			if d.Field == 0 {
 				d.A = tok
 			} else {
@@ -663,13 +654,13 @@ func (m *Model) submitInput() tea.Cmd {
 	text := strings.TrimSpace(m.input.String())
 	switch m.inputKind {
 	case inputProblem:
-		p, err := engine.ParseProblem(text, m.seed)
+		p, err := engine.ParseProblem(m.set.Task, text, m.seed)
 		if err != nil {
 			m.dialog.Err = DescribeParseError(text, err, 56)
 			return nil
 		}
-		if p.Tree.Levels() != m.set.Depth() || !p.Tree.IsComplete() {
-			m.setInfo(fmt.Sprintf("note: the models were trained on complete %d-level trees; this one has %d levels", m.set.Depth(), p.Tree.Levels()))
+		if err := m.set.Task.InDistribution(p.Instance); err != nil {
+			m.setInfo("note: outside the training distribution: " + err.Error())
 		}
 		m.mode = views.ModeMain
 		m.startJob("building the typed problem")

@@ -53,7 +53,9 @@ type op struct {
 // session is owned (in the command that just used it).
 func frameOf(s *engine.Session) *views.Frame {
 	f := &views.Frame{
-		Tree:       s.Problem.Tree,
+		Problem:    s.Problem.Instance,
+		Vocab:      s.Set.Task.Vocab(),
+		LaneInfo:   s.Set.Lanes(),
 		Steps:      s.Steps(),
 		Snaps:      s.Snapshots(),
 		Summary:    s.Summary(),

@@ -36,7 +36,7 @@ func TestProgram(t *testing.T) {
 		t.Fatal("final model is not the explorer")
 	}
 	f := final.Frame()
-	if f.Taken() != f.Steps || len(f.Injections) != 1 || f.Injections[0].Kind != engine.BaselineToken || f.Injections[0].Step != 2 {
+	if f.Taken() != f.Steps || len(f.Injections) != 1 || f.Injections[0].Kind != engine.Force || f.Injections[0].Lane != "baseline" || f.Injections[0].Step != 2 {
 		t.Fatalf("final state: taken %d of %d, injections %v", f.Taken(), f.Steps, f.Injections)
 	}
 	if final.Selected() != 2 {

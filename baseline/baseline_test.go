@@ -9,7 +9,7 @@ import (
 	"jrx/baseline"
 	"jrx/engine"
 	"jrx/internal/testmodels"
-	"jrx/tasks"
+	"jrx/tasks/tree"
 )
 
 func TestDecodeForcingAndTruncate(t *testing.T) {
@@ -18,7 +18,7 @@ func TestDecodeForcingAndTruncate(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := set.Baseline
-	tr := tasks.NewTree(tasks.TreeConfig{Depth: 2}, tasks.NewRNG(7))
+	tr := tree.NewTree(tree.Config{Depth: 2}, tree.NewRNG(7))
 	prompt := tr.Prompt(nil)
 	free, err := m.Decode(prompt, 3, nil)
 	if err != nil {
@@ -84,7 +84,7 @@ func TestLoadRefusesAReasoner(t *testing.T) {
 }
 
 func sym(ids []int) []string {
-	v := tasks.NewVocab()
+	v := tree.NewVocab()
 	var out []string
 	for _, id := range ids {
 		out = append(out, v.Sym(id))

@@ -28,15 +28,12 @@ func BenchStep(ctx context.Context, set *Set, d time.Duration) (StepBench, error
 	var times []float64
 	res := StepBench{GOMAXPROCS: runtime.GOMAXPROCS(0)}
 	start := time.Now()
-	inj := []Injection{{Kind: BaselineToken, Step: 1, Token: 0}}
+	inj := []Injection{ForceToken(LaneBaseline, 1, 0, set.Task.Vocab())}
 	for seed := uint64(1); time.Since(start) < d || len(times) < 50; seed++ {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		p, err := NewProblem(set.Depth(), seed)
-		if err != nil {
-			return res, err
-		}
+		p := NewProblem(set.Task, seed)
 		s, err := NewSession(set, p, inj, Options{})
 		if err != nil {
 			return res, err
@@ -60,10 +57,7 @@ func BenchStep(ctx context.Context, set *Set, d time.Duration) (StepBench, error
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		p, err := NewProblem(set.Depth(), seed)
-		if err != nil {
-			return res, err
-		}
+		p := NewProblem(set.Task, seed)
 		t0 := time.Now()
 		if _, err := NewSession(set, p, nil, Options{}); err != nil {
 			return res, err
@@ -75,7 +69,7 @@ func BenchStep(ctx context.Context, set *Set, d time.Duration) (StepBench, error
 
 	// Memory: heap in use before and after building and running one session
 	// that stays reachable.
-	p, _ := NewProblem(set.Depth(), 1)
+	p := NewProblem(set.Task, 1)
 	var before, after runtime.MemStats
 	// Two collections empty the sync.Pools (the prompt pass's pooled
 	// activations are shared scratch, not the session's).

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -10,7 +11,7 @@ import (
 
 	"jrx/engine"
 	"jrx/internal/testmodels"
-	"jrx/tasks"
+	"jrx/tasks/tree"
 )
 
 func tiny(t *testing.T) *engine.Set {
@@ -24,18 +25,18 @@ func tiny(t *testing.T) *engine.Set {
 
 func problem(t *testing.T, seed uint64) engine.Problem {
 	t.Helper()
-	p, err := engine.NewProblem(2, seed)
+	task, err := tree.NewTask(tree.Config{Depth: 2}, tree.LeafOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return engine.NewProblem(task, seed)
 }
 
 func mustInj(t *testing.T, specs ...string) []engine.Injection {
 	t.Helper()
 	var out []engine.Injection
 	for _, s := range specs {
-		in, err := engine.ParseInjection(s)
+		in, err := engine.ParseInjection(s, tree.NewVocab())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +93,7 @@ func TestContainmentTokenInjectionsLeaveLatentsBitIdentical(t *testing.T) {
 			if sn.LatentChange != 0 {
 				t.Fatalf("seed %d step %d: latent change %g, want exactly 0", seed, i+1, sn.LatentChange)
 			}
-			if sn.Mono != cs[i].Mono {
+			if sn.Token(engine.LaneMono) != cs[i].Token(engine.LaneMono) {
 				t.Fatalf("seed %d step %d: the Mono-Talker reads only latents, yet its token changed", seed, i+1)
 			}
 		}
@@ -168,7 +169,7 @@ func TestBackRestoresExactly(t *testing.T) {
 		}
 		for i, sn := range s.Snapshots() {
 			f := first[i]
-			if !sameBits(sn.Latent, f.Latent) || sn.Mono != f.Mono || sn.Baseline != f.Baseline || sn.PreNorm != f.PreNorm {
+			if !sameBits(sn.Latent, f.Latent) || sn.Token(engine.LaneMono) != f.Token(engine.LaneMono) || sn.Token(engine.LaneBaseline) != f.Token(engine.LaneBaseline) || fmt.Sprint(sn.Lanes) != fmt.Sprint(f.Lanes) || sn.PreNorm != f.PreNorm {
 				t.Fatalf("back %d: step %d differs after stepping again", back, i+1)
 			}
 		}
@@ -202,8 +203,8 @@ func TestSummaryVerdicts(t *testing.T) {
 	truth := clean.Answer()
 	// Force the baseline's first token (the root) to a wrong letter: a
 	// coupled model must carry the error (its route then starts elsewhere).
-	wrong := (truth[0] + 1) % tasks.NumLetters
-	s, err := engine.NewSession(set, p, []engine.Injection{{Kind: engine.BaselineToken, Step: 1, Token: wrong}, {Kind: engine.TalkerToken, Step: 1, Token: wrong}}, engine.Options{})
+	wrong := (truth[0] + 1) % tree.NumLetters
+	s, err := engine.NewSession(set, p, []engine.Injection{engine.ForceToken("baseline", 1, wrong, tree.NewVocab()), engine.ForceToken("talker", 1, wrong, tree.NewVocab())}, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +243,7 @@ func TestInjectionGrammar(t *testing.T) {
 		"LATENT@2=0.5*a-0.5*b": "latent@2=0.5*A-0.5*B",
 	}
 	for spec, want := range good {
-		in, err := engine.ParseInjection(spec)
+		in, err := engine.ParseInjection(spec, tree.NewVocab())
 		if err != nil {
 			t.Errorf("%q: %v", spec, err)
 			continue
@@ -250,7 +251,7 @@ func TestInjectionGrammar(t *testing.T) {
 		if in.String() != want {
 			t.Errorf("%q: canonical %q, want %q", spec, in.String(), want)
 		}
-		back, err := engine.ParseInjection(in.String())
+		back, err := engine.ParseInjection(in.String(), tree.NewVocab())
 		if err != nil || back.String() != in.String() {
 			t.Errorf("%q: round trip %v %q", spec, err, back.String())
 		}
@@ -271,10 +272,11 @@ func TestInjectionGrammar(t *testing.T) {
 		"latent@2":      "missing '=MIXTURE'",
 		"latent@2=0.5*": "unknown token",
 		"latent@2=x*A":  "not a number",
-		"warp@2=A":      "unknown kind",
+		"warp:2":        "unknown kind",
+		"warp2":         "want warp2@STEP=TOKEN",
 	}
 	for spec, want := range bad {
-		_, err := engine.ParseInjection(spec)
+		_, err := engine.ParseInjection(spec, tree.NewVocab())
 		if err == nil {
 			t.Errorf("%q: accepted", spec)
 			continue
@@ -286,6 +288,13 @@ func TestInjectionGrammar(t *testing.T) {
 	set := tiny(t)
 	if _, err := engine.NewSession(set, problem(t, 1), mustInj(t, "talker@9=A"), engine.Options{}); err == nil || !strings.Contains(err.Error(), "past the last step") {
 		t.Errorf("injection past the end: %v", err)
+	}
+	// A lane name is checked against the model set's lanes.
+	if _, err := engine.NewSession(set, problem(t, 1), mustInj(t, "warp@2=A"), engine.Options{}); err == nil || !strings.Contains(err.Error(), `no lane "warp"`) {
+		t.Errorf("unknown lane: %v", err)
+	}
+	if _, err := engine.NewSession(set, problem(t, 1), mustInj(t, "mono@2=A"), engine.Options{}); err == nil || !strings.Contains(err.Error(), `no lane "mono" that can be forced`) {
+		t.Errorf("a lane that cannot be forced: %v", err)
 	}
 }
 
@@ -319,13 +328,25 @@ func TestRecordReplay(t *testing.T) {
 	}
 	// Unknown versions and non-session files are refused.
 	b, _ := os.ReadFile(path)
-	bad := strings.Replace(string(b), `"version": 2`, `"version": 7`, 1)
+	bad := strings.Replace(string(b), `"version": 3`, `"version": 7`, 1)
 	if _, err := engine.ParseRecord([]byte(bad), "x"); err == nil || !strings.Contains(err.Error(), "version 7") {
 		t.Errorf("version: %v", err)
 	}
-	old := strings.Replace(string(b), `"version": 2`, `"version": 1`, 1)
+	old := strings.Replace(string(b), `"version": 3`, `"version": 1`, 1)
 	if _, err := engine.ParseRecord([]byte(old), "x"); err == nil || !strings.Contains(err.Error(), "Re-create the session") {
 		t.Errorf("version 1: %v", err)
+	}
+	// An edited summary is found.
+	rec2, _ := engine.ReadRecord(path)
+	rec2.Summary.Lanes[0].FirstDivergence += 7
+	if _, err := engine.Replay(set, rec2); err == nil || !strings.Contains(err.Error(), "summary differs") {
+		t.Errorf("edited summary: %v", err)
+	}
+	// A recording without steps is refused.
+	rec3, _ := engine.ReadRecord(path)
+	rec3.Snapshots, rec3.Steps = nil, 0
+	if _, err := engine.Replay(set, rec3); err == nil || !strings.Contains(err.Error(), "no steps") {
+		t.Errorf("empty recording: %v", err)
 	}
 	if _, err := engine.ParseRecord([]byte(`{"format":"other"}`), "x"); err == nil {
 		t.Error("foreign file accepted")
@@ -382,7 +403,7 @@ func TestInputCorruption(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := engine.NewSession(set, p, mustInj(t, "input:0.5"), engine.Options{})
-	orig := p.Tree.Prompt(nil)
+	orig := p.Instance.Prompt()
 	pa, pb := a.Prompt(), b.Prompt()
 	changed := 0
 	for i := range orig {
@@ -391,14 +412,14 @@ func TestInputCorruption(t *testing.T) {
 		}
 		if pa[i] != orig[i] {
 			changed++
-			if !tasks.IsLetter(orig[i]) || !tasks.IsLetter(pa[i]) {
+			if !tree.IsLetter(orig[i]) || !tree.IsLetter(pa[i]) {
 				t.Fatalf("position %d: corrupted a non-letter (%d → %d)", i, orig[i], pa[i])
 			}
 		}
 	}
 	letters := 0
 	for _, t := range orig {
-		if tasks.IsLetter(t) {
+		if tree.IsLetter(t) {
 			letters++
 		}
 	}

@@ -12,48 +12,86 @@ import (
 	"jrx/tasks"
 )
 
-// ContainmentRow is one injected step of the token-error experiment: a
-// wrong token forced into the coupled baseline, or into the Dual-Talker, at
-// route step Step of every problem.
+// ContainmentRow is one injected step of a token-error experiment: a
+// wrong token forced, at route step Step of every problem, into each lane
+// that can be forced (in turn, one session each).
 type ContainmentRow struct {
 	Step int `json:"step"`
-	// Route exact match counted over the steps the lane chose itself (the
-	// forced step is excluded: it is wrong by construction).
-	BaselineExact float64 `json:"baseline_exact"`
-	DualExact     float64 `json:"reasoner_dual_exact"`
-	MonoExact     float64 `json:"reasoner_mono_exact"`
-	// Fraction of problems whose lane differs from its clean run after the
-	// forced step (the error propagated).
-	BaselinePropagated float64 `json:"baseline_propagated"`
-	DualPropagated     float64 `json:"dual_propagated"`
+	// Lanes has one entry per lane but the Reasoner's read-out, the forced
+	// ones first (see ContainmentLanes).
+	Lanes []LaneRate `json:"lanes"`
 	// MaxLatentChange is the largest |r − r(clean)| over every problem,
-	// step and component, for both injections: 0 means contained by
+	// step and component, for every injection: 0 means contained by
 	// construction.
 	MaxLatentChange float64 `json:"max_latent_change"`
 }
 
+// LaneRate is one lane's outcome in a token-error row.
+type LaneRate struct {
+	Lane string `json:"lane"`
+	// Forced: the lane was the one forced (Propagated is meaningful).
+	Forced bool `json:"forced"`
+	// Exact: the answer is right on every step the lane chose itself (the
+	// forced step is excluded: it is wrong by construction), over problems.
+	Exact float64 `json:"exact"`
+	// Propagated: the fraction of problems whose lane differs from its
+	// clean run after the forced step (the error propagated).
+	Propagated float64 `json:"propagated"`
+}
+
 // SweepRow is one level of a sweep.
 type SweepRow struct {
-	Level float64 `json:"level"` // corruption fraction or noise σ
-	// Per-step accuracy (token at step s equals the truth), s = 1..T.
-	Mono     []float64 `json:"reasoner_mono_step_acc"`
-	Dual     []float64 `json:"reasoner_dual_step_acc"`
-	Baseline []float64 `json:"baseline_step_acc,omitempty"`
-	// The same relative to level 0.
-	MonoRel     []float64 `json:"reasoner_mono_step_rel"`
-	DualRel     []float64 `json:"reasoner_dual_step_rel"`
-	BaselineRel []float64 `json:"baseline_step_rel,omitempty"`
+	Level float64     `json:"level"` // corruption fraction or noise σ
+	Lanes []SweepLane `json:"lanes"` // the lanes the sweep's injection reaches, in lane order
+}
+
+// SweepLane is one lane's accuracy at one level of a sweep.
+type SweepLane struct {
+	Lane string `json:"lane"`
+	// Per-step accuracy (token at step s equals the truth), s = 1..T, and
+	// the same relative to level 0.
+	Step []float64 `json:"step_acc"`
+	Rel  []float64 `json:"step_rel"`
 	// Whole-answer exact match.
-	MonoExact     float64 `json:"reasoner_mono_exact"`
-	DualExact     float64 `json:"reasoner_dual_exact"`
-	BaselineExact float64 `json:"baseline_exact,omitempty"`
+	Exact float64 `json:"exact"`
+}
+
+// SweepLane returns the row's lane called name (nil when absent).
+func (r SweepRow) Lane(name string) *SweepLane {
+	for i := range r.Lanes {
+		if r.Lanes[i].Lane == name {
+			return &r.Lanes[i]
+		}
+	}
+	return nil
+}
+
+// ContainmentLanes is the order of a token-error row's lanes: the lanes that
+// can be forced, coupled models first, then the other lanes but the
+// Reasoner's read-out, each group in lane order.
+func ContainmentLanes(set *Set) []LaneInfo {
+	var forced, coupled, rest []LaneInfo
+	for _, l := range set.Lanes() {
+		switch {
+		case l.Kind == KindReadout:
+		case l.Inject != "" && l.Kind == KindCoupled:
+			coupled = append(coupled, l)
+		case l.Inject != "":
+			forced = append(forced, l)
+		default:
+			rest = append(rest, l)
+		}
+	}
+	return append(append(coupled, forced...), rest...)
 }
 
 // ContainmentReport is the output of jrx eval containment.
 type ContainmentReport struct {
 	N        int              `json:"n"`
 	Seed     uint64           `json:"seed"`
-	Depth    int              `json:"depth"`
+	Task     string           `json:"task"`
+	Depth    int              `json:"depth,omitempty"` // the tree task's depth
+	Lanes    []LaneInfo       `json:"lane_info"`
 	Injected []ContainmentRow `json:"token_errors"`
 	// EOS is the same experiment with a premature EOS forced at route
 	// steps 1..T−1 (the error a coupled model cannot read past, when it
@@ -65,22 +103,6 @@ type ContainmentReport struct {
 	Corruption []SweepRow        `json:"input_corruption"`
 	Noise      []SweepRow        `json:"latent_noise"`
 	Hashes     map[string]string `json:"model_sha256"`
-}
-
-// wrongToken picks the error injected at step s (1-based) of tree tr: the
-// sibling of the correct child where there is one (the plausible mistake),
-// otherwise another letter of the tree.
-func wrongToken(tr *tasks.Tree, answer []int, s int, rng *rand.Rand) int {
-	if _, sib, ok := tr.Siblings(s - 1); ok && s < len(answer) {
-		return sib
-	}
-	nodes := tr.Nodes()
-	for {
-		t := nodes[rng.IntN(len(nodes))]
-		if t != answer[s-1] {
-			return t
-		}
-	}
 }
 
 // Containment runs the token-error experiment and the two sweeps over n
@@ -102,76 +124,83 @@ type tally struct {
 	corr, noise      []SweepRow
 }
 
-func newTally(T int) *tally {
+func newTally(set *Set, T int) *tally {
 	t := &tally{rows: make([]ContainmentRow, T), eos: make([]ContainmentRow, T-1), early: make([]ContainmentRow, T-2), corr: make([]SweepRow, len(corrLevels)), noise: make([]SweepRow, len(noiseLevels))}
-	for i := range t.rows {
-		t.rows[i].Step = i + 1
+	lanes := ContainmentLanes(set)
+	for _, rows := range [][]ContainmentRow{t.rows, t.eos, t.early} {
+		for i := range rows {
+			rows[i].Step = i + 1
+			for _, l := range lanes {
+				rows[i].Lanes = append(rows[i].Lanes, LaneRate{Lane: l.Name, Forced: l.Inject != ""})
+			}
+		}
 	}
-	for i := range t.eos {
-		t.eos[i].Step = i + 1
-	}
-	for i := range t.early {
-		t.early[i].Step = i + 1
+	sweepLanes := func(in Injection) []SweepLane {
+		var out []SweepLane
+		for _, l := range set.Lanes() {
+			if l.Kind != KindReadout && in.Reaches(l) {
+				out = append(out, SweepLane{Lane: l.Name, Step: make([]float64, T)})
+			}
+		}
+		return out
 	}
 	for i := range t.corr {
-		t.corr[i] = SweepRow{Level: corrLevels[i], Mono: make([]float64, T), Dual: make([]float64, T), Baseline: make([]float64, T)}
+		t.corr[i] = SweepRow{Level: corrLevels[i], Lanes: sweepLanes(Injection{Kind: InputCorrupt, Frac: 1})}
 	}
 	for i := range t.noise {
-		t.noise[i] = SweepRow{Level: noiseLevels[i], Mono: make([]float64, T), Dual: make([]float64, T)}
+		t.noise[i] = SweepRow{Level: noiseLevels[i], Lanes: sweepLanes(Injection{Kind: Noise, Sigma: 1})}
 	}
 	return t
 }
 
+// add adds o's counts to t (every sum is a count, so the order of problems
+// does not change the result).
 func (t *tally) add(o *tally) {
-	addRows := func(dst, src []ContainmentRow) {
-		for i := range dst {
-			r, x := &dst[i], &src[i]
-			r.BaselineExact += x.BaselineExact
-			r.DualExact += x.DualExact
-			r.MonoExact += x.MonoExact
-			r.BaselinePropagated += x.BaselinePropagated
-			r.DualPropagated += x.DualPropagated
+	for k, rows := range [][]ContainmentRow{t.rows, t.eos, t.early} {
+		src := [][]ContainmentRow{o.rows, o.eos, o.early}[k]
+		for i := range rows {
+			r, x := &rows[i], &src[i]
+			for j := range r.Lanes {
+				r.Lanes[j].Exact += x.Lanes[j].Exact
+				r.Lanes[j].Propagated += x.Lanes[j].Propagated
+			}
 			r.MaxLatentChange = math.Max(r.MaxLatentChange, x.MaxLatentChange)
 		}
 	}
-	addRows(t.rows, o.rows)
-	addRows(t.eos, o.eos)
-	addRows(t.early, o.early)
-	addSweep := func(dst, src []SweepRow) {
-		for i := range dst {
-			d, x := &dst[i], &src[i]
-			d.MonoExact += x.MonoExact
-			d.DualExact += x.DualExact
-			d.BaselineExact += x.BaselineExact
-			for s := range d.Mono {
-				d.Mono[s] += x.Mono[s]
-				d.Dual[s] += x.Dual[s]
-				if d.Baseline != nil {
-					d.Baseline[s] += x.Baseline[s]
+	for k, rows := range [][]SweepRow{t.corr, t.noise} {
+		src := [][]SweepRow{o.corr, o.noise}[k]
+		for i := range rows {
+			for j := range rows[i].Lanes {
+				d, x := &rows[i].Lanes[j], &src[i].Lanes[j]
+				d.Exact += x.Exact
+				for s := range d.Step {
+					d.Step[s] += x.Step[s]
 				}
 			}
 		}
 	}
-	addSweep(t.corr, o.corr)
-	addSweep(t.noise, o.noise)
 }
 
-// sessionsPerProblem is the number of injected sessions one problem takes.
-func sessionsPerProblem(T int) int {
-	return 2*T + 2*(T-1) + 2*(T-2) + len(corrLevels) + len(noiseLevels)
+// sessionsPerProblem is the number of injected sessions one problem takes
+// (forced lanes × (T + T−1 + T−2), then the sweeps).
+func sessionsPerProblem(set *Set, T int) int {
+	forced := 0
+	for _, l := range set.Lanes() {
+		if l.Inject != "" {
+			forced++
+		}
+	}
+	return forced*(T+(T-1)+(T-2)) + len(corrLevels) + len(noiseLevels)
 }
 
 // containmentProblem runs problem k's injected sessions against one shared
 // clean run; tick is called after each session.
 func containmentProblem(set *Set, k int, seed uint64, tick func()) (*tally, error) {
-	depth := set.Depth()
-	T := depth + 1
-	tl := newTally(T)
+	p := NewProblem(set.Task, seed+uint64(k)*7919)
+	answer := p.Instance.Answer()
+	T := len(answer)
+	tl := newTally(set, T)
 	opts := Options{Light: true}
-	p, err := NewProblem(depth, seed+uint64(k)*7919)
-	if err != nil {
-		return nil, err
-	}
 	clean, err := cleanRun(set, p, opts)
 	if err != nil {
 		return nil, err
@@ -185,47 +214,57 @@ func containmentProblem(set *Set, k int, seed uint64, tick func()) (*tally, erro
 		tick()
 		return sess, err
 	}
-	// tokenError forces wrong into the baseline, then into the Dual-Talker,
-	// at step s, and counts the outcome into row.
+	v := set.Task.Vocab()
+	// tokenError forces wrong into each lane that can be forced, in turn, at
+	// step s, and counts the outcome into row: the forced lane's exact and
+	// propagated, the other lanes' exact from the first session (a token
+	// injection never reaches them: their tokens are the same in every
+	// session).
 	tokenError := func(s, wrong int, row *ContainmentRow) error {
-		for _, kind := range []Kind{BaselineToken, TalkerToken} {
-			sess, err := run([]Injection{{Kind: kind, Step: s, Token: wrong}})
+		first := true
+		for _, target := range ContainmentLanes(set) {
+			if target.Inject == "" {
+				continue
+			}
+			sess, err := run([]Injection{ForceToken(target.Inject, s, wrong, v)})
 			if err != nil {
 				return err
 			}
-			for _, l := range sess.Summary().Lanes {
-				ok := b2f(l.Correct)
-				prop := b2f(l.Verdict == VerdictPropagated)
-				switch {
-				case l.Name == LaneReasoner:
-					row.MaxLatentChange = math.Max(row.MaxLatentChange, l.MaxLatentChange)
-				case l.Name == LaneBaseline && kind == BaselineToken:
-					row.BaselineExact += ok
-					row.BaselinePropagated += prop
-				case l.Name == LaneDual && kind == TalkerToken:
-					row.DualExact += ok
-					row.DualPropagated += prop
-				case l.Name == LaneMono && kind == TalkerToken:
-					row.MonoExact += ok
+			sum := sess.Summary()
+			for j := range row.Lanes {
+				lr := &row.Lanes[j]
+				l := sum.Lane(lr.Lane)
+				if lr.Lane == target.Name || (!lr.Forced && first) {
+					lr.Exact += b2f(l.Correct)
+				}
+				if lr.Lane == target.Name {
+					lr.Propagated += b2f(l.Verdict == VerdictPropagated)
 				}
 			}
+			for _, l := range sum.Lanes {
+				row.MaxLatentChange = math.Max(row.MaxLatentChange, l.MaxLatentChange)
+			}
+			first = false
 		}
 		return nil
 	}
 	rng := rand.New(rand.NewPCG(seed, uint64(k)))
-	answer := p.Tree.Answer(nil)
 	for s := 1; s <= T; s++ {
-		if err := tokenError(s, wrongToken(p.Tree, answer, s, rng), &tl.rows[s-1]); err != nil {
+		if err := tokenError(s, p.Instance.WrongToken(s, rng), &tl.rows[s-1]); err != nil {
 			return nil, err
 		}
 	}
 	for s := 1; s < T; s++ {
-		if err := tokenError(s, tasks.IDEOS, &tl.eos[s-1]); err != nil {
+		if err := tokenError(s, v.EOS(), &tl.eos[s-1]); err != nil {
 			return nil, err
 		}
 	}
 	for s := 1; s < T-1; s++ {
-		if err := tokenError(s, p.Tree.Target(), &tl.early[s-1]); err != nil {
+		m, ok := tasks.MistakeOf(p.Instance.Mistakes(s), tasks.Skip)
+		if !ok {
+			continue
+		}
+		if err := tokenError(s, m.Token, &tl.early[s-1]); err != nil {
 			return nil, err
 		}
 	}
@@ -234,26 +273,25 @@ func containmentProblem(set *Set, k int, seed uint64, tick func()) (*tally, erro
 		if err != nil {
 			return nil, err
 		}
-		sweepOne(sess, answer, &tl.corr[i], true)
+		sweepOne(sess, answer, &tl.corr[i])
 	}
 	for i, sg := range noiseLevels {
 		sess, err := run([]Injection{{Kind: Noise, Sigma: sg}})
 		if err != nil {
 			return nil, err
 		}
-		sweepOne(sess, answer, &tl.noise[i], false)
+		sweepOne(sess, answer, &tl.noise[i])
 	}
 	return tl, nil
 }
 
 func containment(ctx context.Context, set *Set, n int, seed uint64, workers int, progress func(done, total int)) (ContainmentReport, error) {
-	depth := set.Depth()
-	rep := ContainmentReport{N: n, Seed: seed, Depth: depth, Hashes: set.Hashes}
-	T := depth + 1
+	rep := ContainmentReport{N: n, Seed: seed, Task: set.Task.Name(), Depth: set.Depth(), Hashes: set.Hashes, Lanes: ContainmentLanes(set)}
+	T := set.Task.MaxAnswer()
 	if T < 3 {
-		return rep, fmt.Errorf("containment: depth-%d trees have no route step before the leaf; the experiment needs depth 2 or more", depth)
+		return rep, fmt.Errorf("containment: %s problems have no step before the last; the experiment needs answers of 3 steps or more", set.Task.Name())
 	}
-	total := n * sessionsPerProblem(T)
+	total := n * sessionsPerProblem(set, T)
 	var mu sync.Mutex
 	done := 0
 	tick := func() {
@@ -265,7 +303,7 @@ func containment(ctx context.Context, set *Set, n int, seed uint64, workers int,
 		}
 	}
 	workers = max(1, min(workers, n))
-	sum := newTally(T)
+	sum := newTally(set, T)
 	var (
 		next     atomic.Int64
 		firstErr error
@@ -304,62 +342,46 @@ func containment(ctx context.Context, set *Set, n int, seed uint64, workers int,
 	fn := float64(max(n, 1))
 	for _, rows := range [][]ContainmentRow{sum.rows, sum.eos, sum.early} {
 		for i := range rows {
-			r := &rows[i]
-			r.BaselineExact /= fn
-			r.DualExact /= fn
-			r.MonoExact /= fn
-			r.BaselinePropagated /= fn
-			r.DualPropagated /= fn
+			for j := range rows[i].Lanes {
+				rows[i].Lanes[j].Exact /= fn
+				rows[i].Lanes[j].Propagated /= fn
+			}
 		}
 	}
-	finish := func(rows []SweepRow, withBase bool) {
+	for _, rows := range [][]SweepRow{sum.corr, sum.noise} {
 		for i := range rows {
-			r := &rows[i]
-			r.MonoExact /= fn
-			r.DualExact /= fn
-			r.BaselineExact /= fn
-			for s := range r.Mono {
-				r.Mono[s] /= fn
-				r.Dual[s] /= fn
-				if withBase {
-					r.Baseline[s] /= fn
+			for j := range rows[i].Lanes {
+				l := &rows[i].Lanes[j]
+				l.Exact /= fn
+				for s := range l.Step {
+					l.Step[s] /= fn
 				}
 			}
 		}
 		for i := range rows {
-			r := &rows[i]
-			r.MonoRel, r.DualRel = rel(r.Mono, rows[0].Mono), rel(r.Dual, rows[0].Dual)
-			if withBase {
-				r.BaselineRel = rel(r.Baseline, rows[0].Baseline)
+			for j := range rows[i].Lanes {
+				rows[i].Lanes[j].Rel = rel(rows[i].Lanes[j].Step, rows[0].Lanes[j].Step)
 			}
 		}
 	}
-	finish(sum.corr, true)
-	finish(sum.noise, false)
 	rep.Injected, rep.EOS, rep.Early = sum.rows, sum.eos, sum.early
 	rep.Corruption, rep.Noise = sum.corr, sum.noise
 	return rep, nil
 }
 
 // sweepOne adds a finished sweep session's per-step accuracy to row.
-func sweepOne(sess *Session, answer []int, row *SweepRow, withBase bool) {
+func sweepOne(sess *Session, answer []int, row *SweepRow) {
 	snaps := sess.Snapshots()
-	dual := snaps[len(snaps)-1].DualSoFar
-	monoOK, dualOK, baseOK := 1.0, 1.0, 1.0
-	for s, sn := range snaps {
-		m, d, b := b2f(sn.Mono == answer[s]), b2f(dual[s] == answer[s]), b2f(sn.Baseline == answer[s])
-		row.Mono[s] += m
-		row.Dual[s] += d
-		monoOK, dualOK = monoOK*m, dualOK*d
-		if withBase {
-			row.Baseline[s] += b
-			baseOK *= b
+	for j := range row.Lanes {
+		l := &row.Lanes[j]
+		toks := LaneTokens(snaps, l.Lane)
+		ok := 1.0
+		for s, tok := range toks {
+			x := b2f(tok == answer[s])
+			l.Step[s] += x
+			ok *= x
 		}
-	}
-	row.MonoExact += monoOK
-	row.DualExact += dualOK
-	if withBase {
-		row.BaselineExact += baseOK
+		l.Exact += ok
 	}
 }
 

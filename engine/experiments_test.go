@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"jrx/engine"
-	"jrx/tasks"
+	"jrx/tasks/tree"
 )
 
 // The report is a sum of counts: one worker and several give the same
@@ -38,7 +38,7 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	T := set.Depth() + 1
+	T := set.Task.MaxAnswer()
 	// [0]: the sibling errors at steps 1..T; [1]: premature EOS at 1..T−1;
 	// [2]: the target at 1..T−2.
 	var base, dual, mono, baseProp, dualProp [3][]float64
@@ -67,27 +67,25 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 		}
 	}
 	for k := range n {
-		p, err := engine.NewProblem(set.Depth(), seed+uint64(k)*7919)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := engine.NewProblem(set.Task, seed+uint64(k)*7919)
+		tr := tree.Of(p.Instance)
 		rng := rand.New(rand.NewPCG(seed, uint64(k)))
-		answer := p.Tree.Answer(nil)
+		answer := tr.Answer(nil)
 		type tokenError struct{ e, s, wrong int }
 		var errs []tokenError
 		for s := 1; s <= T; s++ {
-			errs = append(errs, tokenError{0, s, engine.WrongToken(p.Tree, answer, s, rng)})
+			errs = append(errs, tokenError{0, s, wrongToken(tr, answer, s, rng)})
 		}
 		for s := 1; s < T; s++ {
-			errs = append(errs, tokenError{1, s, tasks.IDEOS})
+			errs = append(errs, tokenError{1, s, tree.IDEOS})
 		}
 		for s := 1; s < T-1; s++ {
-			errs = append(errs, tokenError{2, s, p.Tree.Target()})
+			errs = append(errs, tokenError{2, s, tr.Target()})
 		}
 		for _, te := range errs {
 			e, s, wrong := te.e, te.s, te.wrong
-			for _, kind := range []engine.Kind{engine.BaselineToken, engine.TalkerToken} {
-				sess, err := engine.NewSession(set, p, []engine.Injection{{Kind: kind, Step: s, Token: wrong}}, engine.Options{})
+			for _, kind := range []string{"baseline", "talker"} {
+				sess, err := engine.NewSession(set, p, []engine.Injection{engine.ForceToken(kind, s, wrong, tree.NewVocab())}, engine.Options{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -108,25 +106,25 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 					}
 					// Propagated: a step the lane chose itself differs
 					// from the clean run.
-					if kind == engine.BaselineToken && sn.Baseline != clean[i].Baseline {
+					if kind == "baseline" && sn.Token(engine.LaneBaseline) != clean[i].Token(engine.LaneBaseline) {
 						propBase = 1
 					}
-					if kind == engine.TalkerToken && last.DualSoFar[i] != cleanLast.DualSoFar[i] {
+					if kind == "talker" && dualSoFar(last)[i] != dualSoFar(cleanLast)[i] {
 						propDual = 1
 					}
-					if kind == engine.BaselineToken && sn.Baseline != answer[i] {
+					if kind == "baseline" && sn.Token(engine.LaneBaseline) != answer[i] {
 						okBase = 0
 					}
-					if kind == engine.TalkerToken && last.DualSoFar[i] != answer[i] {
+					if kind == "talker" && dualSoFar(last)[i] != answer[i] {
 						okDual = 0
 					}
 				}
 				for i, sn := range sess.Snapshots() {
-					if sn.Mono != answer[i] {
+					if sn.Token(engine.LaneMono) != answer[i] {
 						okMono = 0
 					}
 				}
-				if kind == engine.BaselineToken {
+				if kind == "baseline" {
 					base[e][s-1] += okBase
 					baseProp[e][s-1] += propBase
 				} else {
@@ -148,7 +146,7 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 			snaps := sess.Snapshots()
 			ok := [3]float64{1, 1, 1}
 			for j, sn := range snaps {
-				for l, tok := range []int{sn.Mono, snaps[T-1].DualSoFar[j], sn.Baseline} {
+				for l, tok := range []int{sn.Token(engine.LaneMono), dualSoFar(snaps[T-1])[j], sn.Token(engine.LaneBaseline)} {
 					if tok != answer[j] {
 						ok[l] = 0
 					} else {
@@ -167,13 +165,14 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 	}
 	for e, rows := range [][]engine.ContainmentRow{rep.Injected, rep.EOS, rep.Early} {
 		for s, r := range rows {
-			if r.BaselineExact != base[e][s]/n || r.DualExact != dual[e][s]/n || r.MonoExact != mono[e][s]/n {
+			rb, rd, rm := rate(t, r, engine.LaneBaseline), rate(t, r, engine.LaneDual), rate(t, r, engine.LaneMono)
+			if rb.Exact != base[e][s]/n || rd.Exact != dual[e][s]/n || rm.Exact != mono[e][s]/n {
 				t.Errorf("error %d, step %d: report baseline %.2f dual %.2f mono %.2f; independent sessions %.2f %.2f %.2f",
-					e, s+1, r.BaselineExact, r.DualExact, r.MonoExact, base[e][s]/n, dual[e][s]/n, mono[e][s]/n)
+					e, s+1, rb.Exact, rd.Exact, rm.Exact, base[e][s]/n, dual[e][s]/n, mono[e][s]/n)
 			}
-			if r.BaselinePropagated != baseProp[e][s]/n || r.DualPropagated != dualProp[e][s]/n {
+			if rb.Propagated != baseProp[e][s]/n || rd.Propagated != dualProp[e][s]/n || rm.Forced || !rb.Forced || !rd.Forced {
 				t.Errorf("error %d, step %d: report propagated baseline %.2f dual %.2f; independent sessions %.2f %.2f",
-					e, s+1, r.BaselinePropagated, r.DualPropagated, baseProp[e][s]/n, dualProp[e][s]/n)
+					e, s+1, rb.Propagated, rd.Propagated, baseProp[e][s]/n, dualProp[e][s]/n)
 			}
 			if r.MaxLatentChange != 0 {
 				t.Errorf("error %d, step %d: latent change %g after a token injection", e, s+1, r.MaxLatentChange)
@@ -185,7 +184,14 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 	}
 	nontrivial := false
 	for i, row := range append(append([]engine.SweepRow(nil), rep.Corruption...), rep.Noise...) {
-		got := [3]float64{row.MonoExact, row.DualExact, row.BaselineExact}
+		bl := row.Lane(engine.LaneBaseline)
+		if (bl == nil) != (i >= len(rep.Corruption)) {
+			t.Errorf("sweep %s: baseline lane present %v; it reads no latent, so only input corruption reaches it", sweeps[i], bl != nil)
+		}
+		if bl == nil {
+			bl = &engine.SweepLane{Step: make([]float64, T)}
+		}
+		got := [3]float64{row.Lane(engine.LaneMono).Exact, row.Lane(engine.LaneDual).Exact, bl.Exact}
 		want := sweepExact[i]
 		if i >= len(rep.Corruption) {
 			want[2] = 0 // the noise sweep leaves the baseline out
@@ -198,10 +204,10 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 			t.Errorf("sweep %s: report mono/dual/baseline exact %v; independent sessions %v", sweeps[i], got, want)
 		}
 		for j := range T {
-			g := [3]float64{row.Mono[j], row.Dual[j], 0}
+			g := [3]float64{row.Lane(engine.LaneMono).Step[j], row.Lane(engine.LaneDual).Step[j], 0}
 			w := [3]float64{sweepStep[i][0][j] / n, sweepStep[i][1][j] / n, 0}
 			if i < len(rep.Corruption) {
-				g[2], w[2] = row.Baseline[j], sweepStep[i][2][j]/n
+				g[2], w[2] = bl.Step[j], sweepStep[i][2][j]/n
 			}
 			if g != w {
 				t.Errorf("sweep %s, step %d: report per-step accuracy mono/dual/baseline %v; independent sessions %v", sweeps[i], j+1, g, w)
@@ -218,5 +224,44 @@ func TestContainmentCancelled(t *testing.T) {
 	cancel()
 	if _, err := engine.Containment(ctx, tiny(t), 50, 1, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled context: err %v", err)
+	}
+}
+
+// rate is a row's entry for lane.
+func rate(t *testing.T, r engine.ContainmentRow, lane string) engine.LaneRate {
+	t.Helper()
+	for _, l := range r.Lanes {
+		if l.Lane == lane {
+			return l
+		}
+	}
+	t.Fatalf("row %d has no lane %s", r.Step, lane)
+	return engine.LaneRate{}
+}
+
+// dualSoFar is the Dual-Talker's decoding recorded in a snapshot, read
+// from the raw lane list (not through engine.LaneTokens, under test).
+func dualSoFar(sn *engine.Snapshot) []int {
+	for _, l := range sn.Lanes {
+		if l.Lane == engine.LaneDual {
+			return l.SoFar
+		}
+	}
+	return nil
+}
+
+// wrongToken is the containment experiment's error at step s, written out
+// independently: the sibling of the right child where there is one,
+// otherwise another node of the tree drawn from rng.
+func wrongToken(tr *tree.Tree, answer []int, s int, rng *rand.Rand) int {
+	if _, sib, ok := tr.Siblings(s - 1); ok && s < len(answer) {
+		return sib
+	}
+	nodes := tr.Nodes()
+	for {
+		c := nodes[rng.IntN(len(nodes))]
+		if c != answer[s-1] {
+			return c
+		}
 	}
 }

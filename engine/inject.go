@@ -13,12 +13,12 @@ import (
 type Kind int
 
 const (
-	// TalkerToken forces the Dual-Talker's token at a step; its later
-	// tokens read the forced one.
-	TalkerToken Kind = iota + 1
-	// BaselineToken forces the coupled baseline's token at a step; it stays
-	// in the baseline's context.
-	BaselineToken
+	// Force forces a lane's token at a step (Injection.Lane names the lane
+	// by its injection name: "talker" for the Dual-Talker, "baseline"). The
+	// lane's later tokens read the forced one: it stays in the coupled
+	// baseline's context, and the Dual-Talker decodes on from it. The
+	// Reasoner never reads it.
+	Force Kind = iota + 1
 	// InputCorrupt replaces a fraction of the prompt's letters with other
 	// letters (seeded), for every model.
 	InputCorrupt
@@ -33,17 +33,54 @@ const (
 type MixTerm struct {
 	Weight float64 `json:"weight"`
 	Token  int     `json:"token"`
+	Sym    string  `json:"sym"` // Token as the vocabulary spells it
 }
 
 // Injection is one recorded intervention. Steps count from 1 (the first
 // latent); Step 0 with Noise means every step.
 type Injection struct {
-	Kind  Kind
+	Kind Kind
+	// Lane is the forced lane's injection name (Force only; see
+	// LaneInfo.Inject).
+	Lane  string
 	Step  int
 	Token int
+	Sym   string // Token as the vocabulary spells it (Force)
 	Frac  float64
 	Sigma float64
 	Mix   []MixTerm
+}
+
+// ForceToken is the injection that forces tok into the lane whose
+// injection name is lane at step t.
+func ForceToken(lane string, t, tok int, v tasks.Vocab) Injection {
+	return Injection{Kind: Force, Lane: lane, Step: t, Token: tok, Sym: v.Sym(tok)}
+}
+
+// Reaches reports whether the injection can change the lane's tokens:
+// forcing reaches its own lane, input corruption every lane (all read the
+// prompt), noise and surgery the lanes that read latents.
+func (in Injection) Reaches(l LaneInfo) bool {
+	switch in.Kind {
+	case Force:
+		return l.Inject != "" && in.Lane == l.Inject
+	case InputCorrupt:
+		return in.Frac > 0
+	case Noise, Surgery:
+		return l.ReadsLatents
+	}
+	return false
+}
+
+// injectNames lists the injection names of the set's lanes, for errors.
+func injectNames(set *Set) string {
+	var out []string
+	for _, l := range set.Lanes() {
+		if l.Inject != "" {
+			out = append(out, l.Inject)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // Grammar is the injection syntax, for help texts.
@@ -57,16 +94,22 @@ latent@T=0.6*O+0.4*L
                  target-table embeddings, renormalised; later steps are recomputed
 Steps count from 1; X, O, L are tokens (letters A–Z, or [EOS]).`
 
-// ParseInjection reads one injection spec. Errors quote the spec and say
-// what is wrong.
-func ParseInjection(spec string) (Injection, error) {
+// ParseInjection reads one injection spec; tokens are read with v (the
+// model set's task vocabulary). Errors quote the spec and say what is
+// wrong. A forced lane's name is checked against the model set when a
+// session is made.
+func ParseInjection(spec string, v tasks.Vocab) (Injection, error) {
 	s := strings.TrimSpace(spec)
 	bad := func(format string, a ...any) (Injection, error) {
 		return Injection{}, fmt.Errorf("injection %q: %s", spec, fmt.Sprintf(format, a...))
 	}
 	name, rest, sep := cut(s)
 	switch name {
-	case "talker", "baseline":
+	case "input", "noise", "latent", "":
+	default:
+		if !isLaneName(name) || sep == ':' {
+			return bad("unknown kind %q (talker, baseline, input, noise or latent)", name)
+		}
 		if sep != '@' {
 			return bad("want %s@STEP=TOKEN", name)
 		}
@@ -78,15 +121,13 @@ func ParseInjection(spec string) (Injection, error) {
 		if err != nil {
 			return bad("%v", err)
 		}
-		tok, err := parseToken(tokStr)
+		tok, err := parseToken(tokStr, v)
 		if err != nil {
 			return bad("%v", err)
 		}
-		k := TalkerToken
-		if name == "baseline" {
-			k = BaselineToken
-		}
-		return Injection{Kind: k, Step: step, Token: tok}, nil
+		return ForceToken(name, step, tok, v), nil
+	}
+	switch name {
 	case "input":
 		if sep != ':' {
 			return bad("want input:FRACTION (e.g. input:0.1 or input:10%%)")
@@ -135,15 +176,25 @@ func ParseInjection(spec string) (Injection, error) {
 		if err != nil {
 			return bad("%v", err)
 		}
-		mix, err := parseMix(expr)
+		mix, err := parseMix(expr, v)
 		if err != nil {
 			return bad("%v", err)
 		}
 		return Injection{Kind: Surgery, Step: step, Mix: mix}, nil
-	case "":
-		return bad("empty")
 	}
-	return bad("unknown kind %q (talker, baseline, input, noise or latent)", name)
+	return bad("empty")
+}
+
+// isLaneName reports whether s can name a lane: a letter, then letters,
+// digits, '-' or '_'.
+func isLaneName(s string) bool {
+	for i, r := range s {
+		ok := r >= 'a' && r <= 'z' || i > 0 && (r >= '0' && r <= '9' || r == '-' || r == '_')
+		if !ok {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // cut splits "name@rest" or "name:rest".
@@ -163,19 +214,32 @@ func parseStep(s string) (int, error) {
 	return n, nil
 }
 
-func parseToken(s string) (int, error) {
+func parseToken(s string, v tasks.Vocab) (int, error) {
 	s = strings.TrimSpace(s)
-	v := tasks.NewVocab()
-	if id, ok := v.ID(strings.ToUpper(s)); ok && len(s) == 1 {
+	if id, ok := v.Lookup(s); ok {
 		return id, nil
 	}
-	if id, ok := v.ID(s); ok {
-		return id, nil
+	return 0, fmt.Errorf("unknown token %q (the vocabulary: %s)", s, vocabList(v))
+}
+
+// vocabList spells a vocabulary for an error message, runs of single
+// letters as a range ("A–Z").
+func vocabList(v tasks.Vocab) string {
+	syms := v.Symbols()
+	var out []string
+	for i := 0; i < len(syms); {
+		j := i
+		for j+1 < len(syms) && len(syms[j]) == 1 && len(syms[j+1]) == 1 && syms[j+1][0] == syms[j][0]+1 {
+			j++
+		}
+		if j-i >= 2 {
+			out = append(out, syms[i]+"–"+syms[j])
+		} else {
+			out = append(out, syms[i:j+1]...)
+		}
+		i = j + 1
 	}
-	if id, ok := v.ID(strings.ToUpper(s)); ok {
-		return id, nil
-	}
-	return 0, fmt.Errorf("unknown token %q (letters A–Z, or %s)", s, strings.Join([]string{",", "[ROOT]", "[TARGET]", "[ROUTE]", "[EOS]"}, " "))
+	return strings.Join(out, " ")
 }
 
 // parseFrac reads "0.1" or "10%".
@@ -192,7 +256,7 @@ func parseFrac(s string) (float64, error) {
 	return f * scale, nil
 }
 
-func parseMix(expr string) ([]MixTerm, error) {
+func parseMix(expr string, v tasks.Vocab) ([]MixTerm, error) {
 	var out []MixTerm
 	expr = strings.ReplaceAll(strings.TrimSpace(expr), " ", "")
 	if expr == "" {
@@ -213,11 +277,11 @@ func parseMix(expr string) ([]MixTerm, error) {
 		} else if strings.HasPrefix(term, "-") {
 			w, tok = -1, term[1:]
 		}
-		id, err := parseToken(tok)
+		id, err := parseToken(tok, v)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, MixTerm{Weight: w, Token: id})
+		out = append(out, MixTerm{Weight: w, Token: id, Sym: v.Sym(id)})
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("empty mixture")
@@ -230,12 +294,9 @@ func parseMix(expr string) ([]MixTerm, error) {
 
 // String is the canonical spec, which ParseInjection reads back.
 func (in Injection) String() string {
-	v := tasks.NewVocab()
 	switch in.Kind {
-	case TalkerToken:
-		return fmt.Sprintf("talker@%d=%s", in.Step, v.Sym(in.Token))
-	case BaselineToken:
-		return fmt.Sprintf("baseline@%d=%s", in.Step, v.Sym(in.Token))
+	case Force:
+		return fmt.Sprintf("%s@%d=%s", in.Lane, in.Step, in.Sym)
 	case InputCorrupt:
 		return "input:" + strconv.FormatFloat(in.Frac, 'g', -1, 64)
 	case Noise:
@@ -251,26 +312,17 @@ func (in Injection) String() string {
 			}
 			b.WriteString(strconv.FormatFloat(t.Weight, 'g', -1, 64))
 			b.WriteByte('*')
-			b.WriteString(v.Sym(t.Token))
+			b.WriteString(t.Sym)
 		}
 		return fmt.Sprintf("latent@%d=%s", in.Step, b.String())
 	}
 	return fmt.Sprintf("Injection(%d)", int(in.Kind))
 }
 
-// TokenLevel reports whether the injection only touches a Talker's or the
-// baseline's tokens (never the Reasoner: its latents must not change).
-func (in Injection) TokenLevel() bool { return in.Kind == TalkerToken || in.Kind == BaselineToken }
+// TokenLevel reports whether the injection only touches a lane's tokens
+// (never the Reasoner: its latents must not change).
+func (in Injection) TokenLevel() bool { return in.Kind == Force }
 
-// MarshalText and UnmarshalText store an injection as its spec.
+// MarshalText stores an injection as its spec (ParseInjection reads it
+// back with the model set's vocabulary).
 func (in Injection) MarshalText() ([]byte, error) { return []byte(in.String()), nil }
-
-// UnmarshalText parses a spec.
-func (in *Injection) UnmarshalText(b []byte) error {
-	v, err := ParseInjection(string(b))
-	if err != nil {
-		return err
-	}
-	*in = v
-	return nil
-}

@@ -14,6 +14,8 @@ import (
 	"jrx/baseline"
 	"jrx/latent"
 	"jrx/talker"
+	"jrx/tasks"
+	_ "jrx/tasks/all" // a model set names its task
 )
 
 // Model file names inside a model-set directory.
@@ -34,6 +36,9 @@ type Set struct {
 	Dual     *talker.Dual
 	Hashes   map[string]string            // file name → hex SHA-256
 	Meta     map[string]map[string]string // file name → checkpoint metadata
+	// Task is the task the set was trained on (from the recipe in its
+	// metadata), in its evaluation form.
+	Task tasks.Task
 }
 
 // LoadDir loads a model set from a directory.
@@ -91,7 +96,61 @@ func LoadFS(fsys fs.FS, dir, source string) (*Set, error) {
 	if s.Dual, s.Meta[FileDual], err = talker.LoadDual(b, FileDual); err != nil {
 		return nil, err
 	}
-	return s, s.check()
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	task, err := s.taskOf()
+	if err != nil {
+		return nil, fmt.Errorf("model set %s: %w", source, err)
+	}
+	s.Task = task
+	if err := s.checkTask(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// taskOf builds the set's task from the recipe in the Reasoner's metadata.
+// A set without a recipe is a tree set whose depth the Talkers' context
+// tells (context = depth + 1).
+func (s *Set) taskOf() (tasks.Task, error) {
+	recipe := s.Meta[FileReasoner]["recipe"]
+	if recipe == "" {
+		return tasks.New("tree", json.RawMessage(fmt.Sprintf(`{"depth":%d}`, s.Mono.Cfg.Context-1)))
+	}
+	var head struct {
+		Task string `json:"task"`
+	}
+	if err := json.Unmarshal([]byte(recipe), &head); err != nil {
+		return nil, fmt.Errorf("%s: recipe metadata is not JSON: %w", FileReasoner, err)
+	}
+	if head.Task == "" {
+		head.Task = "tree"
+	}
+	return tasks.New(head.Task, json.RawMessage(recipe))
+}
+
+// checkTask verifies that the models can hold the task: its vocabulary,
+// its longest prompt and answer.
+func (s *Set) checkTask() error {
+	t := s.Task
+	r := s.Reasoner.Cfg
+	if v := t.Vocab().Size(); r.Vocab != v {
+		return fmt.Errorf("model set %s: the models have a vocabulary of %d tokens, the %s task has %d", s.Source, r.Vocab, t.Name(), v)
+	}
+	need := t.MaxPrompt() + t.MaxAnswer()
+	if r.Context < need {
+		return fmt.Errorf("model set %s: %s holds %d positions; the %s task needs %d (%s)", s.Source, FileReasoner, r.Context, t.Name(), need, t.Distribution())
+	}
+	if c := s.Baseline.Net.Cfg.Context; c < need {
+		return fmt.Errorf("model set %s: %s holds %d positions; the %s task needs %d (%s)", s.Source, FileBaseline, c, t.Name(), need, t.Distribution())
+	}
+	for name, c := range map[string]int{FileMono: s.Mono.Cfg.Context, FileDual: s.Dual.Cfg.Context} {
+		if c < t.MaxAnswer() {
+			return fmt.Errorf("model set %s: %s reads at most %d latents; the %s task's answers take %d", s.Source, name, c, t.Name(), t.MaxAnswer())
+		}
+	}
+	return nil
 }
 
 // check verifies that the models fit together.
@@ -121,14 +180,11 @@ func Load(dir string) (*Set, error) {
 	return LoadDir(dir)
 }
 
-// Depth is the tree depth the set was trained for (from its recipe
-// metadata; the Talkers' context is depth + 1 as a fallback).
+// Depth is the depth (levels) of a task that has one — the tree task's —
+// and 0 for another task.
 func (s *Set) Depth() int {
-	var rec struct {
-		Depth int `json:"depth"`
+	if d, ok := s.Task.(interface{ Levels() int }); ok {
+		return d.Levels()
 	}
-	if err := json.Unmarshal([]byte(s.Meta[FileReasoner]["recipe"]), &rec); err == nil && rec.Depth >= 2 {
-		return rec.Depth
-	}
-	return s.Mono.Cfg.Context - 1
+	return 0
 }

@@ -11,17 +11,21 @@ import (
 
 // RecordVersion is the session file format version. Version 2: the prompt
 // is read in one pass (latent.Stepper.FeedTokens), so latents differ from
-// version 1's token-by-token reading in the last bits.
-const RecordVersion = 2
+// version 1's token-by-token reading in the last bits. Version 3: the
+// lanes are a list in each snapshot ("lanes") and the file names its task;
+// version-2 files (lanes as the fields talker_mono, talker_dual, baseline,
+// always the tree task) are still read and replayed.
+const RecordVersion = 3
 
 // Record is a saved session: enough to re-run it and check every latent.
 type Record struct {
 	Format     string            `json:"format"` // "jrx-session"
 	Version    int               `json:"version"`
-	Models     map[string]string `json:"models"` // file → SHA-256 of the model set used
+	Models     map[string]string `json:"models"`         // file → SHA-256 of the model set used
+	Task       string            `json:"task,omitempty"` // empty in version 2: "tree"
 	Seed       uint64            `json:"seed"`
 	Problem    string            `json:"problem"`
-	Injections []Injection       `json:"injections"`
+	Injections []string          `json:"injections"` // specs, read with the task's vocabulary`
 	Steps      int               `json:"steps_taken"`
 	Snapshots  []*Snapshot       `json:"snapshots"`
 	Summary    Summary           `json:"summary"`
@@ -29,8 +33,12 @@ type Record struct {
 
 // Record captures the session.
 func (s *Session) Record() Record {
-	return Record{Format: "jrx-session", Version: RecordVersion, Models: s.Set.Hashes, Seed: s.Problem.Seed,
-		Problem: s.Problem.Text, Injections: s.Injections(), Steps: len(s.snaps), Snapshots: s.Snapshots(), Summary: s.Summary()}
+	var specs []string
+	for _, in := range s.inj {
+		specs = append(specs, in.String())
+	}
+	return Record{Format: "jrx-session", Version: RecordVersion, Models: s.Set.Hashes, Task: s.Set.Task.Name(), Seed: s.Problem.Seed,
+		Problem: s.Problem.Text, Injections: specs, Steps: len(s.snaps), Snapshots: s.Snapshots(), Summary: s.Summary()}
 }
 
 // WriteRecord writes a session file atomically (temporary file + rename).
@@ -102,7 +110,7 @@ func ParseRecord(b []byte, name string) (Record, error) {
 	if head.Version == 1 {
 		return Record{}, fmt.Errorf("session file %s: version 1, recorded by an older jrx that read the prompt one token at a time; this jrx reads it in one pass, so its latents differ in the last bits and a bit-for-bit replay cannot pass. Re-create the session with this jrx (its problem is in the file: \"problem\")", name)
 	}
-	if head.Version != RecordVersion {
+	if head.Version != RecordVersion && head.Version != 2 {
 		return Record{}, fmt.Errorf("session file %s: version %d; this jrx reads version %d", name, head.Version, RecordVersion)
 	}
 	var rec Record
@@ -112,6 +120,11 @@ func ParseRecord(b []byte, name string) (Record, error) {
 	}
 	if rec.Steps < 0 || rec.Steps > 1<<16 || len(rec.Snapshots) != rec.Steps {
 		return Record{}, fmt.Errorf("session file %s: %d snapshots for %d steps", name, len(rec.Snapshots), rec.Steps)
+	}
+	for i, sn := range rec.Snapshots {
+		if sn == nil {
+			return Record{}, fmt.Errorf("session file %s: snapshot %d is null", name, i+1)
+		}
 	}
 	return rec, nil
 }
@@ -132,19 +145,35 @@ func (rec Record) CheckModels(set *Set) error {
 // Open rebuilds the recorded session (problem and injections) on set,
 // without taking steps.
 func (rec Record) Open(set *Set) (*Session, error) {
-	p, err := ParseProblem(rec.Problem, rec.Seed)
+	if task := rec.Task; task != "" && task != set.Task.Name() {
+		return nil, fmt.Errorf("session file: the session is a %s problem; this model set's task is %s", task, set.Task.Name())
+	}
+	p, err := ParseProblem(set.Task, rec.Problem, rec.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("session file: problem: %w", err)
 	}
-	return NewSession(set, p, rec.Injections, Options{})
+	var inj []Injection
+	for _, spec := range rec.Injections {
+		in, err := ParseInjection(spec, set.Task.Vocab())
+		if err != nil {
+			return nil, fmt.Errorf("session file: %w", err)
+		}
+		inj = append(inj, in)
+	}
+	return NewSession(set, p, inj, Options{})
 }
 
 // Replay re-runs the recorded session on set and verifies that every
-// latent is bit-identical. It returns the re-run session and an error that
-// says where the first difference is.
+// latent is bit-identical, every lane's tokens equal the recorded ones, and
+// the recorded summary equals the re-run's. It returns the re-run session
+// and an error that says where the first difference is. A recording
+// without steps is refused: there would be nothing to verify.
 func Replay(set *Set, rec Record) (*Session, error) {
 	if err := rec.CheckModels(set); err != nil {
 		return nil, err
+	}
+	if len(rec.Snapshots) == 0 {
+		return nil, fmt.Errorf("the session file has no steps: there is nothing to replay (record a session after stepping it)")
 	}
 	s, err := rec.Open(set)
 	if err != nil {
@@ -163,10 +192,17 @@ func Replay(set *Set, rec Record) (*Session, error) {
 				return s, fmt.Errorf("replay differs at step %d, component %d: %v, recorded %v", i+1, j, got.Latent[j], want.Latent[j])
 			}
 		}
-		if got.Mono != want.Mono || got.Baseline != want.Baseline || fmt.Sprint(got.DualSoFar) != fmt.Sprint(want.DualSoFar) {
-			return s, fmt.Errorf("replay differs at step %d: tokens mono %d/%d, dual %v/%v, baseline %d/%d (now/recorded)",
-				i+1, got.Mono, want.Mono, got.DualSoFar, want.DualSoFar, got.Baseline, want.Baseline)
+		for _, l := range set.Lanes() {
+			g, w := LaneTokens(s.snaps[:i+1], l.Name), LaneTokens(rec.Snapshots[:i+1], l.Name)
+			if fmt.Sprint(g) != fmt.Sprint(w) {
+				return s, fmt.Errorf("replay differs at step %d: %s tokens %v, recorded %v", i+1, l.Label, g, w)
+			}
 		}
+	}
+	got, _ := json.Marshal(s.Summary())
+	want, _ := json.Marshal(rec.Summary)
+	if !bytes.Equal(got, want) {
+		return s, fmt.Errorf("replay: the recorded summary differs from the re-run's (the file was edited, or recorded by a jrx with other verdicts):\n recorded %s\n re-run   %s", want, got)
 	}
 	return s, nil
 }

@@ -9,39 +9,34 @@ import (
 	"jrx/baseline"
 	"jrx/latent"
 	"jrx/probes"
-	"jrx/talker"
 	"jrx/tasks"
 )
 
-// Problem is one tree-search problem: a tree (generated from Seed, or typed)
-// with its target; the answer is known for a valid tree.
+// Problem is one problem of the model set's task (generated from Seed, or
+// typed).
 type Problem struct {
-	Tree *tasks.Tree
-	// Seed generated the tree (0 when typed); it also seeds the session's
-	// noise and input corruption.
+	Instance tasks.Problem
+	// Seed generated the problem (0 when typed); it also seeds the
+	// session's noise and input corruption.
 	Seed uint64
 	// Text is the problem's text form.
 	Text string
 }
 
-// NewProblem generates a leaf-target tree of the given depth from seed.
-func NewProblem(depth int, seed uint64) (Problem, error) {
-	cfg := tasks.TreeConfig{Depth: depth}
-	if err := cfg.Validate(); err != nil {
-		return Problem{}, err
-	}
-	t := tasks.NewTree(cfg, tasks.NewRNG(seed))
-	return Problem{Tree: t, Seed: seed, Text: t.PromptString()}, nil
+// NewProblem draws the problem of seed from task (its evaluation form).
+func NewProblem(task tasks.Task, seed uint64) Problem {
+	p := tasks.SampleSeed(task, seed)
+	return Problem{Instance: p, Seed: seed, Text: p.Text()}
 }
 
-// ParseProblem reads a typed problem (see tasks.ParseTree). seed seeds the
-// session's noise.
-func ParseProblem(text string, seed uint64) (Problem, error) {
-	t, err := tasks.ParseTree(text)
+// ParseProblem reads a typed problem of task (errors are
+// *tasks.ParseError). seed seeds the session's noise.
+func ParseProblem(task tasks.Task, text string, seed uint64) (Problem, error) {
+	p, err := task.Parse(text)
 	if err != nil {
 		return Problem{}, err
 	}
-	return Problem{Tree: t, Seed: seed, Text: t.PromptString()}, nil
+	return Problem{Instance: p, Seed: seed, Text: p.Text()}, nil
 }
 
 // Options are the read-out sizes.
@@ -75,22 +70,18 @@ type Session struct {
 	inj     []Injection
 	clean   *Session // nil for the clean session itself
 
-	prompt   []int // the Reasoner's and the baseline's prompt (after input corruption)
-	answer   []int // truth: route then EOS
-	steps    int   // T: answer length
-	rs       *latent.Stepper
-	h0       []float32 // final-norm output after the prompt
-	ms       *talker.MonoStepper
-	dr       *talker.Reader // the Dual-Talker's decoding, with this session's buffers
-	bd       *baseline.Decoder
-	b0       int // baseline's first token (read after the prompt)
-	snaps    []*Snapshot
-	baseToks []int // baseline tokens as emitted (after forcing)
+	prompt []int // the Reasoner's and the baseline's prompt (after input corruption)
+	answer []int // truth: route then EOS
+	steps  int   // T: answer length
+	rs     *latent.Stepper
+	h0     []float32 // final-norm output after the prompt
+	lanes  []lane    // the set's lanes but the Reasoner's read-out, in order
+	snaps  []*Snapshot
 }
 
 // NewSession prefills the prompt and computes the clean run.
 func NewSession(set *Set, p Problem, inj []Injection, opts Options) (*Session, error) {
-	if p.Tree == nil {
+	if p.Instance == nil {
 		return nil, errors.New("session: no problem")
 	}
 	return newWithClean(set, p, inj, opts, nil)
@@ -127,21 +118,16 @@ func cleanRun(set *Set, p Problem, opts Options) (*Session, error) {
 
 func newSession(set *Set, p Problem, inj []Injection, opts Options) (*Session, error) {
 	s := &Session{Set: set, Problem: p, Opts: opts.withDefaults(), inj: append([]Injection(nil), inj...)}
-	s.answer = p.Tree.Answer(nil)
+	s.answer = p.Instance.Answer()
 	s.steps = len(s.answer)
 	for _, in := range inj {
-		if in.Step > s.steps {
-			return nil, fmt.Errorf("injection %s: step %d is past the last step (%d)", in, in.Step, s.steps)
-		}
-		for _, tok := range append([]int{in.Token}, mixTokens(in)...) {
-			if tok < 0 || tok >= set.Reasoner.Cfg.Vocab {
-				return nil, fmt.Errorf("injection %s: token outside the vocabulary", in)
-			}
+		if err := s.checkInjection(in); err != nil {
+			return nil, err
 		}
 	}
-	s.prompt = p.Tree.Prompt(nil)
+	s.prompt = p.Instance.Prompt()
 	if f := s.corruption(); f > 0 {
-		s.prompt = corrupt(s.prompt, f, rand.New(rand.NewPCG(p.Seed, 0x696e707574)))
+		s.prompt = tasks.Corrupt(set.Task.Vocab(), s.prompt, f, rand.New(rand.NewPCG(p.Seed, 0x696e707574)))
 	}
 	need := len(s.prompt) + s.steps
 	if need > set.Reasoner.Cfg.Context || need > set.Baseline.Net.Cfg.Context {
@@ -174,19 +160,32 @@ func newSession(set *Set, p Problem, inj []Injection, opts Options) (*Session, e
 	if b.err != nil {
 		return nil, b.err
 	}
-	s.bd, s.b0 = b.bd, b.b0
 	s.h0 = append([]float32(nil), s.rs.H()...)
-	s.ms = set.Mono.NewStepper()
-	s.dr = set.Dual.NewReader(s.steps)
+	s.lanes = s.newLanes(b.bd, b.b0)
 	return s, nil
 }
 
-func mixTokens(in Injection) []int {
-	var out []int
-	for _, m := range in.Mix {
-		out = append(out, m.Token)
+// checkInjection checks an injection against the problem and the set.
+func (s *Session) checkInjection(in Injection) error {
+	if in.Step > s.steps {
+		return fmt.Errorf("injection %s: step %d is past the last step (%d)", in, in.Step, s.steps)
 	}
-	return out
+	toks := []int{}
+	if in.Kind == Force {
+		if _, ok := s.Set.LaneByInject(in.Lane); !ok {
+			return fmt.Errorf("injection %s: the model set has no lane %q that can be forced (%s)", in, in.Lane, injectNames(s.Set))
+		}
+		toks = append(toks, in.Token)
+	}
+	for _, m := range in.Mix {
+		toks = append(toks, m.Token)
+	}
+	for _, tok := range toks {
+		if tok < 0 || tok >= s.Set.Reasoner.Cfg.Vocab {
+			return fmt.Errorf("injection %s: token outside the vocabulary", in)
+		}
+	}
+	return nil
 }
 
 func (s *Session) corruption() float64 {
@@ -197,27 +196,6 @@ func (s *Session) corruption() float64 {
 		}
 	}
 	return f
-}
-
-// corrupt replaces round(f·n) of the n letters in prompt with other letters.
-func corrupt(prompt []int, f float64, rng *rand.Rand) []int {
-	out := append([]int(nil), prompt...)
-	var letters []int
-	for i, t := range out {
-		if tasks.IsLetter(t) {
-			letters = append(letters, i)
-		}
-	}
-	n := int(math.Round(f * float64(len(letters))))
-	rng.Shuffle(len(letters), func(i, j int) { letters[i], letters[j] = letters[j], letters[i] })
-	for _, i := range letters[:min(n, len(letters))] {
-		t := rng.IntN(tasks.NumLetters - 1)
-		if t >= out[i] {
-			t++
-		}
-		out[i] = t
-	}
-	return out
 }
 
 // Steps is T, the number of latent steps of the problem (route + EOS).
@@ -263,19 +241,47 @@ func (s *Session) Step() (snap *Snapshot, err error) {
 	d := r.Cfg.D
 	t := len(s.snaps) + 1
 	snap = &Snapshot{Step: t, Truth: -1}
+	var prev *Snapshot
+	if t > 1 {
+		prev = s.snaps[t-2]
+	}
 
-	// The baseline never reads a latent: its step runs on the other core
-	// while the Reasoner and the Talkers take theirs.
-	base := &pendingBase{ch: make(chan baseResult, 1)}
-	go func() { base.ch <- s.baselineStep(t) }()
+	// Lanes that never read a latent (the coupled baseline) take their step
+	// on the other core while the Reasoner and the Talkers take theirs.
+	outs := make([]LaneStep, len(s.lanes))
+	var pending []chan error
+	for i, l := range s.lanes {
+		if l.info().ReadsLatents {
+			continue
+		}
+		ch := make(chan error, 1)
+		pending = append(pending, ch)
+		go func() {
+			var err error
+			outs[i], err = l.step(t, nil, s.forced(l.info().Inject, t), prevLane(prev, l.info().Name))
+			ch <- err
+		}()
+	}
+	wait := func() error {
+		var first error
+		for _, ch := range pending {
+			if err := <-ch; err != nil && first == nil {
+				first = err
+			}
+		}
+		pending = nil
+		return first
+	}
 	defer func() {
-		base.wait() // the baseline decoder is never left in use
+		if werr := wait(); werr != nil && err == nil { // no lane is ever left running
+			snap, err = nil, werr
+		}
 		if err != nil {
 			// A failed step leaves every model as it was before it.
-			P := len(s.prompt)
-			s.rs.Truncate(P + max(t-2, 0))
-			s.bd.Truncate(P + max(t-2, 0))
-			s.ms.Truncate(t - 1)
+			s.rs.Truncate(len(s.prompt) + max(t-2, 0))
+			for _, l := range s.lanes {
+				l.truncate(t - 1)
+			}
 		}
 	}()
 	if t-1 < len(s.answer) {
@@ -285,17 +291,22 @@ func (s *Session) Step() (snap *Snapshot, err error) {
 	// 1. The Reasoner: feed back the previous latent, read the next.
 	h := s.h0
 	if t > 1 {
-		if err := s.rs.FeedLatent(s.snaps[t-2].Latent); err != nil {
+		if err := s.rs.FeedLatent(prev.Latent); err != nil {
 			return nil, err
 		}
 		h = s.rs.H()
 	}
 	lat := make([]float32, d)
 	snap.PreNorm = float64(latent.L2(lat, h))
-	s.applyLatentInjections(t, lat, snap)
+	if err := s.applyLatentInjections(t, lat, snap); err != nil {
+		return nil, err
+	}
+	if err := checkFinite(lat); err != nil {
+		return nil, fmt.Errorf("step %d: %w", t, err)
+	}
 	snap.Latent = lat
 	if t > 1 {
-		snap.Angle = angle(s.snaps[t-2].Latent, lat)
+		snap.Angle = angle(prev.Latent, lat)
 	}
 
 	// 2. Read-outs of the latent.
@@ -303,70 +314,36 @@ func (s *Session) Step() (snap *Snapshot, err error) {
 		s.readOuts(t, lat, snap)
 	}
 
-	// 3. Mono-Talker: one more latent on its cache.
-	tok, _, err := s.ms.Next(lat)
-	if err != nil {
-		return nil, err
-	}
-	snap.Mono = tok
-	return s.finishStep(t, lat, snap, base)
-}
-
-// readOuts fills the snapshot's nearest tokens, mixture and sibling probe.
-func (s *Session) readOuts(t int, lat []float32, snap *Snapshot) {
-	r := s.Set.Reasoner
-	d := r.Cfg.D
-	// Hypotheses are the problem's nodes and EOS (a latent between two
-	// children is what the paper's mixture claim is about).
-	content := func(tok int) bool { return tok == tasks.IDEOS || s.Problem.Tree.Has(tok) }
-	snap.NearestTarget = probes.Nearest(r.Target, d, lat, s.Opts.TopK, nil)
-	snap.NearestEmbed = probes.Nearest(r.Embed(), d, lat, s.Opts.TopK, nil)
-	snap.Margin = probes.Margin(snap.NearestTarget)
-	snap.Mixture = probes.Decompose(r.Target, d, lat, s.Opts.MixAtoms, content)
-	if c, sib, ok := s.Problem.Tree.Siblings(t - 1); ok && t < s.steps {
-		p := probes.ProjectPlane(r.Target, d, lat, c, sib)
-		pct, _ := probes.PlaneRank(r.Target, d, lat, c, sib)
-		snap.Probe = &SiblingProbe{Correct: c, Sibling: sib, Alpha: p.Alpha, Beta: p.Beta, Dist: p.Dist, RankPct: pct}
-	}
-}
-
-// finishStep runs the Dual-Talker and the baseline for step t and records
-// the snapshot.
-func (s *Session) finishStep(t int, lat []float32, snap *Snapshot, base *pendingBase) (*Snapshot, error) {
-	// 4. Dual-Talker: decode the trajectory so far under its forced tokens.
+	// 3. The lanes that read latents, in order, on the trajectory so far.
 	traj := make([][]float32, t)
 	for i := 0; i < t-1; i++ {
 		traj[i] = s.snaps[i].Latent
 	}
 	traj[t-1] = lat
-	var err error
-	var hint []int
-	if t > 1 {
-		hint = s.snaps[t-2].DualSoFar
+	for i, l := range s.lanes {
+		if !l.info().ReadsLatents {
+			continue
+		}
+		if outs[i], err = l.step(t, traj, s.forced(l.info().Inject, t), prevLane(prev, l.info().Name)); err != nil {
+			return nil, err
+		}
 	}
-	if snap.DualSoFar, err = s.dr.Decode(traj, s.forced(TalkerToken, t), hint); err != nil {
+	if err := wait(); err != nil {
 		return nil, err
 	}
 
-	// 5. Baseline (computed concurrently since the start of the step).
-	br := base.wait()
-	if br.err != nil {
-		return nil, br.err
+	// 4. Record: the Reasoner's read-out first, then the lanes.
+	rtok := -1
+	if len(snap.NearestTarget) > 0 {
+		rtok = snap.NearestTarget[0].Token
 	}
-	b := br.tok
+	snap.Lanes = append(make([]LaneStep, 0, len(outs)+1), LaneStep{Lane: LaneReasoner, Token: rtok})
+	snap.Lanes = append(snap.Lanes, outs...)
 	for _, in := range s.inj {
-		if in.Kind == BaselineToken && in.Step == t {
-			b = in.Token
-			snap.Injected = append(snap.Injected, in.String())
-		}
-		if in.Kind == TalkerToken && in.Step == t {
+		if in.Kind == Force && in.Step == t {
 			snap.Injected = append(snap.Injected, in.String())
 		}
 	}
-	snap.Baseline = b
-	s.baseToks = append(s.baseToks, b)
-
-	// 6. Compare with the clean run.
 	if s.clean != nil && t-1 < len(s.clean.snaps) {
 		snap.LatentChange = maxAbsDiff(lat, s.clean.snaps[t-1].Latent)
 	}
@@ -374,43 +351,45 @@ func (s *Session) finishStep(t int, lat []float32, snap *Snapshot, base *pending
 	return snap, nil
 }
 
-type baseResult struct {
-	tok int
-	err error
-}
-
-// pendingBase is the baseline's step running concurrently.
-type pendingBase struct {
-	ch   chan baseResult
-	res  baseResult
-	done bool
-}
-
-// wait returns the result, receiving it once.
-func (p *pendingBase) wait() baseResult {
-	if !p.done {
-		p.res, p.done = <-p.ch, true
+// prevLane is the lane's output in the previous snapshot (nil at step 1).
+func prevLane(prev *Snapshot, name string) *LaneStep {
+	if prev == nil {
+		return nil
 	}
-	return p.res
+	return prev.LaneStep(name)
 }
 
-// baselineStep feeds the baseline its previous token (the one it emitted,
-// or the forced one, which stays in its context) and reads its next.
-func (s *Session) baselineStep(t int) baseResult {
-	if t == 1 {
-		return baseResult{tok: s.b0}
+// readOuts fills the snapshot's nearest tokens, mixture and rival probe.
+func (s *Session) readOuts(t int, lat []float32, snap *Snapshot) {
+	r := s.Set.Reasoner
+	d := r.Cfg.D
+	// Hypotheses are the problem's (the tree's nodes and EOS: a latent
+	// between two children is what the paper's mixture claim is about).
+	hyp := map[int]bool{}
+	for _, h := range s.Problem.Instance.Hypotheses() {
+		hyp[h] = true
 	}
-	if err := s.bd.Feed(s.baseToks[t-2]); err != nil {
-		return baseResult{err: err}
+	content := func(tok int) bool { return hyp[tok] }
+	snap.NearestTarget = probes.Nearest(r.Target, d, lat, s.Opts.TopK, nil)
+	snap.NearestEmbed = probes.Nearest(r.Embed(), d, lat, s.Opts.TopK, nil)
+	snap.Margin = probes.Margin(snap.NearestTarget)
+	snap.Mixture = probes.Decompose(r.Target, d, lat, s.Opts.MixAtoms, content)
+	if c, sib, ok := s.Problem.Instance.Rival(t); ok && t < s.steps {
+		p := probes.ProjectPlane(r.Target, d, lat, c, sib)
+		pct, _ := probes.PlaneRank(r.Target, d, lat, s.Set.Task.Vocab().Content(), c, sib)
+		snap.Probe = &SiblingProbe{Correct: c, Sibling: sib, Alpha: p.Alpha, Beta: p.Beta, Dist: p.Dist, RankPct: pct}
 	}
-	return baseResult{tok: s.bd.Next()}
 }
 
-// forced maps 0-based steps < t to the forced token of that kind.
-func (s *Session) forced(k Kind, t int) map[int]int {
+// forced maps 0-based steps < t to the tokens forced into the lane whose
+// injection name is inject (nil for none).
+func (s *Session) forced(inject string, t int) map[int]int {
+	if inject == "" {
+		return nil
+	}
 	var m map[int]int
 	for _, in := range s.inj {
-		if in.Kind == k && in.Step <= t {
+		if in.Kind == Force && in.Lane == inject && in.Step <= t {
 			if m == nil {
 				m = map[int]int{}
 			}
@@ -420,8 +399,20 @@ func (s *Session) forced(k Kind, t int) map[int]int {
 	return m
 }
 
-// applyLatentInjections applies noise and surgery at step t to lat.
-func (s *Session) applyLatentInjections(t int, lat []float32, snap *Snapshot) {
+// checkFinite reports a non-finite latent component.
+func checkFinite(v []float32) error {
+	for i, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return fmt.Errorf("the latent is not finite (component %d is %v): the model's weights or an injection produced NaN or Inf", i, x)
+		}
+	}
+	return nil
+}
+
+// applyLatentInjections applies noise and surgery at step t to lat. A
+// surgery whose mixture cancels out (a norm below 1e-6 of its weights'
+// sum) is an error: there is no direction to put on the sphere.
+func (s *Session) applyLatentInjections(t int, lat []float32, snap *Snapshot) error {
 	r := s.Set.Reasoner
 	d := r.Cfg.D
 	for i, in := range s.inj {
@@ -434,13 +425,16 @@ func (s *Session) applyLatentInjections(t int, lat []float32, snap *Snapshot) {
 					mix[j] += m.Weight * float64(v)
 				}
 			}
-			var n float64
+			var n, wsum float64
 			for _, v := range mix {
 				n += v * v
 			}
+			for _, m := range in.Mix {
+				wsum += math.Abs(m.Weight)
+			}
 			n = math.Sqrt(n)
-			if n < 1e-12 {
-				continue // a mixture that cancels out leaves the latent as it was
+			if !(n >= 1e-6*wsum) || n == 0 {
+				return fmt.Errorf("injection %s: the mixture cancels out (norm %.3g): no direction to put on the sphere", in, n)
 			}
 			for j, v := range mix {
 				lat[j] = float32(v / n)
@@ -460,6 +454,7 @@ func (s *Session) applyLatentInjections(t int, lat []float32, snap *Snapshot) {
 			snap.Injected = append(snap.Injected, in.String())
 		}
 	}
+	return nil
 }
 
 // Back undoes the last step exactly.
@@ -469,12 +464,11 @@ func (s *Session) Back() error {
 		return errors.New("session: already at the start")
 	}
 	s.snaps = s.snaps[:t-1]
-	s.baseToks = s.baseToks[:t-1]
-	P := len(s.prompt)
 	// At step t the Reasoner had fed P + (t−1) positions; step t−1 needs P + (t−2).
-	s.rs.Truncate(P + max(t-2, 0))
-	s.bd.Truncate(P + max(t-2, 0))
-	s.ms.Truncate(t - 1)
+	s.rs.Truncate(len(s.prompt) + max(t-2, 0))
+	for _, l := range s.lanes {
+		l.truncate(t - 1)
+	}
 	return nil
 }
 

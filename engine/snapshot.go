@@ -1,6 +1,10 @@
 package engine
 
-import "jrx/probes"
+import (
+	"encoding/json"
+
+	"jrx/probes"
+)
 
 // Snapshot is everything known at one latent step. It is a value: the
 // engine never changes a snapshot after handing it out, so rendering it
@@ -22,19 +26,66 @@ type Snapshot struct {
 	Margin        float64             `json:"margin"`
 	// Mixture decomposes the latent over Ē's content rows (letters, EOS).
 	Mixture probes.Mixture `json:"mixture"`
-	// Probe is the tree task's sibling-plane probe at this step (nil at the
-	// root and EOS steps, or when the truth is unknown).
+	// Probe is the plane probe of the step's correct token and its rival
+	// (the tree: the correct child and its sibling; nil where the task has
+	// no rival, at the root and EOS steps).
 	Probe *SiblingProbe `json:"probe,omitempty"`
-	// Lanes' tokens at this step; DualSoFar is the Dual-Talker's decoding of
-	// the trajectory up to this step.
-	Mono      int   `json:"talker_mono"`
-	DualSoFar []int `json:"talker_dual"`
-	Baseline  int   `json:"baseline"`
-	Truth     int   `json:"truth"` // -1 when unknown
+	// Lanes are every lane's output at this step, in the set's lane order
+	// (Set.Lanes); read them with LaneStep or LaneTokens.
+	Lanes []LaneStep `json:"lanes"`
+	Truth int        `json:"truth"` // -1 when unknown
 	// Injected lists the injections that acted at this step.
 	Injected []string `json:"injected,omitempty"`
 	// LatentChange is max |r_t − r_t(clean)| over components.
 	LatentChange float64 `json:"latent_change"`
+}
+
+// LaneStep returns the named lane's output at this step (nil when the
+// snapshot has no such lane).
+func (s *Snapshot) LaneStep(lane string) *LaneStep {
+	for i := range s.Lanes {
+		if s.Lanes[i].Lane == lane {
+			return &s.Lanes[i]
+		}
+	}
+	return nil
+}
+
+// Token is the named lane's token at this step (-1 when unknown).
+func (s *Snapshot) Token(lane string) int {
+	if l := s.LaneStep(lane); l != nil {
+		return l.Token
+	}
+	return -1
+}
+
+// UnmarshalJSON reads a snapshot, including those of version-2 session
+// files, whose lanes were fixed fields (talker_mono, talker_dual, baseline).
+func (s *Snapshot) UnmarshalJSON(b []byte) error {
+	type plain Snapshot
+	var v struct {
+		plain
+		Mono      *int  `json:"talker_mono"`
+		DualSoFar []int `json:"talker_dual"`
+		Baseline  *int  `json:"baseline"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*s = Snapshot(v.plain)
+	if s.Lanes == nil && v.Mono != nil && v.Baseline != nil {
+		reasoner := -1
+		if len(s.NearestTarget) > 0 {
+			reasoner = s.NearestTarget[0].Token
+		}
+		dual := -1
+		if n := len(v.DualSoFar); n > 0 {
+			dual = v.DualSoFar[n-1]
+		}
+		s.Lanes = []LaneStep{{Lane: LaneReasoner, Token: reasoner}, {Lane: LaneMono, Token: *v.Mono},
+			{Lane: LaneDual, Token: dual, SoFar: v.DualSoFar}, {Lane: LaneBaseline, Token: *v.Baseline}}
+	}
+	return nil
 }
 
 // SiblingProbe is the projection of the latent onto the plane of the two

@@ -2,14 +2,6 @@ package engine
 
 import "math"
 
-// Lane names.
-const (
-	LaneReasoner = "reasoner" // the latent chain read out by the nearest target-table token
-	LaneMono     = "mono"
-	LaneDual     = "dual"
-	LaneBaseline = "baseline"
-)
-
 // Verdicts.
 const (
 	VerdictCorrect    = "correct"    // no injection reached the lane, and its answer is right
@@ -51,52 +43,18 @@ func (s *Session) Summary() Summary {
 		sum.Injections = append(sum.Injections, in.String())
 	}
 	clean := s.Clean()
-	reaches := map[string]bool{}
-	for _, in := range s.inj {
-		switch in.Kind {
-		case TalkerToken:
-			reaches[LaneDual] = true
-		case BaselineToken:
-			reaches[LaneBaseline] = true
-		case InputCorrupt:
-			if in.Frac > 0 {
-				reaches[LaneReasoner], reaches[LaneMono], reaches[LaneDual], reaches[LaneBaseline] = true, true, true, true
-			}
-		case Noise, Surgery:
-			reaches[LaneReasoner], reaches[LaneMono], reaches[LaneDual] = true, true, true
+	for _, info := range s.Set.Lanes() {
+		reaches := false
+		for _, in := range s.inj {
+			reaches = reaches || in.Reaches(info)
 		}
-	}
-	tokens := func(snaps []*Snapshot, lane string) []int {
-		out := make([]int, len(snaps))
-		for i, sn := range snaps {
-			switch lane {
-			case LaneReasoner:
-				out[i] = -1
-				if len(sn.NearestTarget) > 0 {
-					out[i] = sn.NearestTarget[0].Token
-				}
-			case LaneMono:
-				out[i] = sn.Mono
-			case LaneBaseline:
-				out[i] = sn.Baseline
-			case LaneDual:
-				last := snaps[len(snaps)-1].DualSoFar
-				out[i] = last[i]
+		l := Lane{Name: info.Name, Tokens: LaneTokens(s.snaps, info.Name), Forced: make([]bool, len(s.snaps)), Correct: true}
+		for _, in := range s.inj {
+			if in.Kind == Force && info.Inject != "" && in.Lane == info.Inject && in.Step <= len(s.snaps) {
+				l.Forced[in.Step-1] = true
 			}
 		}
-		return out
-	}
-	forcedKind := map[string]Kind{LaneDual: TalkerToken, LaneBaseline: BaselineToken}
-	for _, name := range []string{LaneReasoner, LaneMono, LaneDual, LaneBaseline} {
-		l := Lane{Name: name, Tokens: tokens(s.snaps, name), Forced: make([]bool, len(s.snaps)), Correct: true}
-		if k, ok := forcedKind[name]; ok {
-			for _, in := range s.inj {
-				if in.Kind == k && in.Step <= len(s.snaps) {
-					l.Forced[in.Step-1] = true
-				}
-			}
-		}
-		ref := tokens(clean[:min(len(clean), len(s.snaps))], name)
+		ref := LaneTokens(clean[:min(len(clean), len(s.snaps))], info.Name)
 		diverged := false
 		for i, tok := range l.Tokens {
 			if !l.Forced[i] && tok != s.answer[i] {
@@ -112,16 +70,16 @@ func (s *Session) Summary() Summary {
 			}
 		}
 		switch {
-		case !reaches[name] && l.Correct:
+		case !reaches && l.Correct:
 			l.Verdict = VerdictCorrect
-		case !reaches[name]:
+		case !reaches:
 			l.Verdict = VerdictWrong
 		case diverged:
 			l.Verdict = VerdictPropagated
 		default:
 			l.Verdict = VerdictContained
 		}
-		if name == LaneReasoner {
+		if info.Kind == KindReadout {
 			for _, sn := range s.snaps {
 				l.MaxLatentChange = math.Max(l.MaxLatentChange, sn.LatentChange)
 			}
@@ -129,4 +87,14 @@ func (s *Session) Summary() Summary {
 		sum.Lanes = append(sum.Lanes, l)
 	}
 	return sum
+}
+
+// Lane returns the summary's lane called name (nil when absent).
+func (s Summary) Lane(name string) *Lane {
+	for i := range s.Lanes {
+		if s.Lanes[i].Name == name {
+			return &s.Lanes[i]
+		}
+	}
+	return nil
 }

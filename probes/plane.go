@@ -3,7 +3,7 @@ package probes
 import (
 	"math"
 
-	"jrx/tasks"
+	"slices"
 )
 
 // Plane is the projection of a latent r onto the plane spanned by two token
@@ -38,28 +38,35 @@ func solvePlane(a, b int, gaa, gbb, gab, ra, rb, rr float64) Plane {
 // PlaneRank ranks the plane of (a, b) among the planes of every pair of
 // content tokens (the letters) by distance to r: it returns the percentile
 // (100·rank/pairs, rank 1 = closest) and the number of pairs.
-func PlaneRank(table []float32, d int, r []float32, a, b int) (pct float64, pairs int) {
-	const n = tasks.NumLetters
-	var g [n][n]float64
-	var rd [n]float64
+func PlaneRank(table []float32, d int, r []float32, content []int, a, b int) (pct float64, pairs int) {
+	n := len(content)
+	g := make([][]float64, n)
+	rd := make([]float64, n)
+	for i := range g {
+		g[i] = make([]float64, n)
+	}
 	for i := 0; i < n; i++ {
-		ei := table[i*d : (i+1)*d]
+		ei := table[content[i]*d : (content[i]+1)*d]
 		rd[i] = dot(r, ei)
 		for j := i; j < n; j++ {
-			g[i][j] = dot(ei, table[j*d:(j+1)*d])
+			g[i][j] = dot(ei, table[content[j]*d:(content[j]+1)*d])
 			g[j][i] = g[i][j]
 		}
 	}
 	rr := dot(r, r)
-	self := solvePlane(a, b, g[a][a], g[b][b], g[a][b], rd[a], rd[b], rr).Dist
+	pa, pb := slices.Index(content, a), slices.Index(content, b)
+	if pa < 0 || pb < 0 {
+		return 100, n * (n - 1) / 2
+	}
+	self := solvePlane(a, b, g[pa][pa], g[pb][pb], g[pa][pb], rd[pa], rd[pb], rr).Dist
 	closer := 0
 	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {
 			pairs++
-			if (i == a && j == b) || (i == b && j == a) {
+			if (i == pa && j == pb) || (i == pb && j == pa) {
 				continue
 			}
-			if solvePlane(i, j, g[i][i], g[j][j], g[i][j], rd[i], rd[j], rr).Dist < self {
+			if solvePlane(content[i], content[j], g[i][i], g[j][j], g[i][j], rd[i], rd[j], rr).Dist < self {
 				closer++
 			}
 		}
@@ -67,18 +74,19 @@ func PlaneRank(table []float32, d int, r []float32, a, b int) (pct float64, pair
 	return 100 * float64(closer+1) / float64(pairs), pairs
 }
 
-// SiblingStats measures, over every route step after the root of every tree
-// in s (the latents lat [N×Steps×d]), how often the correct child has the
-// larger coefficient on the plane of the two siblings (the paper's correct
-// major contributor rate), and the sibling plane's mean distance percentile
-// among all letter pairs. table is the embedding table the latents are
-// compared with (the EMA target table).
-func SiblingStats(table []float32, d int, lat []float32, s *TreeSet) (majorRate, meanRankPct float64, n int) {
+// RivalStats measures, over every step but the last of every problem in s
+// that has a rival (the tree: every route step after the root; the latents
+// lat [N×Steps×d]), how often the correct token has the larger coefficient
+// on the plane of it and its rival (the paper's correct major contributor
+// rate, with the sibling as the rival), and that plane's mean distance
+// percentile among all pairs of content tokens. table is the embedding
+// table the latents are compared with (the EMA target table).
+func RivalStats(table []float32, d int, lat []float32, content []int, s *ProblemSet) (majorRate, meanRankPct float64, n int) {
 	var major int
 	var pctSum float64
-	for i, t := range s.Trees {
+	for i, t := range s.Problems {
 		for step := 1; step < s.Steps-1; step++ {
-			c, sib, ok := t.Siblings(step)
+			c, sib, ok := t.Rival(step + 1)
 			if !ok {
 				continue
 			}
@@ -87,7 +95,7 @@ func SiblingStats(table []float32, d int, lat []float32, s *TreeSet) (majorRate,
 			if p.Alpha > p.Beta {
 				major++
 			}
-			pct, _ := PlaneRank(table, d, r, c, sib)
+			pct, _ := PlaneRank(table, d, r, content, c, sib)
 			pctSum += pct
 			n++
 		}

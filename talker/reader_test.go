@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"jrx/internal/testmodels"
-	"jrx/tasks"
+	"jrx/tasks/tree"
 )
 
 // The batched Reader gives exactly what token-by-token greedy decoding
@@ -20,7 +20,7 @@ func TestReaderMatchesSequentialDecode(t *testing.T) {
 	r := m.NewReader(3)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for trial := 0; trial < 200; trial++ {
-		tr := tasks.NewTree(tasks.TreeConfig{Depth: 2}, rand.New(rand.NewPCG(uint64(trial), 9)))
+		tr := tree.NewTree(tree.Config{Depth: 2}, rand.New(rand.NewPCG(uint64(trial), 9)))
 		lat, err := set.Reasoner.FreeRun(tr.Prompt(nil), 3)
 		if err != nil {
 			t.Fatal(err)
@@ -35,7 +35,7 @@ func TestReaderMatchesSequentialDecode(t *testing.T) {
 		for T := 1; T <= 3; T++ {
 			var force map[int]int
 			if trial%3 == 1 {
-				force = map[int]int{rng.IntN(T): rng.IntN(tasks.NumLetters)}
+				force = map[int]int{rng.IntN(T): rng.IntN(tree.NumLetters)}
 			}
 			want, err := m.Decode(lat[:T], force)
 			if err != nil {

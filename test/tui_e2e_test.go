@@ -14,7 +14,7 @@ import (
 	"unicode/utf8"
 
 	"jrx/engine"
-	"jrx/tasks"
+	"jrx/tasks/tree"
 )
 
 // requireEmbeddedModels says whether the embedded default model set must
@@ -264,13 +264,11 @@ func (w e2eWant) lane(name string) engine.Lane {
 func pickE2EProblem(t *testing.T, set *engine.Set) (uint64, e2eWant) {
 	t.Helper()
 	for seed := uint64(1); seed <= 200; seed++ {
-		p, err := engine.NewProblem(set.Depth(), seed)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := engine.NewProblem(set.Task, seed)
+		tr := tree.Of(p.Instance)
 		var inj []engine.Injection
-		for _, spec := range []string{"baseline@2=[EOS]", "talker@2=" + string(rune('A'+p.Tree.Target()))} {
-			in, err := engine.ParseInjection(spec)
+		for _, spec := range []string{"baseline@2=[EOS]", "talker@2=" + tree.Sym(tr.Target())} {
+			in, err := engine.ParseInjection(spec, set.Task.Vocab())
 			if err != nil {
 				t.Fatalf("%s: %v", spec, err)
 			}
@@ -283,7 +281,7 @@ func pickE2EProblem(t *testing.T, set *engine.Set) (uint64, e2eWant) {
 		if err := s.RunToEnd(); err != nil {
 			t.Fatal(err)
 		}
-		w := e2eWant{s.Summary(), p.Tree.Target()}
+		w := e2eWant{s.Summary(), tr.Target()}
 		if w.lane(engine.LaneBaseline).Verdict == engine.VerdictPropagated &&
 			w.lane(engine.LaneDual).Verdict == engine.VerdictContained &&
 			w.lane(engine.LaneMono).Correct {
@@ -312,9 +310,9 @@ func tokenNames(ids []int) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
 		switch {
-		case tasks.IsLetter(id):
+		case tree.IsLetter(id):
 			out[i] = string(rune('A' + id))
-		case id == tasks.IDEOS:
+		case id == tree.IDEOS:
 			out[i] = "EOS"
 		default:
 			out[i] = fmt.Sprintf("[%d]", id)

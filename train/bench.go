@@ -2,6 +2,8 @@ package train
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"runtime"
 	"time"
 
@@ -39,7 +41,11 @@ type BenchResult struct {
 // BenchTrain times full training steps (zero grads, forward, backward,
 // AdamW) of a token network on depth-4 tree batches padded to Seq tokens.
 func BenchTrain(ctx context.Context, bc BenchConfig) (BenchResult, error) {
-	cfg := latent.DefaultConfig(tasks.VocabSize)
+	task, err := benchTask(bc.Seq)
+	if err != nil {
+		return BenchResult{}, err
+	}
+	cfg := latent.DefaultConfig(task.Vocab().Size())
 	cfg.D, cfg.A, cfg.Layers, cfg.F, cfg.Heads = bc.D, bc.D, bc.Layers, bc.F, bc.Heads
 	cfg.Context = max(bc.Seq, 2)
 	net, err := latent.New(cfg, false, false)
@@ -47,15 +53,7 @@ func BenchTrain(ctx context.Context, bc BenchConfig) (BenchResult, error) {
 		return BenchResult{}, err
 	}
 	net.Init(1)
-	tc := tasks.TreeConfig{Depth: 4}
-	if bc.Seq < tc.MaxSeqLen()-1 {
-		tc.Depth = 3
-	}
-	if bc.Seq < tc.MaxSeqLen()-1 {
-		tc.Depth = 2
-	}
-	trees := tasks.NewTrees(tc, tasks.NewRNG(1), bc.Batch)
-	b := tasks.MakeBatch(trees, nil, max(bc.Seq, tc.MaxSeqLen()-1), 1)
+	b := tasks.MakeBatch(sample(task, tasks.NewRNG(1), bc.Batch), task.Vocab().PAD(), max(bc.Seq, seqLen(task)-1), 1)
 	wk := net.NewWork(b.B, b.T)
 	opt := nn.NewAdamW(net.P, nn.DefaultAdamWConfig())
 	step := func() {
@@ -82,4 +80,21 @@ func BenchTrain(ctx context.Context, bc BenchConfig) (BenchResult, error) {
 	res.FlopsPerToken = 6*blockParams + 6*V*d + 6*L*T*A
 	res.GFLOPS = res.FlopsPerToken * res.TokensPerS / 1e9
 	return res, nil
+}
+
+// benchTask is the deepest tree task (4 levels, then 3, then 2) whose
+// sequences fit seq tokens.
+func benchTask(seq int) (tasks.Task, error) {
+	var task tasks.Task
+	for depth := 4; depth >= 2; depth-- {
+		t, err := tasks.New("tree", json.RawMessage(fmt.Sprintf(`{"depth":%d}`, depth)))
+		if err != nil {
+			return nil, err
+		}
+		task = t
+		if seq >= seqLen(t)-1 {
+			break
+		}
+	}
+	return task, nil
 }

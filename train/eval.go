@@ -8,11 +8,14 @@ import (
 
 // evaluator measures progress during training on a fixed set of leaf trees
 // drawn from a seed stream that training never uses.
-type evaluator struct{ set *probes.TreeSet }
+type evaluator struct{ set *probes.ProblemSet }
 
 func (t *Trainer) newEvaluator() *evaluator {
-	tc, _ := t.Recipe.TreeConfig(true)
-	return &evaluator{set: probes.NewTreeSet(tc, t.Recipe.Seed<<8|idEval, t.Recipe.EvalN)}
+	set, err := probes.NewProblemSet(t.task, t.Recipe.Seed<<8|idEval, t.Recipe.EvalN)
+	if err != nil {
+		panic(err) // the tree task's evaluation problems have one length
+	}
+	return &evaluator{set: set}
 }
 
 func (e *evaluator) tokenExact(net *latent.Reasoner) float64 { return probes.TokenExact(net, e.set) }

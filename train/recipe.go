@@ -6,6 +6,7 @@ import (
 
 	"jrx/latent"
 	"jrx/tasks"
+	_ "jrx/tasks/all" // the recipe names its task
 )
 
 // Recipe is everything that determines a training run: task, model shapes,
@@ -55,7 +56,7 @@ type Recipe struct {
 // TreeRecipe is the default recipe for trees of the given depth (levels).
 // The numbers are the measured ones in docs/TRAINING.md.
 func TreeRecipe(depth int) Recipe {
-	m := latent.DefaultConfig(tasks.VocabSize)
+	m := latent.DefaultConfig(vocabSize("tree"))
 	m.MTPWeight = 1
 	r := Recipe{
 		Task: "tree", Depth: depth, Order: "shuffled", PretrainTargets: "any-depth", RouteWeight: 10,
@@ -92,49 +93,42 @@ func TinyRecipe() Recipe {
 	return r
 }
 
-// TreeConfig is the task configuration for pretraining (any-depth or leaf
-// targets) and, with leaf = true, for SST, Talkers and evaluation.
-func (r Recipe) TreeConfig(leaf bool) (tasks.TreeConfig, error) {
-	c := tasks.TreeConfig{Depth: r.Depth}
-	switch r.Order {
-	case "", "shuffled":
-		c.Order = tasks.Shuffled
-	case "level":
-		c.Order = tasks.LevelOrder
-	default:
-		return c, fmt.Errorf("recipe: unknown edge order %q (want shuffled or level)", r.Order)
+// vocabSize is the vocabulary size of a registered task's defaults (0 when
+// it is unknown: Validate then says so).
+func vocabSize(name string) int {
+	t, err := tasks.New(name, nil)
+	if err != nil {
+		return 0
 	}
-	switch r.PretrainTargets {
-	case "", "leaf":
-		c.TargetDepth = tasks.LeafOnly
-	case "any-depth":
-		c.TargetDepth = tasks.AnyDepth
-	default:
-		return c, fmt.Errorf("recipe: unknown pretrain targets %q (want leaf or any-depth)", r.PretrainTargets)
+	return t.Vocab().Size()
+}
+
+// Tasks returns the task the recipe trains (its evaluation form: SST,
+// Talkers and every evaluation use it) and the task its token pretraining
+// draws from. The task reads its own fields of the recipe's JSON (the tree
+// task: depth, order, pretrain_targets).
+func (r Recipe) Tasks() (eval, pretrain tasks.Task, err error) {
+	t, err := tasks.New(r.Task, json.RawMessage(r.JSON()))
+	if err != nil {
+		return nil, nil, fmt.Errorf("recipe: %w", err)
 	}
-	if leaf {
-		c.TargetDepth = tasks.LeafOnly
-	}
-	return c, c.Validate()
+	return t, t.Pretraining(), nil
 }
 
 // Validate checks the recipe before any work starts.
 func (r Recipe) Validate() error {
-	if r.Task != "tree" {
-		return fmt.Errorf("recipe: unknown task %q", r.Task)
-	}
-	if _, err := r.TreeConfig(false); err != nil {
+	task, _, err := r.Tasks()
+	if err != nil {
 		return err
 	}
 	if err := r.Model.Validate(); err != nil {
 		return err
 	}
-	if r.Model.Vocab != tasks.VocabSize {
-		return fmt.Errorf("recipe: model vocab %d, the tree task has %d tokens", r.Model.Vocab, tasks.VocabSize)
+	if v := task.Vocab().Size(); r.Model.Vocab != v {
+		return fmt.Errorf("recipe: model vocab %d, the %s task has %d tokens", r.Model.Vocab, task.Name(), v)
 	}
-	c, _ := r.TreeConfig(true)
-	if need := c.MaxSeqLen(); r.Model.Context < need {
-		return fmt.Errorf("recipe: context %d is shorter than a depth-%d sequence (%d tokens)", r.Model.Context, r.Depth, need)
+	if need := task.MaxPrompt() + task.MaxAnswer(); r.Model.Context < need {
+		return fmt.Errorf("recipe: context %d is shorter than the task's longest sequence (%d tokens: %s)", r.Model.Context, need, task.Distribution())
 	}
 	switch {
 	case r.Batch < 1 || r.TalkerBatch < 1:

@@ -11,7 +11,7 @@ import (
 
 	"jrx/engine"
 	"jrx/nn"
-	"jrx/probes"
+	"jrx/probes/treeprobe"
 )
 
 func tinyRecipe() Recipe { return TinyRecipe() }
@@ -29,7 +29,7 @@ func TestTinyEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := probes.EvalTree(context.Background(), set.Reasoner, set.Mono, set.Dual, set.Baseline, 2, 300, 77)
+	rep, err := treeprobe.EvalTree(context.Background(), set.Reasoner, set.Mono, set.Dual, set.Baseline, set.Task, 300, 77)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestTinyEndToEnd(t *testing.T) {
 		}
 	}
 	// The figures recorded in the files are the final evaluation's.
-	var recorded probes.TreeReport
+	var recorded treeprobe.TreeReport
 	if err := json.Unmarshal([]byte(set.Meta[engine.FileMono]["eval"]), &recorded); err != nil {
 		t.Fatalf("no eval metadata: %v", err)
 	}
@@ -113,7 +113,7 @@ func TestResumeIsExact(t *testing.T) {
 				}
 			}
 		}
-		var ea, eb probes.TreeReport
+		var ea, eb treeprobe.TreeReport
 		json.Unmarshal([]byte(a.Meta["eval"]), &ea)
 		json.Unmarshal([]byte(b.Meta["eval"]), &eb)
 		ea.Seconds, eb.Seconds = 0, 0

@@ -14,7 +14,7 @@ import (
 	"jrx/baseline"
 	"jrx/latent"
 	"jrx/nn"
-	"jrx/probes"
+	"jrx/probes/treeprobe"
 	"jrx/talker"
 	"jrx/tasks"
 )
@@ -64,6 +64,8 @@ type Trainer struct {
 	dual     *talker.Dual
 
 	talkerCache map[int]talkerBatch // Talker batches computed by the Mono stage, reused by the Dual stage
+
+	task, pretask tasks.Task // the recipe's task (evaluation form) and its pretraining form
 }
 
 // Stage stream ids for the per-step random generators.
@@ -87,6 +89,10 @@ func (t *Trainer) stepRNG(stage, step int) *rand.Rand {
 func (t *Trainer) Run(ctx context.Context) error {
 	r := t.Recipe
 	if err := r.Validate(); err != nil {
+		return err
+	}
+	var err error
+	if t.task, t.pretask, err = r.Tasks(); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
@@ -124,7 +130,7 @@ func (t *Trainer) finalEval(ctx context.Context) error {
 		return nil
 	}
 	start := time.Now()
-	rep, err := probes.EvalTree(ctx, t.reasoner, t.mono, t.dual, t.base, r.Depth, r.FinalEvalN, r.FinalEvalSeed)
+	rep, err := treeprobe.EvalTree(ctx, t.reasoner, t.mono, t.dual, t.base, t.task, r.FinalEvalN, r.FinalEvalSeed)
 	if err != nil {
 		return err
 	}
@@ -285,10 +291,10 @@ func (t *Trainer) newTokenNet() (*latent.Reasoner, error) {
 // tokenStep is one stage-1 step (pretraining and the baseline's
 // continuation): a fresh batch of trees from the step's generator, the
 // token loss (with the two-ahead head when the network has one), backward.
-func (t *Trainer) tokenStep(net *latent.Reasoner, wk *latent.Work, tc tasks.TreeConfig, T int) func(int, *rand.Rand) (float32, int) {
+func (t *Trainer) tokenStep(net *latent.Reasoner, wk *latent.Work, task tasks.Task, T int) func(int, *rand.Rand) (float32, int) {
 	r := t.Recipe
 	return func(_ int, rng *rand.Rand) (float32, int) {
-		b := tasks.MakeBatch(tasks.NewTrees(tc, rng, r.Batch), nil, T, r.RouteWeight)
+		b := tasks.MakeBatch(sample(task, rng, r.Batch), task.Vocab().PAD(), T, r.RouteWeight)
 		loss, _ := net.TokenLoss(wk, b.Inputs, b.Targets, b.Targets2, b.W1, b.W2, b.B, b.T)
 		return loss, b.B * b.T
 	}
@@ -301,11 +307,8 @@ func (t *Trainer) pretrain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	tc, err := r.TreeConfig(false)
-	if err != nil {
-		return err
-	}
-	T := tc.MaxSeqLen() - 1
+	tc := t.pretask
+	T := seqLen(tc) - 1
 	wk := net.NewWork(r.Batch, T)
 	opt := nn.NewAdamW(net.P, t.adam())
 	st := &loopState{p: net.P, opt: opt, recipe: r.JSON()}
@@ -337,8 +340,8 @@ func (t *Trainer) sst(ctx context.Context) error {
 	}
 	net.Cfg.Seed = r.Seed
 	net.ResetTarget()
-	tc, _ := r.TreeConfig(true)
-	T := tc.MaxSeqLen() - 1
+	tc := t.task
+	T := seqLen(tc) - 1
 	wk := net.NewWork(r.Batch, T)
 	opt := nn.NewAdamW(net.P, t.adam())
 	st := &loopState{p: net.P, opt: opt, recipe: r.JSON(), extra: map[string][]float32{"target_embed": net.Target}}
@@ -347,8 +350,7 @@ func (t *Trainer) sst(ctx context.Context) error {
 		name: "sst", steps: r.SSTSteps, state: st,
 		sched: nn.Schedule{Peak: r.SSTLR, Min: r.SSTLR / 10, Warmup: r.SSTWarmup, Total: r.SSTSteps},
 		do: func(step int, rng *rand.Rand) (float32, int) {
-			trees := tasks.NewTrees(tc, rng, r.Batch)
-			b := tasks.MakeBatch(trees, nil, T, r.RouteWeight)
+			b := tasks.MakeBatch(sample(tc, rng, r.Batch), tc.Vocab().PAD(), T, r.RouteWeight)
 			return net.SSTLoss(wk, b.Inputs, b.Targets, b.WSST, b.B, b.T), b.B * b.T
 		},
 		after: net.UpdateTarget,
@@ -374,8 +376,8 @@ func (t *Trainer) baselineStage(ctx context.Context) error {
 	if err := net.CopyWeightsFrom(t.tokenNet); err != nil {
 		return err
 	}
-	tc, _ := r.TreeConfig(false)
-	T := tc.MaxSeqLen() - 1
+	tc := t.pretask
+	T := seqLen(tc) - 1
 	wk := net.NewWork(r.Batch, T)
 	opt := nn.NewAdamW(net.P, t.adam())
 	st := &loopState{p: net.P, opt: opt, recipe: r.JSON()}
@@ -398,7 +400,7 @@ func (t *Trainer) talkerConfig() talker.Config {
 	m := t.Recipe.Model
 	return talker.Config{Vocab: m.Vocab, D: m.D, A: m.A, Heads: m.Heads, F: m.F,
 		Layers: t.Recipe.MonoLayers, EncLayers: t.Recipe.DualEnc, DecLayers: t.Recipe.DualDec,
-		Context: t.Recipe.Depth + 1, QKNorm: m.QKNorm, RopeBase: m.RopeBase, BOS: tasks.IDBOS}
+		Context: t.task.MaxAnswer(), QKNorm: m.QKNorm, RopeBase: m.RopeBase, BOS: t.task.Vocab().BOS()}
 }
 
 // talkerData holds one Talker batch: leaf trees and the frozen Reasoner's
@@ -417,10 +419,9 @@ type talkerData struct {
 }
 
 func (t *Trainer) newTalkerData() *talkerData {
-	tc, _ := t.Recipe.TreeConfig(true)
-	steps := t.Recipe.Depth + 1
+	steps := t.task.MaxAnswer()
 	B := t.Recipe.TalkerBatch
-	P := tc.MaxSeqLen() - steps
+	P := t.task.MaxPrompt()
 	return &talkerData{wk: t.reasoner.NewWork(B, P+steps-1), lat: make([]float32, B*steps*t.Recipe.Model.D),
 		ans: make([]int, B*steps), dec: make([]int, B*steps), steps: steps}
 }
@@ -440,15 +441,13 @@ func (t *Trainer) fillTalkerData(d *talkerData, step int) {
 		return
 	}
 	rng := t.stepRNG(idMono, step)
-	tc, _ := t.Recipe.TreeConfig(true)
 	B := t.Recipe.TalkerBatch
-	trees := tasks.NewTrees(tc, rng, B)
 	var prompts []int
-	for b, tr := range trees {
-		prompts = append(prompts, tr.Prompt(nil)...)
-		a := tr.Answer(nil)
+	for b, p := range sample(t.task, rng, B) {
+		prompts = append(prompts, p.Prompt()...)
+		a := p.Answer()
 		copy(d.ans[b*d.steps:], a)
-		d.dec[b*d.steps] = tasks.IDBOS
+		d.dec[b*d.steps] = t.task.Vocab().BOS()
 		copy(d.dec[b*d.steps+1:(b+1)*d.steps], a[:d.steps-1])
 	}
 	P := len(prompts) / B
@@ -493,7 +492,7 @@ func (t *Trainer) monoStage(ctx context.Context) error {
 		return err
 	}
 	m.Init(r.Seed + 1)
-	wk := m.NewWork(r.TalkerBatch, r.Depth+1)
+	wk := m.NewWork(r.TalkerBatch, t.task.MaxAnswer())
 	err = t.talkerLoop(ctx, "mono", idMono, m.P, false,
 		func(d *talkerData) float32 { return m.Loss(wk, d.lat, d.ans, nil, r.TalkerBatch, d.steps) },
 		func(e *evaluator) float64 { return e.monoExact(t.reasoner, m) })
@@ -511,7 +510,7 @@ func (t *Trainer) dualStage(ctx context.Context) error {
 		return err
 	}
 	m.Init(r.Seed + 2)
-	wk := m.NewWork(r.TalkerBatch, r.Depth+1)
+	wk := m.NewWork(r.TalkerBatch, t.task.MaxAnswer())
 	err = t.talkerLoop(ctx, "dual", idDual, m.P, true,
 		func(d *talkerData) float32 { return m.Loss(wk, d.lat, d.dec, d.ans, nil, r.TalkerBatch, d.steps) },
 		func(e *evaluator) float64 { return e.dualExact(t.reasoner, m) })
@@ -521,3 +520,15 @@ func (t *Trainer) dualStage(ctx context.Context) error {
 	t.dual = m
 	return m.Save(filepath.Join(t.Dir, FileDual), map[string]string{"recipe": r.JSON()})
 }
+
+// sample draws n problems of task from rng, one after another.
+func sample(task tasks.Task, rng *rand.Rand, n int) []tasks.Problem {
+	out := make([]tasks.Problem, n)
+	for i := range out {
+		out[i] = task.Sample(rng)
+	}
+	return out
+}
+
+// seqLen is the task's longest sequence, prompt and answer.
+func seqLen(task tasks.Task) int { return task.MaxPrompt() + task.MaxAnswer() }

@@ -5,7 +5,7 @@ import (
 
 	"jrx/engine"
 	"jrx/probes"
-	"jrx/tasks"
+	"jrx/tasks/tree"
 )
 
 // fixture is a hand-made frame on a depth-3 tree: taken steps of four, with
@@ -14,11 +14,13 @@ import (
 // numerics (which differ from one CPU to the next).
 func fixture(t testing.TB, taken int, injected bool) *Frame {
 	t.Helper()
-	p, err := engine.NewProblem(3, 7)
+	task, err := tree.NewTask(tree.Config{Depth: 3}, tree.LeafOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := p.Tree
+	p := engine.NewProblem(task, 7)
+	tr := tree.Of(p.Instance)
+	sym := tree.Sym
 	ans := tr.Answer(nil)
 	route := tr.Route()
 	sib := func(step int) int { // the sibling of the truth at 1-based step
@@ -56,34 +58,34 @@ func fixture(t testing.TB, taken int, injected bool) *Frame {
 		if step > 1 {
 			sn.Angle = 60 + 9*float64(step)
 		}
-		sn.NearestTarget = []probes.TokenScore{{Token: truth, Cos: 0.93 - 0.05*float64(step)}, {Token: s2, Cos: 0.41}, {Token: other(truth, s2), Cos: 0.22}, {Token: tasks.IDComma, Cos: 0.08}, {Token: tasks.IDRoot, Cos: -0.03}}
-		if truth == tasks.IDEOS {
+		sn.NearestTarget = []probes.TokenScore{{Token: truth, Cos: 0.93 - 0.05*float64(step)}, {Token: s2, Cos: 0.41}, {Token: other(truth, s2), Cos: 0.22}, {Token: tree.IDComma, Cos: 0.08}, {Token: tree.IDRoot, Cos: -0.03}}
+		if truth == tree.IDEOS {
 			sn.NearestTarget[1].Token = other(truth)
 		}
-		sn.NearestEmbed = []probes.TokenScore{{Token: truth, Cos: 0.61}, {Token: s2, Cos: 0.33}, {Token: tasks.IDEOS, Cos: 0.1}}
+		sn.NearestEmbed = []probes.TokenScore{{Token: truth, Cos: 0.61}, {Token: s2, Cos: 0.33}, {Token: tree.IDEOS, Cos: 0.1}}
 		sn.Margin = sn.NearestTarget[0].Cos - sn.NearestTarget[1].Cos
-		sn.Mixture = probes.Mixture{Atoms: []probes.Atom{{Token: truth, Weight: 0.72, Coef: 0.81}, {Token: s2, Weight: 0.25, Coef: 0.28}, {Token: tasks.IDEOS, Weight: 0.03, Coef: 0.03}}, Residual: 0.17, Explained: 0.97}
+		sn.Mixture = probes.Mixture{Atoms: []probes.Atom{{Token: truth, Weight: 0.72, Coef: 0.81}, {Token: s2, Weight: 0.25, Coef: 0.28}, {Token: tree.IDEOS, Weight: 0.03, Coef: 0.03}}, Residual: 0.17, Explained: 0.97}
 		if c, s, ok := tr.Siblings(step - 1); ok && step < len(ans) {
 			sn.Probe = &engine.SiblingProbe{Correct: c, Sibling: s, Alpha: 0.81, Beta: 0.27, Dist: 0.12, RankPct: 1.7}
 		}
-		sn.Mono = truth
-		sn.DualSoFar = append([]int(nil), ans[:step]...)
-		sn.Baseline = truth
+		mono, dual, base := truth, append([]int(nil), ans[:step]...), truth
 		if inj {
 			if step >= 2 {
-				sn.DualSoFar[1] = sib(2)
+				dual[1] = sib(2)
 			}
 			switch step {
 			case 2:
-				sn.Baseline = sib(2)
+				base = sib(2)
 				sn.Injected = []string{"talker@2=" + sym(sib(2)), "baseline@2=" + sym(sib(2))}
 			case 3:
-				sn.Baseline = wrongLeaf
+				base = wrongLeaf
 			}
 		}
+		sn.Lanes = []engine.LaneStep{{Lane: engine.LaneReasoner, Token: truth}, {Lane: engine.LaneMono, Token: mono},
+			{Lane: engine.LaneDual, Token: dual[step-1], SoFar: dual}, {Lane: engine.LaneBaseline, Token: base}}
 		return sn
 	}
-	f := &Frame{Tree: tr, Steps: len(ans), Answer: ans}
+	f := &Frame{Problem: p.Instance, Vocab: task.Vocab(), Steps: len(ans), Answer: ans}
 	var clean []*engine.Snapshot
 	for s := 1; s <= len(ans); s++ {
 		clean = append(clean, mk(s, false))
@@ -93,13 +95,13 @@ func fixture(t testing.TB, taken int, injected bool) *Frame {
 	}
 	sum := engine.Summary{Taken: taken, Steps: len(ans), Truth: ans[:taken]}
 	lane := func(name string, verdict string, div int) engine.Lane {
-		l := engine.Lane{Name: name, Tokens: laneTokens(f.Snaps, name), Forced: make([]bool, taken), Correct: true, Verdict: verdict, FirstDivergence: div}
+		l := engine.Lane{Name: name, Tokens: engine.LaneTokens(f.Snaps, name), Forced: make([]bool, taken), Correct: true, Verdict: verdict, FirstDivergence: div}
 		return l
 	}
 	if injected {
 		f.Clean = clean
 		for _, spec := range []string{"baseline@2=" + sym(sib(2)), "talker@2=" + sym(sib(2))} {
-			in, err := engine.ParseInjection(spec)
+			in, err := engine.ParseInjection(spec, task.Vocab())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"fmt"
+
 	"jrx/engine"
 	"jrx/tasks"
 )
@@ -9,7 +11,11 @@ import (
 // the engine (snapshots are immutable), so rendering a Frame twice gives
 // the same screen and the views never touch a model.
 type Frame struct {
-	Tree       *tasks.Tree
+	// Problem is the session's problem, Vocab its task's vocabulary and
+	// LaneInfo the model set's lanes in display order.
+	Problem    tasks.Problem
+	Vocab      tasks.Vocab
+	LaneInfo   []engine.LaneInfo
 	Steps      int                // T: route + EOS
 	Snaps      []*engine.Snapshot // the steps taken
 	Clean      []*engine.Snapshot // the clean run (every step) when there are injections
@@ -65,32 +71,7 @@ func (f *Frame) cleanTokens(lane string, n int) []int {
 	if len(snaps) == 0 {
 		return nil
 	}
-	return laneTokens(snaps, lane)
-}
-
-// laneTokens reads a lane's tokens out of snapshots as the engine's
-// summary does.
-func laneTokens(snaps []*engine.Snapshot, lane string) []int {
-	out := make([]int, len(snaps))
-	for i, sn := range snaps {
-		switch lane {
-		case engine.LaneReasoner:
-			out[i] = -1
-			if len(sn.NearestTarget) > 0 {
-				out[i] = sn.NearestTarget[0].Token
-			}
-		case engine.LaneMono:
-			out[i] = sn.Mono
-		case engine.LaneBaseline:
-			out[i] = sn.Baseline
-		case engine.LaneDual:
-			out[i] = -1
-			if last := snaps[len(snaps)-1].DualSoFar; i < len(last) {
-				out[i] = last[i]
-			}
-		}
-	}
-	return out
+	return engine.LaneTokens(snaps, lane)
 }
 
 // injectedAt lists the injections acting at step t (1-based); noise on
@@ -108,19 +89,17 @@ func (f *Frame) injectedAt(t int) []engine.Injection {
 	return out
 }
 
-// Sym is a token as the panels show it.
-func Sym(id int) string { return sym(id) }
-
-// sym is a token as the panels show it: letters as themselves, [EOS] as
-// "EOS", anything else as the vocabulary spells it.
-func sym(id int) string {
-	switch {
-	case id < 0:
-		return "?"
-	case tasks.IsLetter(id):
-		return string(rune('A' + id))
-	case id == tasks.IDEOS:
-		return "EOS"
+// sym is a token as the panels show it (the vocabulary's Short spelling;
+// "?" for a negative id or without a vocabulary).
+func (f *Frame) sym(id int) string {
+	if id < 0 || f == nil || f.Vocab == nil {
+		if id < 0 {
+			return "?"
+		}
+		return fmt.Sprintf("#%d", id)
 	}
-	return tasks.NewVocab().Sym(id)
+	return f.Vocab.Short(id)
 }
+
+// Sym is sym for other packages.
+func (f *Frame) Sym(id int) string { return f.sym(id) }

@@ -108,13 +108,13 @@ func renderLanes(st *Styles, f *Frame, sel, w, h int, show Visibility, compact b
 			i := t - 1
 			if t > taken || i >= len(toks) {
 				if row.name == "" && i < len(toks) {
-					sb.WriteString(st.Dim.Render(fit(" "+sym(toks[i]), cw)))
+					sb.WriteString(st.Dim.Render(fit(" "+f.sym(toks[i]), cw)))
 				} else {
 					sb.WriteString(st.Cell.Pending.Render(fit(" ·", cw)))
 				}
 				continue
 			}
-			tok := sym(toks[i])
+			tok := f.sym(toks[i])
 			isForced := i < len(forced) && forced[i]
 			differs := i < len(ref) && ref[i] != toks[i]
 			mark := ""
@@ -191,7 +191,7 @@ func narrative(f *Frame) []string {
 			parts = append(parts, fmt.Sprintf("Reasoner: its latents changed (max %s) under a latent-level injection.", latentChange(l.MaxLatentChange)))
 		case l.Verdict == engine.VerdictPropagated && first > 0:
 			parts = append(parts, fmt.Sprintf("%s: went its own way from step %d (%s where the clean run has %s): propagated.",
-				laneTitle(l.Name), first, sym(l.Tokens[first-1]), sym(ref[first-1])))
+				laneTitle(l.Name), first, f.sym(l.Tokens[first-1]), f.sym(ref[first-1])))
 		case l.Verdict == engine.VerdictContained:
 			parts = append(parts, fmt.Sprintf("%s: every token it chose itself matches the clean run: contained.", laneTitle(l.Name)))
 		}

@@ -3,8 +3,6 @@ package views
 import (
 	"fmt"
 	"strings"
-
-	"jrx/tasks"
 )
 
 // renderNearest lists the selected latent's nearest rows of the target
@@ -17,7 +15,7 @@ func renderNearest(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 	truth := f.Truth(sel)
 	tokW := 1
 	for _, s := range sn.NearestTarget {
-		tokW = max(tokW, width(sym(s.Token)))
+		tokW = max(tokW, width(f.sym(s.Token)))
 	}
 	var out []string
 	if !compact && h >= len(sn.NearestTarget)+3 {
@@ -28,7 +26,7 @@ func renderNearest(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 		if len(out) >= h-1 && i > 0 {
 			break
 		}
-		tok := fit(sym(s.Token), tokW)
+		tok := fit(f.sym(s.Token), tokW)
 		mark := "  "
 		if s.Token == truth {
 			tok = st.Token.Truth.Render(tok)
@@ -40,7 +38,7 @@ func renderNearest(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 	if !compact && len(sn.NearestEmbed) > 0 && len(out) < h {
 		var parts []string
 		for _, s := range sn.NearestEmbed[:min(3, len(sn.NearestEmbed))] {
-			parts = append(parts, sym(s.Token)+" "+dec(s.Cos))
+			parts = append(parts, f.sym(s.Token)+" "+dec(s.Cos))
 		}
 		out = append(out, st.Dim.Render("in E: ")+strings.Join(parts, " · "))
 	}
@@ -61,7 +59,7 @@ func renderMixture(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 	mx := sn.Mixture
 	tokW := 1
 	for _, a := range mx.Atoms {
-		tokW = max(tokW, width(sym(a.Token)))
+		tokW = max(tokW, width(f.sym(a.Token)))
 	}
 	var out []string
 	barW := max(1, w-tokW-1-4-1-7)
@@ -71,7 +69,7 @@ func renderMixture(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 			tiny++
 			continue
 		}
-		tok := fit(sym(a.Token), tokW)
+		tok := fit(f.sym(a.Token), tokW)
 		if a.Token == truth {
 			tok = st.Token.Truth.Render(tok)
 		}
@@ -99,13 +97,13 @@ func renderMixture(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 			lead = "sibling plane"
 		}
 		out = append(out, fmt.Sprintf("%s %s|%s α %s β %s %s", st.Dim.Render(lead),
-			sym(p.Correct), sym(p.Sibling), dec(p.Alpha), dec(p.Beta), who))
+			f.sym(p.Correct), f.sym(p.Sibling), dec(p.Alpha), dec(p.Beta), who))
 		out = append(out, st.Dim.Render(fmt.Sprintf("dist %s · plane rank top %.1f%%", dec(p.Dist), p.RankPct)))
 	} else {
 		why := "sibling plane: — (no choice between two children at this step)"
 		if sel == 1 {
 			why = "sibling plane: — (step 1 names the root)"
-		} else if truth == tasks.IDEOS {
+		} else if f.Vocab != nil && truth == f.Vocab.EOS() {
 			why = "sibling plane: — (EOS step)"
 		}
 		out = append(out, st.Dim.Render(why))

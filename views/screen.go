@@ -26,7 +26,8 @@ type Dialog struct {
 	Step int // the step an injection acts on
 
 	// Token picker (ModePicker).
-	Target  string // "Dual-Talker" or "baseline"
+	Target  string // the lane as the dialog names it ("Dual-Talker", "baseline")
+	Lane    string // the lane's injection name ("talker", "baseline")
 	Items   []int
 	Cursor  int
 	TrueTok int    // the true token at Step, -1 when unknown
@@ -137,8 +138,8 @@ func (s *Screen) helpBar() string {
 func (s Screen) Layout() Layout {
 	var need Needs
 	compact := s.compact()
-	if s.Frame != nil && s.Frame.Tree != nil {
-		need.TreeW, need.TreeMinW = TreeNeeds(s.Frame.Tree)
+	if tr := s.Frame.tree(); tr != nil {
+		need.TreeW, need.TreeMinW = TreeNeeds(tr)
 	} else {
 		need.TreeW, need.TreeMinW = TreeNeeds(nil)
 	}
@@ -184,8 +185,8 @@ func Render(s Screen) string {
 		f := s.Frame
 		if !l.Tree.Empty() {
 			title := "Problem"
-			if !compact && f.Tree != nil {
-				title = fmt.Sprintf("Problem · root %s → target %s", sym(f.Tree.Root()), sym(f.Tree.Target()))
+			if tr := f.tree(); !compact && tr != nil {
+				title = fmt.Sprintf("Problem · root %s → target %s", s.Frame.sym(tr.Root()), s.Frame.sym(tr.Target()))
 			}
 			in := l.Tree.inner()
 			blocks = append(blocks, placed{l.Tree, box(st, title, renderTree(st, f, s.Sel, in.W, in.H, compact), l.Tree.W, l.Tree.H, false)})
@@ -297,7 +298,7 @@ func (s *Screen) overlay() (lines []string, x, y int, hits []hit) {
 		body = append(body, "", st.Dim.Render("Mouse: click a step cell to jump to it; click a token in a picker."))
 	case ModePicker:
 		title = fmt.Sprintf("Inject into the %s at step %d", d.Target, d.Step)
-		body = append(body, wrap(fmt.Sprintf("Force the %s's token at step %d; the Reasoner does not read it. Truth: %s.", d.Target, d.Step, sym(d.TrueTok)), iw)...)
+		body = append(body, wrap(fmt.Sprintf("Force the %s's token at step %d; the Reasoner does not read it. Truth: %s.", d.Target, d.Step, s.Frame.sym(d.TrueTok)), iw)...)
 		if d.Note != "" {
 			body = append(body, wrap(d.Note, iw)...)
 		}
@@ -308,9 +309,9 @@ func (s *Screen) overlay() (lines []string, x, y int, hits []hit) {
 			if i%per == 0 {
 				body = append(body, "")
 			}
-			cell := center(sym(tok), cw)
+			cell := center(s.Frame.sym(tok), cw)
 			if i == d.Cursor {
-				cell = st.Overlay.Selected.Render(center("["+sym(tok)+"]", cw))
+				cell = st.Overlay.Selected.Render(center("["+s.Frame.sym(tok)+"]", cw))
 			} else if tok == d.TrueTok {
 				cell = st.Token.Truth.Render(cell)
 			} else {
@@ -353,8 +354,8 @@ func (s *Screen) overlay() (lines []string, x, y int, hits []hit) {
 			}
 			return label + v
 		}
-		body = append(body, field(0, "A ", sym(d.A))+"   "+field(1, "B ", sym(d.B))+"   "+field(2, "w ", fmt.Sprintf("%.2f", d.Weight)))
-		body = append(body, fmt.Sprintf("latent@%d = %.2f·%s + %.2f·%s", d.Step, d.Weight, sym(d.A), 1-d.Weight, sym(d.B)))
+		body = append(body, field(0, "A ", s.Frame.sym(d.A))+"   "+field(1, "B ", s.Frame.sym(d.B))+"   "+field(2, "w ", fmt.Sprintf("%.2f", d.Weight)))
+		body = append(body, fmt.Sprintf("latent@%d = %.2f·%s + %.2f·%s", d.Step, d.Weight, s.Frame.sym(d.A), 1-d.Weight, s.Frame.sym(d.B)))
 		body = append(body, "", st.Dim.Render("tab field · letter sets A/B · ←/→ change · enter applies · esc"))
 	case ModeInput:
 		title = d.Title

@@ -59,7 +59,7 @@ func renderTrajectory(st *Styles, f *Frame, sel, w, h int, compact bool) []strin
 			case 0:
 				tok := "·"
 				if sn != nil && len(sn.NearestTarget) > 0 {
-					tok = sym(sn.NearestTarget[0].Token)
+					tok = f.sym(sn.NearestTarget[0].Token)
 				}
 				lead, mark := " ", ""
 				if t == sel {

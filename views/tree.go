@@ -8,7 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"jrx/tasks"
+	"jrx/tasks/tree"
 )
 
 // grid is a small character canvas whose cells carry a style.
@@ -79,7 +79,7 @@ type treeGeom struct {
 	width  int
 }
 
-func placeTree(t *tasks.Tree, slot int) treeGeom {
+func placeTree(t *tree.Tree, slot int) treeGeom {
 	g := treeGeom{levels: t.Levels(), x: map[int]int{}}
 	g.byDep = make([][]int, g.levels)
 	var place func(n, d int)
@@ -102,7 +102,7 @@ func placeTree(t *tasks.Tree, slot int) treeGeom {
 	return g
 }
 
-func countLeaves(t *tasks.Tree) int {
+func countLeaves(t *tree.Tree) int {
 	n := 0
 	for _, v := range t.Nodes() {
 		if t.IsLeaf(v) {
@@ -113,7 +113,7 @@ func countLeaves(t *tasks.Tree) int {
 }
 
 // TreeNeeds is the tree panel's natural and smallest inner width.
-func TreeNeeds(t *tasks.Tree) (natural, least int) {
+func TreeNeeds(t *tree.Tree) (natural, least int) {
 	if t == nil {
 		return 20, 20
 	}
@@ -125,10 +125,10 @@ func TreeNeeds(t *tasks.Tree) (natural, least int) {
 // target marked, the route up to the selected step highlighted and the
 // selected step's hypothesis weights written under the nodes.
 func renderTree(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
-	if f == nil || f.Tree == nil || w <= 0 || h <= 0 {
+	if f.tree() == nil || w <= 0 || h <= 0 {
 		return nil
 	}
-	t := f.Tree
+	t := f.tree()
 	route := t.Route()
 	onRoute := map[int]int{} // node → step (1-based) at which the route reaches it
 	for i, n := range route {
@@ -142,7 +142,7 @@ func renderTree(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 				if t.Has(a.Token) {
 					weights[a.Token] = a.Weight
 				}
-				atoms = append(atoms, fmt.Sprintf("%s %s", sym(a.Token), weightStr(a.Weight)))
+				atoms = append(atoms, fmt.Sprintf("%s %s", tree.Sym(a.Token), weightStr(a.Weight)))
 			}
 		}
 	}
@@ -211,16 +211,16 @@ func renderTree(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 	for d := 0; d < g.levels; d++ {
 		for _, n := range g.byDep[d] {
 			x := off + g.x[n]
-			label := " " + sym(n) + " "
+			label := " " + tree.Sym(n) + " "
 			style := &st.Tree.Node
 			step, isRoute := onRoute[n]
 			reached := isRoute && step <= sel
 			switch {
 			case reached:
-				label = "[" + sym(n) + "]"
+				label = "[" + tree.Sym(n) + "]"
 				style = routeSt
 			case n == t.Target():
-				label = "(" + sym(n) + ")"
+				label = "(" + tree.Sym(n) + ")"
 			}
 			if n == t.Target() {
 				style = &st.Tree.Target
@@ -329,10 +329,10 @@ func boolInt(b bool) int {
 // renderTreeList is the tree as a list of parent → children, for a panel
 // too narrow to draw it.
 func renderTreeList(st *Styles, f *Frame, sel, w, h int) []string {
-	t := f.Tree
+	t := f.tree()
 	var out []string
 	route := t.Route()
-	out = append(out, fmt.Sprintf("root %s → target %s", sym(t.Root()), sym(t.Target())))
+	out = append(out, fmt.Sprintf("root %s → target %s", tree.Sym(t.Root()), tree.Sym(t.Target())))
 	var nodes []int
 	for _, n := range t.Nodes() {
 		if _, _, ok := t.Children(n); ok {
@@ -342,12 +342,12 @@ func renderTreeList(st *Styles, f *Frame, sel, w, h int) []string {
 	sort.Slice(nodes, func(i, j int) bool { return t.Depth(nodes[i]) < t.Depth(nodes[j]) })
 	for _, n := range nodes {
 		a, b, _ := t.Children(n)
-		out = append(out, fmt.Sprintf("%s: %s %s", sym(n), sym(a), sym(b)))
+		out = append(out, fmt.Sprintf("%s: %s %s", tree.Sym(n), tree.Sym(a), tree.Sym(b)))
 	}
 	var r []string
 	for i, n := range route {
 		if i < sel {
-			r = append(r, sym(n))
+			r = append(r, tree.Sym(n))
 		}
 	}
 	out = append(out, st.Tree.Route.Render("route so far: "+strings.Join(r, " ")))
@@ -360,4 +360,13 @@ func weightStr(w float64) string {
 		return "1.0"
 	}
 	return fmt.Sprintf(".%02d", int(w*100+0.5))
+}
+
+// tree is the frame's tree, nil when there is none (or another task's
+// problem): the tree panel is the tree task's own.
+func (f *Frame) tree() *tree.Tree {
+	if f == nil || f.Problem == nil {
+		return nil
+	}
+	return tree.Of(f.Problem)
 }

@@ -216,7 +216,7 @@ func TestOverlayItemsAreClickable(t *testing.T) {
 		for x := range r {
 			if i := OverlayItemAt(s, x, y); i >= 0 {
 				// The cell under the click shows the item's token.
-				want := sym(s.Dialog.Items[i])
+				want := s.Frame.sym(s.Dialog.Items[i])
 				seg := string(r[max(0, x-4):min(len(r), x+5)])
 				if !strings.Contains(seg, want) {
 					t.Fatalf("click at %d,%d picks item %d (%s) but shows %q", x, y, i, want, seg)

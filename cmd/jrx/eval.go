@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"jrx/engine"
-	"jrx/probes"
+	"jrx/probes/treeprobe"
 )
 
 func init() {
@@ -59,7 +59,7 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := probes.EvalTree(ctx, set.Reasoner, set.Mono, set.Dual, set.Baseline, set.Depth(), n, seed)
+	rep, err := treeprobe.EvalTree(ctx, set.Reasoner, set.Mono, set.Dual, set.Baseline, set.Task, n, seed)
 	if err != nil {
 		return err
 	}
@@ -73,12 +73,12 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	w := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "figure\tjrx\tpaper (depth 4)\t")
 	pct := func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) }
-	fmt.Fprintf(w, "Reasoner + Mono-Talker route exact\t%s\t%s\t\n", pct(rep.ReasonerMonoExact), pct(probes.PaperMonoExact))
+	fmt.Fprintf(w, "Reasoner + Mono-Talker route exact\t%s\t%s\t\n", pct(rep.ReasonerMonoExact), pct(treeprobe.PaperMonoExact))
 	fmt.Fprintf(w, "Reasoner + Dual-Talker route exact\t%s\t–\t\n", pct(rep.ReasonerDualExact))
 	fmt.Fprintf(w, "coupled baseline T route exact\t%s\t–\t\n", pct(rep.BaselineExact))
 	fmt.Fprintf(w, "latent chain, nearest target token\t%s\t–\t\n", pct(rep.ReasonerNearestExact))
-	fmt.Fprintf(w, "correct major contributor rate\t%s\t%s\t\n", pct(rep.MajorContributorRate), pct(probes.PaperMajorRate))
-	fmt.Fprintf(w, "sibling plane rank (mean percentile)\ttop %.2f%%\ttop %.2f%%\t\n", rep.SiblingPlaneRankPct, probes.PaperPlaneRankPct)
+	fmt.Fprintf(w, "correct major contributor rate\t%s\t%s\t\n", pct(rep.MajorContributorRate), pct(treeprobe.PaperMajorRate))
+	fmt.Fprintf(w, "sibling plane rank (mean percentile)\ttop %.2f%%\ttop %.2f%%\t\n", rep.SiblingPlaneRankPct, treeprobe.PaperPlaneRankPct)
 	w.Flush()
 	fmt.Fprintf(env.stdout, "\n(%d route steps in the plane figures)\n", rep.PlaneSteps)
 	for _, f := range []string{engine.FileReasoner, engine.FileMono, engine.FileDual, engine.FileBaseline} {
@@ -172,12 +172,36 @@ func runContainment(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func printContainmentTable(w io.Writer, rep engine.ContainmentReport) {
-	fmt.Fprintf(w, "error containment, tree depth %d: %d problems (seed %d)\n\n", rep.Depth, rep.N, rep.Seed)
+	what := rep.Task
+	if rep.Depth > 0 {
+		what = fmt.Sprintf("%s depth %d", rep.Task, rep.Depth)
+	}
+	fmt.Fprintf(w, "error containment, %s: %d problems (seed %d)\n\n", what, rep.N, rep.Seed)
+	info := map[string]engine.LaneInfo{}
+	for _, l := range rep.Lanes {
+		info[l.Name] = l
+	}
 	tokenRows := func(rows []engine.ContainmentRow) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "step\tbaseline T exact\tT propagated\tR+Dual exact\tDual propagated\tR+Mono exact\tReasoner max Δlatent\t")
+		fmt.Fprint(tw, "step\t")
+		if len(rows) > 0 {
+			for _, l := range rows[0].Lanes {
+				fmt.Fprintf(tw, "%s exact\t", info[l.Lane].Column)
+				if l.Forced {
+					fmt.Fprintf(tw, "%s propagated\t", info[l.Lane].Short)
+				}
+			}
+		}
+		fmt.Fprintln(tw, "Reasoner max Δlatent\t")
 		for _, r := range rows {
-			fmt.Fprintf(tw, "%d\t%.1f%%\t%.1f%%\t%.1f%%\t%.1f%%\t%.1f%%\t%g\t\n", r.Step, 100*r.BaselineExact, 100*r.BaselinePropagated, 100*r.DualExact, 100*r.DualPropagated, 100*r.MonoExact, r.MaxLatentChange)
+			fmt.Fprintf(tw, "%d\t", r.Step)
+			for _, l := range r.Lanes {
+				fmt.Fprintf(tw, "%.1f%%\t", 100*l.Exact)
+				if l.Forced {
+					fmt.Fprintf(tw, "%.1f%%\t", 100*l.Propagated)
+				}
+			}
+			fmt.Fprintf(tw, "%g\t\n", r.MaxLatentChange)
 		}
 		tw.Flush()
 	}
@@ -188,57 +212,80 @@ func printContainmentTable(w io.Writer, rep engine.ContainmentReport) {
 	tokenRows(rep.EOS)
 	fmt.Fprintln(w, "\nThe target forced at one route step before the leaf (a skipped level).")
 	tokenRows(rep.Early)
-	sweep := func(title string, rows []engine.SweepRow, withBase bool) {
+	// Per-step columns for the lanes whose tokens are final when chosen (a
+	// lane that revises is shown by its exact match only).
+	sweep := func(title string, rows []engine.SweepRow) {
+		if len(rows) == 0 {
+			return
+		}
 		fmt.Fprintf(w, "\n%s\n", title)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprint(tw, "level\t")
-		for s := range rows[0].Mono {
-			fmt.Fprintf(tw, "R+Mono s%d\t", s+1)
-		}
-		if withBase {
-			for s := range rows[0].Baseline {
-				fmt.Fprintf(tw, "T s%d\t", s+1)
+		for _, l := range rows[0].Lanes {
+			if !info[l.Lane].Revises {
+				for s := range l.Step {
+					fmt.Fprintf(tw, "%s s%d\t", sweepName(info[l.Lane]), s+1)
+				}
 			}
 		}
-		fmt.Fprint(tw, "R+Mono exact\tR+Dual exact\t")
-		if withBase {
-			fmt.Fprint(tw, "T exact\t")
+		for _, l := range rows[0].Lanes {
+			fmt.Fprintf(tw, "%s exact\t", sweepName(info[l.Lane]))
 		}
 		fmt.Fprintln(tw)
 		for _, r := range rows {
 			fmt.Fprintf(tw, "%.0f%%\t", 100*r.Level)
-			for s := range r.Mono {
-				fmt.Fprintf(tw, "%.3f (%.2f)\t", r.Mono[s], r.MonoRel[s])
-			}
-			if withBase {
-				for s := range r.Baseline {
-					fmt.Fprintf(tw, "%.3f (%.2f)\t", r.Baseline[s], r.BaselineRel[s])
+			for _, l := range r.Lanes {
+				if !info[l.Lane].Revises {
+					for s := range l.Step {
+						fmt.Fprintf(tw, "%.3f (%.2f)\t", l.Step[s], l.Rel[s])
+					}
 				}
 			}
-			fmt.Fprintf(tw, "%.3f\t%.3f\t", r.MonoExact, r.DualExact)
-			if withBase {
-				fmt.Fprintf(tw, "%.3f\t", r.BaselineExact)
+			for _, l := range r.Lanes {
+				fmt.Fprintf(tw, "%.3f\t", l.Exact)
 			}
 			fmt.Fprintln(tw)
 		}
 		tw.Flush()
 	}
-	sweep("Input corruption: per-step accuracy (relative to 0%)", rep.Corruption, true)
-	sweep("Latent noise at every step, σ = level × max|component|: per-step accuracy (relative to σ = 0)", rep.Noise, false)
+	sweep("Input corruption: per-step accuracy (relative to 0%)", rep.Corruption)
+	sweep("Latent noise at every step, σ = level × max|component|: per-step accuracy (relative to σ = 0)", rep.Noise)
+}
+
+// sweepName is a lane's name in the sweep tables: a coupled model by its
+// short name ("T"), the Talkers as "R+Mono", "R+Dual".
+func sweepName(l engine.LaneInfo) string {
+	if l.Kind == engine.KindCoupled {
+		return l.Short
+	}
+	return l.Column
+}
+
+// csvLane is a lane's name in the CSV output.
+func csvLane(l engine.LaneInfo) string {
+	if l.Kind == engine.KindTalker {
+		return "reasoner_" + l.Name
+	}
+	return l.Name
 }
 
 func printContainmentCSV(w io.Writer, rep engine.ContainmentReport) {
+	info := map[string]engine.LaneInfo{}
+	for _, l := range rep.Lanes {
+		info[l.Name] = l
+	}
 	fmt.Fprintln(w, "table,step_or_level,lane,metric,value")
 	for _, tab := range []struct {
 		name string
 		rows []engine.ContainmentRow
 	}{{"token_errors", rep.Injected}, {"premature_eos", rep.EOS}, {"target_too_early", rep.Early}} {
 		for _, r := range tab.rows {
-			fmt.Fprintf(w, "%s,%d,baseline,exact,%g\n", tab.name, r.Step, r.BaselineExact)
-			fmt.Fprintf(w, "%s,%d,baseline,propagated,%g\n", tab.name, r.Step, r.BaselinePropagated)
-			fmt.Fprintf(w, "%s,%d,reasoner_dual,exact,%g\n", tab.name, r.Step, r.DualExact)
-			fmt.Fprintf(w, "%s,%d,reasoner_dual,propagated,%g\n", tab.name, r.Step, r.DualPropagated)
-			fmt.Fprintf(w, "%s,%d,reasoner_mono,exact,%g\n", tab.name, r.Step, r.MonoExact)
+			for _, l := range r.Lanes {
+				fmt.Fprintf(w, "%s,%d,%s,exact,%g\n", tab.name, r.Step, csvLane(info[l.Lane]), l.Exact)
+				if l.Forced {
+					fmt.Fprintf(w, "%s,%d,%s,propagated,%g\n", tab.name, r.Step, csvLane(info[l.Lane]), l.Propagated)
+				}
+			}
 			fmt.Fprintf(w, "%s,%d,reasoner,max_latent_change,%g\n", tab.name, r.Step, r.MaxLatentChange)
 		}
 	}
@@ -247,19 +294,17 @@ func printContainmentCSV(w io.Writer, rep engine.ContainmentReport) {
 		name string
 		rows []engine.SweepRow
 	}{{"input_corruption", rep.Corruption}, {"latent_noise", rep.Noise}} {
-		name, rows := tab.name, tab.rows
-		for _, r := range rows {
-			for s := range r.Mono {
-				fmt.Fprintf(w, "%s,%g,reasoner_mono,step%d_acc,%g\n", name, r.Level, s+1, r.Mono[s])
-				fmt.Fprintf(w, "%s,%g,reasoner_dual,step%d_acc,%g\n", name, r.Level, s+1, r.Dual[s])
-				if len(r.Baseline) > 0 {
-					fmt.Fprintf(w, "%s,%g,baseline,step%d_acc,%g\n", name, r.Level, s+1, r.Baseline[s])
+		for _, r := range tab.rows {
+			if len(r.Lanes) == 0 {
+				continue
+			}
+			for s := range r.Lanes[0].Step {
+				for _, l := range r.Lanes {
+					fmt.Fprintf(w, "%s,%g,%s,step%d_acc,%g\n", tab.name, r.Level, csvLane(info[l.Lane]), s+1, l.Step[s])
 				}
 			}
-			fmt.Fprintf(w, "%s,%g,reasoner_mono,exact,%g\n", name, r.Level, r.MonoExact)
-			fmt.Fprintf(w, "%s,%g,reasoner_dual,exact,%g\n", name, r.Level, r.DualExact)
-			if len(r.Baseline) > 0 {
-				fmt.Fprintf(w, "%s,%g,baseline,exact,%g\n", name, r.Level, r.BaselineExact)
+			for _, l := range r.Lanes {
+				fmt.Fprintf(w, "%s,%g,%s,exact,%g\n", tab.name, r.Level, csvLane(info[l.Lane]), l.Exact)
 			}
 		}
 	}

@@ -58,12 +58,20 @@ func runExplore(ctx context.Context, env *cliEnv, args []string) error {
 	if *seed == 0 {
 		*seed = rand.Uint64()%1_000_000 + 1
 	}
+	opts := app.Options{ModelDir: *model, Seed: *seed, Prompt: *prompt, NoColor: os.Getenv("NO_COLOR") != ""}
 	if *prompt != "" {
-		if _, err := engine.ParseProblem(*prompt, *seed); err != nil {
+		// A typed problem is read with the model set's task: load the set
+		// first (the explorer then opens it without loading it again).
+		set, err := engine.Load(*model)
+		if err != nil {
+			return err
+		}
+		if _, err := engine.ParseProblem(set.Task, *prompt, *seed); err != nil {
 			return usagef("--prompt:\n%s", app.DescribeParseError(*prompt, err, 72))
 		}
+		opts.Load = func(string) (*engine.Set, error) { return set, nil }
 	}
-	m := app.New(app.Options{ModelDir: *model, Seed: *seed, Prompt: *prompt, NoColor: os.Getenv("NO_COLOR") != ""})
+	m := app.New(opts)
 	if err := runTUI(ctx, env, m); err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 
 	"jrx/engine"
-	"jrx/tasks"
 )
 
 // stringList is a repeatable string flag.
@@ -20,7 +19,7 @@ func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 // JSONSchemaVersion is the version of jrx run's JSON lines (docs/RUN_JSON.md).
-const JSONSchemaVersion = 1
+const JSONSchemaVersion = 2
 
 func init() {
 	register(&command{
@@ -66,29 +65,31 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
+	set, err := engine.Load(*model)
+	if err != nil {
+		return err
+	}
 	var injections []engine.Injection
 	for _, spec := range inj {
-		in, err := engine.ParseInjection(spec)
+		in, err := engine.ParseInjection(spec, set.Task.Vocab())
 		if err != nil {
 			return usageError{err}
 		}
 		injections = append(injections, in)
-	}
-	set, err := engine.Load(*model)
-	if err != nil {
-		return err
 	}
 	if *seed == 0 {
 		*seed = rand.Uint64()%1_000_000 + 1
 	}
 	var p engine.Problem
 	if *prompt != "" {
-		p, err = engine.ParseProblem(*prompt, *seed)
+		if p, err = engine.ParseProblem(set.Task, *prompt, *seed); err != nil {
+			return usageError{err}
+		}
+		if err := set.Task.InDistribution(p.Instance); err != nil {
+			fmt.Fprintf(env.stderr, "jrx run: warning: this problem lies outside the model set's training distribution (%s): %v\n", set.Task.Distribution(), err)
+		}
 	} else {
-		p, err = engine.NewProblem(set.Depth(), *seed)
-	}
-	if err != nil {
-		return usageError{err}
+		p = engine.NewProblem(set.Task, *seed)
 	}
 	s, err := engine.NewSession(set, p, injections, engine.Options{})
 	if err != nil {
@@ -136,15 +137,21 @@ func printRunJSON(w io.Writer, s *engine.Session) error {
 	return enc.Encode(jsonSummary{Type: "summary", Version: JSONSchemaVersion, Seed: s.Problem.Seed, Problem: s.Problem.Text, Source: s.Set.Source, Summary: s.Summary()})
 }
 
-func sym(tok int) string {
-	if tok < 0 {
-		return "–"
-	}
-	return tasks.NewVocab().Sym(tok)
-}
-
 func printRunTable(w io.Writer, s *engine.Session) {
-	v := tasks.NewVocab()
+	v := s.Set.Task.Vocab()
+	sym := func(tok int) string {
+		if tok < 0 {
+			return "–"
+		}
+		return v.Sym(tok)
+	}
+	format := func(ids []int) string {
+		var b strings.Builder
+		for _, id := range ids {
+			b.WriteString(v.Sym(id))
+		}
+		return b.String()
+	}
 	fmt.Fprintf(w, "problem  %s\nseed     %d   model %s\n", s.Problem.Text, s.Problem.Seed, s.Set.Source)
 	if inj := s.Injections(); len(inj) > 0 {
 		var specs []string
@@ -152,15 +159,24 @@ func printRunTable(w io.Writer, s *engine.Session) {
 			specs = append(specs, in.String())
 		}
 		fmt.Fprintf(w, "inject   %s\n", strings.Join(specs, "  "))
-		if p := s.Prompt(); v.Format(p) != v.Format(s.Problem.Tree.Prompt(nil)) {
-			fmt.Fprintf(w, "prompt   %s (as the models read it)\n", v.Format(p))
+		if p := s.Prompt(); format(p) != format(s.Problem.Instance.Prompt()) {
+			fmt.Fprintf(w, "prompt   %s (as the models read it)\n", format(p))
 		}
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "step\ttruth\tnearest (cos)\tmargin\tmixture\tmono\tdual\tbaseline\t‖h‖\tangle\tΔlatent\tinjected")
+	var lanes []string // every lane but the Reasoner's read-out (the nearest column)
+	for _, l := range s.Set.Lanes() {
+		if l.Kind != engine.KindReadout {
+			lanes = append(lanes, l.Name)
+		}
+	}
+	fmt.Fprintln(tw, "step\ttruth\tnearest (cos)\tmargin\tmixture\t"+strings.Join(lanes, "\t")+"\t‖h‖\tangle\tΔlatent\tinjected")
 	snaps := s.Snapshots()
-	final := snaps[len(snaps)-1].DualSoFar
+	toks := make([][]int, len(lanes))
+	for j, l := range lanes {
+		toks[j] = engine.LaneTokens(snaps, l)
+	}
 	for i, sn := range snaps {
 		var mix []string
 		for _, a := range sn.Mixture.Atoms {
@@ -170,8 +186,12 @@ func printRunTable(w io.Writer, s *engine.Session) {
 		if len(sn.NearestTarget) > 0 {
 			near = fmt.Sprintf("%s (%.3f)", sym(sn.NearestTarget[0].Token), sn.NearestTarget[0].Cos)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%.3f\t%s\t%s\t%s\t%s\t%.2f\t%.1f°\t%.3g\t%s\n", sn.Step, sym(sn.Truth), near, sn.Margin,
-			strings.Join(mix, " "), sym(sn.Mono), sym(final[i]), sym(sn.Baseline), sn.PreNorm, sn.Angle, sn.LatentChange, strings.Join(sn.Injected, " "))
+		var cols []string
+		for j := range lanes {
+			cols = append(cols, sym(toks[j][i]))
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%.3f\t%s\t%s\t%.2f\t%.1f°\t%.3g\t%s\n", sn.Step, sym(sn.Truth), near, sn.Margin,
+			strings.Join(mix, " "), strings.Join(cols, "\t"), sn.PreNorm, sn.Angle, sn.LatentChange, strings.Join(sn.Injected, " "))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
@@ -191,7 +211,7 @@ func printRunTable(w io.Writer, s *engine.Session) {
 			fd = fmt.Sprintf("step %d", l.FirstDivergence)
 		}
 		lc := ""
-		if l.Name == engine.LaneReasoner {
+		if l.Name == engine.LaneReasoner { // the read-out lane carries the Reasoner's latent change
 			lc = fmt.Sprintf("%g", l.MaxLatentChange)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\n", l.Name, strings.Join(toks, " "), l.Correct, fd, l.Verdict, lc)

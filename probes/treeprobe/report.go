@@ -1,13 +1,16 @@
-package probes
+package treeprobe
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"jrx/baseline"
 	"jrx/latent"
+	"jrx/probes"
 	"jrx/talker"
 	"jrx/tasks"
+	"jrx/tasks/tree"
 )
 
 // TreeReport holds the paper's Experiment-1 figures measured on fresh trees.
@@ -37,31 +40,34 @@ const (
 	PaperPlaneRankPct = 1.72
 )
 
-// EvalTree measures every figure on n fresh leaf-target trees of the given
-// depth drawn from seed.
-func EvalTree(ctx context.Context, r *latent.Reasoner, mono *talker.Mono, dual *talker.Dual, base *baseline.Model, depth, n int, seed uint64) (TreeReport, error) {
+// EvalTree measures every figure on n fresh trees of task (a tree task:
+// leaf targets) drawn from seed.
+func EvalTree(ctx context.Context, r *latent.Reasoner, mono *talker.Mono, dual *talker.Dual, base *baseline.Model, task tasks.Task, n int, seed uint64) (TreeReport, error) {
 	start := time.Now()
-	cfg := tasks.TreeConfig{Depth: depth}
-	if err := cfg.Validate(); err != nil {
+	tt, ok := task.(*tree.Task)
+	if !ok {
+		return TreeReport{}, fmt.Errorf("eval tree: the model set's task is %q, not tree", task.Name())
+	}
+	set, err := probes.NewProblemSet(task, seed, n)
+	if err != nil {
 		return TreeReport{}, err
 	}
-	set := NewTreeSet(cfg, seed, n)
-	rep := TreeReport{N: n, Seed: seed, Depth: depth}
-	lat := FreeLatents(r, set)
+	rep := TreeReport{N: n, Seed: seed, Depth: tt.Config().Levels()}
+	lat := probes.FreeLatents(r, set)
 	if err := ctx.Err(); err != nil {
 		return rep, err
 	}
-	rep.ReasonerNearestExact = NearestExact(r.Target, r.Cfg.D, lat, set)
-	rep.ReasonerMonoExact = MonoExact(mono, lat, set)
+	rep.ReasonerNearestExact = probes.NearestExact(r.Target, r.Cfg.D, lat, set)
+	rep.ReasonerMonoExact = probes.MonoExact(mono, lat, set)
 	if err := ctx.Err(); err != nil {
 		return rep, err
 	}
-	rep.ReasonerDualExact = DualExact(dual, lat, set)
+	rep.ReasonerDualExact = probes.DualExact(dual, lat, set)
 	if err := ctx.Err(); err != nil {
 		return rep, err
 	}
-	rep.BaselineExact = TokenExact(base.Net, set)
-	rep.MajorContributorRate, rep.SiblingPlaneRankPct, rep.PlaneSteps = SiblingStats(r.Target, r.Cfg.D, lat, set)
+	rep.BaselineExact = probes.TokenExact(base.Net, set)
+	rep.MajorContributorRate, rep.SiblingPlaneRankPct, rep.PlaneSteps = probes.RivalStats(r.Target, r.Cfg.D, lat, task.Vocab().Content(), set)
 	rep.Seconds = time.Since(start).Seconds()
 	return rep, nil
 }

@@ -1,45 +1,55 @@
 package probes
 
 import (
-	"jrx/nn"
+	"fmt"
 	"math"
 	"math/rand/v2"
 
 	"jrx/latent"
+	"jrx/nn"
 	"jrx/talker"
 	"jrx/tasks"
 )
 
-// TreeSet is a fixed set of leaf-target trees for evaluation, with their
-// prompts (all of one length P) and answers (route then EOS, Steps tokens).
-type TreeSet struct {
-	Trees   []*tasks.Tree
-	Prompts []int // [N×P]
-	Answers []int // [N×Steps]
-	P       int
-	Steps   int
-	Seed    uint64
+// ProblemSet is a fixed set of problems for evaluation, with their prompts
+// (all of one length P) and answers (Steps tokens each: the tree's route
+// then EOS).
+type ProblemSet struct {
+	Problems []tasks.Problem
+	Prompts  []int // [N×P]
+	Answers  []int // [N×Steps]
+	P        int
+	Steps    int
+	Seed     uint64
 }
 
-// NewTreeSet draws n leaf-target trees of cfg's depth from seed.
-func NewTreeSet(cfg tasks.TreeConfig, seed uint64, n int) *TreeSet {
-	cfg.TargetDepth = tasks.LeafOnly
+// NewProblemSet draws n problems of task (its evaluation form: the tree
+// task's leaf targets) from seed. Every problem must have the prompt and
+// answer lengths of the first; a task whose lengths vary gets an error.
+func NewProblemSet(task tasks.Task, seed uint64, n int) (*ProblemSet, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x6576616c))
-	s := &TreeSet{Trees: tasks.NewTrees(cfg, rng, n), Steps: cfg.Levels() + 1, Seed: seed}
-	for _, t := range s.Trees {
-		p := t.Prompt(nil)
-		s.P = len(p)
-		s.Prompts = append(s.Prompts, p...)
-		s.Answers = append(s.Answers, t.Answer(nil)...)
+	s := &ProblemSet{Seed: seed}
+	for i := 0; i < n; i++ {
+		p := task.Sample(rng)
+		pr, ans := p.Prompt(), p.Answer()
+		if i == 0 {
+			s.P, s.Steps = len(pr), len(ans)
+		}
+		if len(pr) != s.P || len(ans) != s.Steps {
+			return nil, fmt.Errorf("probes: %s problems vary in length (%d+%d, then %d+%d); this evaluation needs one length", task.Name(), s.P, s.Steps, len(pr), len(ans))
+		}
+		s.Problems = append(s.Problems, p)
+		s.Prompts = append(s.Prompts, pr...)
+		s.Answers = append(s.Answers, ans...)
 	}
-	return s
+	return s, nil
 }
 
-// Len is the number of trees.
-func (s *TreeSet) Len() int { return len(s.Trees) }
+// Len is the number of problems.
+func (s *ProblemSet) Len() int { return len(s.Problems) }
 
-// Answer returns tree i's answer tokens.
-func (s *TreeSet) Answer(i int) []int { return s.Answers[i*s.Steps : (i+1)*s.Steps] }
+// Answer returns problem i's answer tokens.
+func (s *ProblemSet) Answer(i int) []int { return s.Answers[i*s.Steps : (i+1)*s.Steps] }
 
 const evalBatch = 128
 
@@ -47,7 +57,7 @@ const evalBatch = 128
 // (the coupled baseline, or the Reasoner before SST) decodes greedily. One
 // teacher-forced pass suffices: greedy decoding is exact iff the argmax at
 // every answer position is right when the context holds the right tokens.
-func TokenExact(net *latent.Reasoner, s *TreeSet) float64 {
+func TokenExact(net *latent.Reasoner, s *ProblemSet) float64 {
 	T := s.P + s.Steps - 1
 	v := net.Cfg.Vocab
 	wk := net.NewWork(evalBatch, T)
@@ -78,7 +88,7 @@ func TokenExact(net *latent.Reasoner, s *TreeSet) float64 {
 
 // FreeLatents runs the Reasoner free on every prompt of s and returns the
 // latents [N×Steps×d].
-func FreeLatents(r *latent.Reasoner, s *TreeSet) []float32 {
+func FreeLatents(r *latent.Reasoner, s *ProblemSet) []float32 {
 	d := r.Cfg.D
 	out := make([]float32, s.Len()*s.Steps*d)
 	wk := r.NewWork(evalBatch, s.P+s.Steps-1)
@@ -91,7 +101,7 @@ func FreeLatents(r *latent.Reasoner, s *TreeSet) []float32 {
 
 // NearestExact is the fraction of trees whose latent chain, read out by the
 // nearest row of table (cosine), spells the whole answer.
-func NearestExact(table []float32, d int, lat []float32, s *TreeSet) float64 {
+func NearestExact(table []float32, d int, lat []float32, s *ProblemSet) float64 {
 	ok := 0
 	for i := 0; i < s.Len(); i++ {
 		good := true
@@ -111,7 +121,7 @@ func NearestExact(table []float32, d int, lat []float32, s *TreeSet) float64 {
 
 // MonoExact is the fraction of trees whose whole answer the Mono-Talker
 // reads from the latents lat [N×Steps×d].
-func MonoExact(m *talker.Mono, lat []float32, s *TreeSet) float64 {
+func MonoExact(m *talker.Mono, lat []float32, s *ProblemSet) float64 {
 	d, v := m.Cfg.D, m.Cfg.Vocab
 	wk := m.NewWork(evalBatch, s.Steps)
 	ok := 0
@@ -137,7 +147,7 @@ func MonoExact(m *talker.Mono, lat []float32, s *TreeSet) float64 {
 
 // DualExact is the fraction of trees whose whole answer the Dual-Talker
 // decodes greedily from the latents.
-func DualExact(m *talker.Dual, lat []float32, s *TreeSet) float64 {
+func DualExact(m *talker.Dual, lat []float32, s *ProblemSet) float64 {
 	d := m.Cfg.D
 	ok := 0
 	traj := make([][]float32, s.Steps)
