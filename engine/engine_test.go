@@ -1,6 +1,8 @@
 package engine_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -425,5 +427,30 @@ func TestInputCorruption(t *testing.T) {
 	}
 	if want := int(math.Round(0.5 * float64(letters))); changed != want {
 		t.Errorf("%d letters changed, want %d of %d", changed, want, letters)
+	}
+}
+
+// A cancelled context stops RunToEndContext and JumpToContext between
+// steps; the session keeps the steps taken and stays usable.
+func TestCancelLongOperations(t *testing.T) {
+	set := tiny(t)
+	s, err := engine.NewSession(set, problem(t, 5), nil, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.RunToEndContext(ctx); !errors.Is(err, context.Canceled) || s.T() != 0 {
+		t.Fatalf("cancelled run: err %v, %d steps taken", err, s.T())
+	}
+	if err := s.JumpToContext(ctx, 2); !errors.Is(err, context.Canceled) || s.T() != 0 {
+		t.Fatalf("cancelled jump: err %v, %d steps taken", err, s.T())
+	}
+	if err := s.JumpToContext(context.Background(), 2); err != nil || s.T() != 2 {
+		t.Fatalf("jump after a cancelled one: err %v, T %d", err, s.T())
+	}
+	// Going back needs no context and always finishes.
+	if err := s.JumpToContext(ctx, 1); err != nil || s.T() != 1 {
+		t.Fatalf("jump back under a cancelled context: err %v, T %d", err, s.T())
 	}
 }

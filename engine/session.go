@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -473,8 +474,16 @@ func (s *Session) Back() error {
 }
 
 // RunToEnd takes every remaining step.
-func (s *Session) RunToEnd() error {
+func (s *Session) RunToEnd() error { return s.RunToEndContext(context.Background()) }
+
+// RunToEndContext takes every remaining step, checking ctx between steps:
+// a cancelled run stops after the step in progress, with the steps taken so
+// far kept (the session stays valid) and ctx's error returned.
+func (s *Session) RunToEndContext(ctx context.Context) error {
 	for !s.Done() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if _, err := s.Step(); err != nil {
 			return err
 		}
@@ -490,7 +499,11 @@ func (s *Session) Reset() {
 }
 
 // JumpTo steps forward or back until t steps are taken.
-func (s *Session) JumpTo(t int) error {
+func (s *Session) JumpTo(t int) error { return s.JumpToContext(context.Background(), t) }
+
+// JumpToContext is JumpTo, checking ctx between forward steps (going back
+// is cheap and always finishes).
+func (s *Session) JumpToContext(ctx context.Context, t int) error {
 	if t < 0 || t > s.steps {
 		return fmt.Errorf("session: step %d is outside 0..%d", t, s.steps)
 	}
@@ -500,6 +513,9 @@ func (s *Session) JumpTo(t int) error {
 		}
 	}
 	for len(s.snaps) < t {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if _, err := s.Step(); err != nil {
 			return err
 		}
@@ -511,11 +527,16 @@ func (s *Session) JumpTo(t int) error {
 // injections, advanced to the same step.
 // The clean run is shared with s when s has one.
 func (s *Session) WithInjections(inj []Injection) (*Session, error) {
+	return s.WithInjectionsContext(context.Background(), inj)
+}
+
+// WithInjectionsContext is WithInjections, cancellable between steps.
+func (s *Session) WithInjectionsContext(ctx context.Context, inj []Injection) (*Session, error) {
 	n, err := newWithClean(s.Set, s.Problem, inj, s.Opts, s.clean)
 	if err != nil {
 		return nil, err
 	}
-	return n, n.JumpTo(len(s.snaps))
+	return n, n.JumpToContext(ctx, len(s.snaps))
 }
 
 func angle(a, b []float32) float64 {

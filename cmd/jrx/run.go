@@ -119,11 +119,13 @@ type jsonStep struct {
 }
 
 type jsonSummary struct {
-	Type    string `json:"type"`
-	Version int    `json:"version"`
-	Seed    uint64 `json:"seed"`
-	Problem string `json:"problem"`
-	Source  string `json:"model"`
+	Type     string            `json:"type"`
+	Version  int               `json:"version"`
+	Task     string            `json:"task"`
+	Seed     uint64            `json:"seed"`
+	Problem  string            `json:"problem"`
+	Source   string            `json:"model"`
+	LaneInfo []engine.LaneInfo `json:"lane_info"`
 	engine.Summary
 }
 
@@ -134,7 +136,7 @@ func printRunJSON(w io.Writer, s *engine.Session) error {
 			return err
 		}
 	}
-	return enc.Encode(jsonSummary{Type: "summary", Version: JSONSchemaVersion, Seed: s.Problem.Seed, Problem: s.Problem.Text, Source: s.Set.Source, Summary: s.Summary()})
+	return enc.Encode(jsonSummary{Type: "summary", Version: JSONSchemaVersion, Task: s.Set.Task.Name(), LaneInfo: s.Set.Lanes(), Seed: s.Problem.Seed, Problem: s.Problem.Text, Source: s.Set.Source, Summary: s.Summary()})
 }
 
 func printRunTable(w io.Writer, s *engine.Session) {
