@@ -2,11 +2,13 @@ package tasks
 
 import "fmt"
 
-// Batch is a padded batch of tree sequences with the targets and loss
-// weights of MODEL.md. Arrays are row-major [B×T]: element (b, i) is at
-// b*T + i.
+// Batch is a padded batch of problem sequences (prompt then answer) with
+// the targets and loss weights of MODEL.md. Arrays are row-major [B×T]:
+// element (b, i) is at b*T + i. The comments use the tree task's words; for
+// any task "[ROUTE]" is the prompt's last token and "the route and [EOS]"
+// is the answer.
 //
-// For row b with sequence x_0 … x_{L−1} (Tree.Tokens, L = SeqLen[b],
+// For row b with sequence x_0 … x_{L−1} (Prompt then Answer, L = SeqLen[b],
 // x_{L−1} = [EOS]) and R = RouteStart[b] (the index of [ROUTE]):
 //
 //	Inputs[i]   = x_i       for i < L−1, else [PAD]   ([EOS] is never an input)
@@ -41,15 +43,18 @@ type Batch struct {
 	RouteLen   []int
 }
 
-// MakeBatch lays trees out as a Batch. T = 0 means the batch's own length,
+// MakeBatch lays problems out as a Batch (pad is the vocabulary's [PAD]). T = 0 means the batch's own length,
 // max(SeqLen) − 1 (50 for depth-4 leaf targets); a larger T pads with
 // [PAD]; a T too short for a row panics (a truncated route would silently
 // change the task). v may be nil.
-func MakeBatch(trees []*Tree, v *Vocab, T int, routeWeight float32) *Batch {
+func MakeBatch(problems []Problem, pad int, T int, routeWeight float32) *Batch {
 	need := 0
-	seqs := make([][]int, len(trees))
-	for b, t := range trees {
-		seqs[b] = t.Tokens(v)
+	seqs := make([][]int, len(problems))
+	prompts := make([]int, len(problems))
+	for b, p := range problems {
+		pr := p.Prompt()
+		prompts[b] = len(pr)
+		seqs[b] = append(pr, p.Answer()...)
 		need = max(need, len(seqs[b])-1)
 	}
 	if T == 0 {
@@ -58,7 +63,7 @@ func MakeBatch(trees []*Tree, v *Vocab, T int, routeWeight float32) *Batch {
 	if T < need {
 		panic(fmt.Sprintf("tasks: MakeBatch: T = %d is shorter than the longest row, which needs %d", T, need))
 	}
-	B := len(trees)
+	B := len(problems)
 	bt := &Batch{
 		B: B, T: T,
 		Inputs: make([]int, B*T), Targets: make([]int, B*T), Targets2: make([]int, B*T),
@@ -67,12 +72,12 @@ func MakeBatch(trees []*Tree, v *Vocab, T int, routeWeight float32) *Batch {
 	}
 	for b, x := range seqs {
 		L := len(x)
-		R := len(trees[b].Prompt(v)) - 1 // index of [ROUTE]
+		R := prompts[b] - 1 // index of the prompt's last token ([ROUTE])
 		bt.SeqLen[b], bt.RouteStart[b], bt.PromptLen[b], bt.RouteLen[b] = L, R, R+1, L-R-2
 		row := b * T
 		for i := 0; i < T; i++ {
 			k := row + i
-			bt.Inputs[k], bt.Targets[k], bt.Targets2[k] = IDPAD, IDPAD, IDPAD
+			bt.Inputs[k], bt.Targets[k], bt.Targets2[k] = pad, pad, pad
 			if i >= L-1 {
 				continue
 			}

@@ -1,39 +1,26 @@
-// Package tasks holds the synthetic tasks: vocabulary, generators,
-// validators, the split between prompt and answer, and the loss masks (tree
-// search first).
+// Package tasks is the task seam: the Task, Problem and Vocab interfaces
+// that everything above it uses, the registry of tasks by name, and what
+// every task shares — the seeded generator (NewRNG), typed-problem errors
+// (ParseError), input corruption (Corrupt) and the training batch layout
+// with its loss masks (MakeBatch).
 //
-// # Tree search (PAPER.md, Experiment 1)
+// One sub-package per task implements the interfaces and registers a
+// Factory: tasks/tree (tree search, the paper's Experiment 1). Package
+// tasks/all imports them all. Nothing above package tasks names a task's
+// token ids or problem type, except a task's own panel and probes.
 //
-// Vocabulary (ids fixed; they index checkpoint embedding rows): letters
-// A..Z are ids 0..25, then "," 26, [ROOT] 27, [TARGET] 28, [ROUTE] 29,
-// [EOS] 30, [PAD] 31, [BOS] 32 — 33 tokens. [BOS] is only the Dual-Talker
-// decoder's start token; the Reasoner never sees it.
+// # Invariants
 //
-// A tree is a complete binary tree of Depth levels (2..4; 4 → 15 nodes)
-// whose nodes are distinct random letters. Its sequence is
+//   - A Task and a Problem are immutable values, safe for concurrent use.
+//   - Token ids are fixed per task: checkpoints store embedding rows in id
+//     order.
+//   - For one generator state, Task.Sample gives one problem:
+//     SampleSeed(t, seed) is the problem of seed.
+//   - len(Problem.Answer()) is the number of latent steps; the prompt's last
+//     token opens the answer.
 //
-//	N L , N O , L J , ... , M C [ROOT] N [TARGET] K [ROUTE] N O M K [EOS]
+// # Adding a task
 //
-// — edges parent→child, two tokens each, commas between edges (none
-// trailing), then root, target, route root→target, [EOS]. Depth 4 with a
-// leaf target is 28 + 13 + 5 + 4 + 1 = 51 tokens; depth 3 is 26. The prompt
-// is everything through [ROUTE]; the answer is the route and [EOS] (also the
-// tokens a Talker reads out of the latents, one per latent).
-//
-// NewTree draws trees from a TreeConfig (edge order Shuffled or LevelOrder;
-// target LeafOnly — the evaluation — or AnyDepth, whose depth is uniform over
-// 1..Depth-1 so every route length is equally likely). Randomness is a
-// seeded PCG (NewRNG); the same seed gives the same trees, and TestGolden
-// pins the sequence of draws.
-//
-// The text form "NL,NO,...,MC[ROOT]N[TARGET]K[ROUTE]NOMK" (Tree.String) is
-// what a person types; ParseTree reads it leniently (whitespace, lowercase)
-// and reports *ParseError with the character offset of the offending piece.
-// It accepts any proper binary tree of 2..4 levels, balanced or not (every
-// inner node exactly two children); Tree.IsComplete tells the two apart.
-//
-// MakeBatch lays trees out for training: next-token and two-ahead targets,
-// stage-1 weights (route-and-EOS positions × routeWeight) and SST weights
-// (route-and-EOS positions only); Batch documents the exact positions and
-// TestMakeBatchWorkedExample works one batch out by hand.
+// See docs/EXTENDING.md: a sub-package with Task, Problem and Vocab, a
+// registration, one line in tasks/all, and the task's panel in views.
 package tasks

@@ -1,4 +1,4 @@
-package tasks
+package tree
 
 import (
 	"fmt"
@@ -45,21 +45,13 @@ var vocabSyms = func() [VocabSize]string {
 	return s
 }()
 
-// Vocab is the tree-search vocabulary. Its ids are the constants above; the
-// fields repeat the special ids for callers that hold a *Vocab. The zero
-// value is not useful: use NewVocab. All methods accept a nil *Vocab and
-// then behave as the standard vocabulary.
-type Vocab struct {
-	Comma, Root, Target, Route, EOS, PAD, BOS int
-}
+// Vocab is the tree-search vocabulary; it implements tasks.Vocab. Its ids
+// are the constants above. The zero value (and a nil *Vocab) is the
+// vocabulary.
+type Vocab struct{}
 
 // NewVocab returns the (only) tree-search vocabulary.
-func NewVocab() *Vocab {
-	return &Vocab{
-		Comma: IDComma, Root: IDRoot, Target: IDTarget, Route: IDRoute,
-		EOS: IDEOS, PAD: IDPAD, BOS: IDBOS,
-	}
-}
+func NewVocab() *Vocab { return &Vocab{} }
 
 // Size is the number of tokens, 33.
 func (v *Vocab) Size() int { return VocabSize }
@@ -88,6 +80,57 @@ func (v *Vocab) Sym(id int) string {
 
 // IsLetter reports whether id is one of the letters A..Z (a tree node).
 func (v *Vocab) IsLetter(id int) bool { return IsLetter(id) }
+
+// Short is how the panels show id: letters as themselves, [EOS] as "EOS",
+// anything else as Sym spells it; a negative id is "?".
+func (v *Vocab) Short(id int) string {
+	switch {
+	case id < 0:
+		return "?"
+	case IsLetter(id):
+		return string(rune('A' + id))
+	case id == IDEOS:
+		return "EOS"
+	}
+	return v.Sym(id)
+}
+
+// Lookup reads a token as a person types it: a letter in either case, a
+// symbol exactly or in any case, and a bracket name without its brackets
+// ("eos" for "[EOS]").
+func (v *Vocab) Lookup(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	if id, ok := v.ID(strings.ToUpper(s)); ok && len(s) == 1 {
+		return id, true
+	}
+	if id, ok := v.ID(s); ok {
+		return id, true
+	}
+	u := strings.ToUpper(s)
+	if id, ok := v.ID(u); ok {
+		return id, true
+	}
+	if len(u) > 1 && !strings.HasPrefix(u, "[") {
+		if id, ok := v.ID("[" + u + "]"); ok {
+			return id, true
+		}
+	}
+	return -1, false
+}
+
+// Content is the letters, ids 0..25: what input corruption replaces.
+func (v *Vocab) Content() []int {
+	out := make([]int, NumLetters)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// EOS, PAD and BOS are the special ids.
+func (v *Vocab) EOS() int { return IDEOS }
+func (v *Vocab) PAD() int { return IDPAD }
+func (v *Vocab) BOS() int { return IDBOS }
 
 // IsLetter reports whether id is one of the letters A..Z (a tree node).
 func IsLetter(id int) bool { return id >= 0 && id < NumLetters }

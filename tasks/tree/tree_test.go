@@ -1,4 +1,4 @@
-package tasks
+package tree
 
 import (
 	"fmt"
@@ -30,7 +30,7 @@ func mustParse(t *testing.T, s string) *Tree {
 	return tr
 }
 
-var configs = []TreeConfig{
+var configs = []Config{
 	{}, // depth 4, shuffled, leaf
 	{Depth: 4, Order: LevelOrder},
 	{Depth: 4, TargetDepth: AnyDepth},
@@ -41,7 +41,7 @@ var configs = []TreeConfig{
 }
 
 // checkInvariants recomputes everything from the token sequence alone.
-func checkInvariants(t *testing.T, cfg TreeConfig, tr *Tree) {
+func checkInvariants(t *testing.T, cfg Config, tr *Tree) {
 	t.Helper()
 	D := cfg.Levels()
 	toks := tr.Tokens(nil)
@@ -185,14 +185,14 @@ func TestNewTreeInvariants(t *testing.T) {
 // [ROOT] r [TARGET] t [ROUTE], route, [EOS].
 func TestSeqLen(t *testing.T) {
 	cases := []struct {
-		cfg        TreeConfig
+		cfg        Config
 		nodes, len int
 	}{
-		{TreeConfig{}, 15, 28 + 13 + 5 + 4 + 1},
-		{TreeConfig{Depth: 4}, 15, 51},
-		{TreeConfig{Depth: 3}, 7, 12 + 5 + 5 + 3 + 1},
-		{TreeConfig{Depth: 3}, 7, 26},
-		{TreeConfig{Depth: 2}, 3, 4 + 1 + 5 + 2 + 1},
+		{Config{}, 15, 28 + 13 + 5 + 4 + 1},
+		{Config{Depth: 4}, 15, 51},
+		{Config{Depth: 3}, 7, 12 + 5 + 5 + 3 + 1},
+		{Config{Depth: 3}, 7, 26},
+		{Config{Depth: 2}, 3, 4 + 1 + 5 + 2 + 1},
 	}
 	for _, c := range cases {
 		tr := NewTree(c.cfg, NewRNG(7))
@@ -201,25 +201,25 @@ func TestSeqLen(t *testing.T) {
 		}
 	}
 	// Depth 4, target at depth 1: route of 2 nodes.
-	if got := (TreeConfig{}).SeqLen(2); got != 49 {
+	if got := (Config{}).SeqLen(2); got != 49 {
 		t.Errorf("SeqLen(2) = %d, want 49", got)
 	}
 }
 
 func TestValidate(t *testing.T) {
 	cases := []struct {
-		cfg TreeConfig
+		cfg Config
 		ok  bool
 	}{
-		{TreeConfig{}, true},
-		{TreeConfig{Depth: 2}, true},
-		{TreeConfig{Depth: 3}, true},
-		{TreeConfig{Depth: 4}, true},
-		{TreeConfig{Depth: 1}, false},
-		{TreeConfig{Depth: -1}, false},
-		{TreeConfig{Depth: 5}, false},
-		{TreeConfig{Order: 2}, false},
-		{TreeConfig{TargetDepth: -1}, false},
+		{Config{}, true},
+		{Config{Depth: 2}, true},
+		{Config{Depth: 3}, true},
+		{Config{Depth: 4}, true},
+		{Config{Depth: 1}, false},
+		{Config{Depth: -1}, false},
+		{Config{Depth: 5}, false},
+		{Config{Order: 2}, false},
+		{Config{TargetDepth: -1}, false},
 	}
 	for _, c := range cases {
 		err := c.cfg.Validate()
@@ -252,7 +252,7 @@ func TestSameSeedSameTree(t *testing.T) {
 		}
 	}
 	// Different seeds give different trees (overwhelmingly).
-	if NewTree(TreeConfig{}, NewRNG(1)).Equal(NewTree(TreeConfig{}, NewRNG(2))) {
+	if NewTree(Config{}, NewRNG(1)).Equal(NewTree(Config{}, NewRNG(2))) {
 		t.Error("seeds 1 and 2 gave the same tree")
 	}
 }
@@ -261,13 +261,13 @@ func TestSameSeedSameTree(t *testing.T) {
 // every data set made from a seed, and must be a deliberate decision.
 func TestGolden(t *testing.T) {
 	cases := []struct {
-		cfg  TreeConfig
+		cfg  Config
 		want string
 	}{
-		{TreeConfig{}, "CM,DB,PV,PE,QN,XZ,QD,BK,NP,NC,CI,DX,XJ,BW[ROOT]Q[TARGET]M[ROUTE]QNCM"},
-		{TreeConfig{Order: LevelOrder}, "QN,QD,NC,NP,DB,DX,CI,CM,PE,PV,BK,BW,XJ,XZ[ROOT]Q[TARGET]M[ROUTE]QNCM"},
-		{TreeConfig{Depth: 3, TargetDepth: AnyDepth}, "QD,NP,QN,DB,NC,DX[ROOT]Q[TARGET]X[ROUTE]QDX"},
-		{TreeConfig{Depth: 2}, "QN,QD[ROOT]Q[TARGET]D[ROUTE]QD"},
+		{Config{}, "CM,DB,PV,PE,QN,XZ,QD,BK,NP,NC,CI,DX,XJ,BW[ROOT]Q[TARGET]M[ROUTE]QNCM"},
+		{Config{Order: LevelOrder}, "QN,QD,NC,NP,DB,DX,CI,CM,PE,PV,BK,BW,XJ,XZ[ROOT]Q[TARGET]M[ROUTE]QNCM"},
+		{Config{Depth: 3, TargetDepth: AnyDepth}, "QD,NP,QN,DB,NC,DX[ROOT]Q[TARGET]X[ROUTE]QDX"},
+		{Config{Depth: 2}, "QN,QD[ROOT]Q[TARGET]D[ROUTE]QD"},
 	}
 	for _, c := range cases {
 		if got := NewTree(c.cfg, NewRNG(42)).String(); got != c.want {
@@ -280,8 +280,8 @@ func TestEdgeOrders(t *testing.T) {
 	differ := 0
 	for seed := uint64(0); seed < 200; seed++ {
 		for _, tp := range []TargetPolicy{LeafOnly, AnyDepth} {
-			s := NewTree(TreeConfig{Order: Shuffled, TargetDepth: tp}, NewRNG(seed))
-			l := NewTree(TreeConfig{Order: LevelOrder, TargetDepth: tp}, NewRNG(seed))
+			s := NewTree(Config{Order: Shuffled, TargetDepth: tp}, NewRNG(seed))
+			l := NewTree(Config{Order: LevelOrder, TargetDepth: tp}, NewRNG(seed))
 			se, le := s.Edges(), l.Edges()
 			if !slices.Equal(se, le) {
 				differ++
@@ -320,7 +320,7 @@ func TestTargetDistribution(t *testing.T) {
 		rng := NewRNG(uint64(D))
 		counts := make([]int, D)
 		for i := 0; i < n; i++ {
-			tr := NewTree(TreeConfig{Depth: D, TargetDepth: AnyDepth}, rng)
+			tr := NewTree(Config{Depth: D, TargetDepth: AnyDepth}, rng)
 			counts[tr.Depth(tr.Target())]++
 		}
 		if counts[0] != 0 {
@@ -337,7 +337,7 @@ func TestTargetDistribution(t *testing.T) {
 	rng := NewRNG(99)
 	slot := make([]int, 8)
 	for i := 0; i < n; i++ {
-		tr := NewTree(TreeConfig{Order: LevelOrder}, rng)
+		tr := NewTree(Config{Order: LevelOrder}, rng)
 		es := tr.Edges()
 		for k := 6; k < 14; k++ { // the 8 edges into leaves, left to right
 			if es[k].Child == tr.Target() {
@@ -425,7 +425,7 @@ func TestSiblings(t *testing.T) {
 	}
 	// Over random trees: correct is on the route, the sibling shares its parent.
 	for seed := uint64(0); seed < 200; seed++ {
-		tr := NewTree(TreeConfig{TargetDepth: AnyDepth}, NewRNG(seed))
+		tr := NewTree(Config{TargetDepth: AnyDepth}, NewRNG(seed))
 		r := tr.Route()
 		for s := 1; s < len(r); s++ {
 			c, o, ok := tr.Siblings(s)

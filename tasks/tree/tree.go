@@ -1,9 +1,11 @@
-package tasks
+package tree
 
 import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+
+	"jrx/tasks"
 )
 
 // EdgeOrder says in which order NewTree lists the edges.
@@ -50,7 +52,7 @@ func (p TargetPolicy) String() string {
 	return fmt.Sprintf("TargetPolicy(%d)", int(p))
 }
 
-// MinDepth and MaxDepth bound TreeConfig.Depth (levels). A 4-level tree has
+// MinDepth and MaxDepth bound Config.Depth (levels). A 4-level tree has
 // 15 nodes; a 5-level one would need 31 distinct letters.
 const (
 	MinDepth     = 2
@@ -58,9 +60,9 @@ const (
 	DefaultDepth = 4
 )
 
-// TreeConfig configures NewTree. The zero value is the evaluation task:
+// Config configures NewTree. The zero value is the evaluation task:
 // 4 levels, shuffled edges, leaf targets.
-type TreeConfig struct {
+type Config struct {
 	// Depth is the number of levels, root included: 2 → 3 nodes,
 	// 3 → 7 nodes, 4 → 15 nodes. 0 means DefaultDepth (4).
 	Depth       int
@@ -69,7 +71,7 @@ type TreeConfig struct {
 }
 
 // Levels returns the effective depth (0 → DefaultDepth).
-func (c TreeConfig) Levels() int {
+func (c Config) Levels() int {
 	if c.Depth == 0 {
 		return DefaultDepth
 	}
@@ -77,7 +79,7 @@ func (c TreeConfig) Levels() int {
 }
 
 // Validate rejects depths outside MinDepth..MaxDepth and unknown enum values.
-func (c TreeConfig) Validate() error {
+func (c Config) Validate() error {
 	if d := c.Levels(); d < MinDepth || d > MaxDepth {
 		return fmt.Errorf("tasks: tree depth %d out of range: want %d..%d levels (0 means %d)", c.Depth, MinDepth, MaxDepth, DefaultDepth)
 	}
@@ -91,24 +93,22 @@ func (c TreeConfig) Validate() error {
 }
 
 // NumNodes is 2^Depth − 1.
-func (c TreeConfig) NumNodes() int { return 1<<c.Levels() - 1 }
+func (c Config) NumNodes() int { return 1<<c.Levels() - 1 }
 
 // SeqLen is the length of the whole token sequence of a tree whose route has
 // routeNodes nodes: 2 tokens per edge, commas between edges,
 // "[ROOT] r [TARGET] t [ROUTE]", the route, [EOS].
 // Depth 4 with a leaf target: 28 + 13 + 5 + 4 + 1 = 51; depth 3: 26.
-func (c TreeConfig) SeqLen(routeNodes int) int {
+func (c Config) SeqLen(routeNodes int) int {
 	e := c.NumNodes() - 1
 	return 2*e + (e - 1) + 5 + routeNodes + 1
 }
 
 // MaxSeqLen is SeqLen of a leaf target, the longest sequence of the config.
-func (c TreeConfig) MaxSeqLen() int { return c.SeqLen(c.Levels()) }
+func (c Config) MaxSeqLen() int { return c.SeqLen(c.Levels()) }
 
-// NewRNG returns the project's seeded generator (PCG).
-func NewRNG(seed uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-}
+// NewRNG is tasks.NewRNG, the project's seeded generator (PCG).
+func NewRNG(seed uint64) *rand.Rand { return tasks.NewRNG(seed) }
 
 // Edge is a parent→child pair of letter ids.
 type Edge struct{ Parent, Child int }
@@ -138,7 +138,7 @@ type Tree struct {
 // The draws happen in this order: letters (a permutation), target, then the
 // edge shuffle. So for one seed, LevelOrder and Shuffled give the same tree
 // (nodes, root, target) and differ only in the edge order.
-func NewTree(cfg TreeConfig, rng *rand.Rand) *Tree {
+func NewTree(cfg Config, rng *rand.Rand) *Tree {
 	if err := cfg.Validate(); err != nil {
 		panic(err)
 	}
@@ -171,7 +171,7 @@ func NewTree(cfg TreeConfig, rng *rand.Rand) *Tree {
 
 // NewTrees draws n trees with NewTree. (It would be called Batch, but that
 // name is the training batch type.)
-func NewTrees(cfg TreeConfig, rng *rand.Rand, n int) []*Tree {
+func NewTrees(cfg Config, rng *rand.Rand, n int) []*Tree {
 	if err := cfg.Validate(); err != nil {
 		panic(err)
 	}

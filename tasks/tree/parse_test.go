@@ -1,6 +1,8 @@
-package tasks
+package tree
 
 import (
+	"jrx/tasks"
+
 	"errors"
 	"slices"
 	"strings"
@@ -167,9 +169,9 @@ func TestParseErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("ParseTree(%q) = %v, want an error", c.in, tr)
 			}
-			var pe *ParseError
+			var pe *tasks.ParseError
 			if !errors.As(err, &pe) {
-				t.Fatalf("error %T %v is not a *ParseError", err, err)
+				t.Fatalf("error %T %v is not a *tasks.ParseError", err, err)
 			}
 			if pe.Offset != c.offset || pe.Piece != c.piece || !strings.Contains(pe.Msg, c.msg) {
 				t.Errorf("ParseTree(%q):\n got offset %d piece %q msg %q\nwant offset %d piece %q msg ~%q", c.in, pe.Offset, pe.Piece, pe.Msg, c.offset, c.piece, c.msg)
@@ -187,11 +189,11 @@ func TestParseErrors(t *testing.T) {
 
 func TestParseErrorString(t *testing.T) {
 	cases := []struct {
-		e    ParseError
+		e    tasks.ParseError
 		want string
 	}{
-		{ParseError{3, "NOL", "malformed edge"}, `tree text, offset 3 "NOL": malformed edge`},
-		{ParseError{0, "", "empty input"}, `tree text, offset 0: empty input`},
+		{tasks.ParseError{Offset: 3, Piece: "NOL", Msg: "malformed edge", What: "tree text"}, `tree text, offset 3 "NOL": malformed edge`},
+		{tasks.ParseError{Offset: 0, Msg: "empty input", What: "tree text"}, `tree text, offset 0: empty input`},
 	}
 	for _, c := range cases {
 		if got := c.e.Error(); got != c.want {
@@ -200,11 +202,11 @@ func TestParseErrorString(t *testing.T) {
 	}
 	// A long piece is clipped.
 	_, err := ParseTree(strings.Repeat("A", 200) + "[ROOT]A[TARGET]B")
-	var pe *ParseError
+	var pe *tasks.ParseError
 	if !errors.As(err, &pe) || len([]rune(pe.Piece)) > 41 {
 		t.Errorf("long piece: %v", err)
 	}
-	// A nil *ParseError never hides in a non-nil error.
+	// A nil *tasks.ParseError never hides in a non-nil error.
 	if _, err := ParseTree(paper); err != nil {
 		t.Errorf("paper: %v", err)
 	}

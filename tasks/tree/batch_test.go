@@ -1,6 +1,8 @@
-package tasks
+package tree
 
 import (
+	"jrx/tasks"
+
 	"fmt"
 	"slices"
 	"strings"
@@ -51,7 +53,7 @@ func weights(s string, r float32) []float32 {
 func TestMakeBatchWorkedExample(t *testing.T) {
 	const rw = 10
 	trees := []*Tree{mustParse(t, "AB,AC[ROOT]A[TARGET]C"), mustParse(t, "AB,AC,BD,BE,CF,CG[ROOT]A[TARGET]G")}
-	b := MakeBatch(trees, NewVocab(), 0, rw)
+	b := tasks.MakeBatch(Problems(trees), IDPAD, 0, rw)
 	if b.B != 2 || b.T != 25 {
 		t.Fatalf("B, T = %d, %d; want 2, 25", b.B, b.T)
 	}
@@ -103,7 +105,7 @@ func TestMakeBatchWorkedExample(t *testing.T) {
 	}
 
 	// A longer T only adds padding.
-	wide := MakeBatch(trees, nil, 30, rw)
+	wide := tasks.MakeBatch(Problems(trees), IDPAD, 30, rw)
 	for r := 0; r < 2; r++ {
 		if !slices.Equal(wide.Inputs[r*30:r*30+25], b.Inputs[r*25:(r+1)*25]) ||
 			!slices.Equal(wide.W1[r*30:r*30+25], b.W1[r*25:(r+1)*25]) ||
@@ -119,7 +121,7 @@ func TestMakeBatchWorkedExample(t *testing.T) {
 				t.Error("MakeBatch(T=24) did not panic")
 			}
 		}()
-		MakeBatch(trees, nil, 24, rw)
+		tasks.MakeBatch(Problems(trees), IDPAD, 24, rw)
 	}()
 }
 
@@ -128,7 +130,7 @@ func TestMakeBatchRandom(t *testing.T) {
 	for _, cfg := range configs {
 		t.Run(fmt.Sprintf("D%d-%v", cfg.Levels(), cfg.TargetDepth), func(t *testing.T) {
 			trees := NewTrees(cfg, NewRNG(5), 64)
-			b := MakeBatch(trees, NewVocab(), 0, 3)
+			b := tasks.MakeBatch(Problems(trees), IDPAD, 0, 3)
 			maxL := 0
 			for _, tr := range trees {
 				maxL = max(maxL, len(tr.Tokens(nil)))

@@ -1,4 +1,4 @@
-package tasks
+package tree
 
 import (
 	"errors"
@@ -6,23 +6,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"jrx/tasks"
 )
-
-// ParseError is a problem in a tree's text form. Offset counts characters
-// (runes, from 0) into the input; Piece is the offending text as written
-// (empty at the end of the input).
-type ParseError struct {
-	Offset int
-	Piece  string
-	Msg    string
-}
-
-func (e *ParseError) Error() string {
-	if e.Piece == "" {
-		return fmt.Sprintf("tree text, offset %d: %s", e.Offset, e.Msg)
-	}
-	return fmt.Sprintf("tree text, offset %d %q: %s", e.Offset, e.Piece, e.Msg)
-}
 
 // ParseOptions loosens ParseTree.
 type ParseOptions struct {
@@ -48,7 +34,7 @@ type ParseOptions struct {
 // Tree.IsComplete tells a caller that wants to warn about the others.
 // The target must be a leaf unless ParseTreeWith's AnyTarget is set.
 //
-// Every error is a *ParseError naming where the problem is.
+// Every error is a *tasks.ParseError naming where the problem is.
 func ParseTree(s string) (*Tree, error) { return ParseTreeWith(s, ParseOptions{}) }
 
 // maxParseRunes bounds the input (a 4-level tree is ~70 characters).
@@ -112,7 +98,7 @@ func clip(s string) string {
 	return string(r[:max]) + "…"
 }
 
-func lex(s string) ([]lexeme, *ParseError) {
+func lex(s string) ([]lexeme, *tasks.ParseError) {
 	var out []lexeme
 	off := 0
 	for b := 0; b < len(s); {
@@ -136,11 +122,11 @@ func lex(s string) ([]lexeme, *ParseError) {
 				if i := strings.IndexAny(piece[1:], "[] \t\r\n,"); i >= 0 {
 					piece = piece[:i+1]
 				}
-				return nil, &ParseError{off, clip(piece), "'[' without a matching ']' (symbols are [ROOT], [TARGET], [ROUTE], [EOS])"}
+				return nil, treeErr(off, clip(piece), "'[' without a matching ']' (symbols are [ROOT], [TARGET], [ROUTE], [EOS])")
 			}
 			k, ok := bracketKinds[strings.ToUpper(name)]
 			if !ok {
-				return nil, &ParseError{off, clip(s[b : b+end+1]), "unknown symbol (known: letters A-Z, ',', [ROOT], [TARGET], [ROUTE], [EOS])"}
+				return nil, treeErr(off, clip(s[b:b+end+1]), "unknown symbol (known: letters A-Z, ',', [ROOT], [TARGET], [ROUTE], [EOS])")
 			}
 			out = append(out, lexeme{kind: k, off: off, b0: b, b1: b + end + 1})
 			off += utf8.RuneCountInString(s[b:b+end+1]) - 1
@@ -150,7 +136,7 @@ func lex(s string) ([]lexeme, *ParseError) {
 			if r == utf8.RuneError && w == 1 {
 				msg = "invalid UTF-8 byte"
 			}
-			return nil, &ParseError{off, string(r), msg}
+			return nil, treeErr(off, string(r), msg)
 		}
 		b += w
 		off++
@@ -174,20 +160,20 @@ type edgeAt struct {
 	b0, b1 int
 }
 
-func parseTree(s string, opt ParseOptions) (*Tree, *ParseError) {
+func parseTree(s string, opt ParseOptions) (*Tree, *tasks.ParseError) {
 	if n := utf8.RuneCountInString(s); n > maxParseRunes {
-		return nil, &ParseError{maxParseRunes, "", fmt.Sprintf("input too long (%d characters; a tree needs fewer than 100)", n)}
+		return nil, treeErr(maxParseRunes, "", fmt.Sprintf("input too long (%d characters; a tree needs fewer than 100)", n))
 	}
 	if strings.TrimFunc(s, unicode.IsSpace) == "" {
-		return nil, &ParseError{0, "", "empty input: want edges like NL,NO,... then [ROOT]N[TARGET]K"}
+		return nil, treeErr(0, "", "empty input: want edges like NL,NO,... then [ROOT]N[TARGET]K")
 	}
 	lx, perr := lex(s)
 	if perr != nil {
 		return nil, perr
 	}
 	piece := func(l lexeme) string { return clip(s[l.b0:l.b1]) }
-	errAt := func(l lexeme, format string, a ...any) *ParseError {
-		return &ParseError{l.off, piece(l), fmt.Sprintf(format, a...)}
+	errAt := func(l lexeme, format string, a ...any) *tasks.ParseError {
+		return treeErr(l.off, piece(l), fmt.Sprintf(format, a...))
 	}
 	for _, l := range lx {
 		if l.kind == lxPAD || l.kind == lxBOS {
@@ -220,7 +206,7 @@ func parseTree(s string, opt ParseOptions) (*Tree, *ParseError) {
 			}
 			return nil, errAt(lx[start-1], "',' must be followed by an edge")
 		case len(group) != 2:
-			p := &ParseError{group[0].off, clip(s[group[0].b0:group[len(group)-1].b1]), ""}
+			p := treeErr(group[0].off, clip(s[group[0].b0:group[len(group)-1].b1]), "")
 			if len(group) == 1 {
 				p.Msg = "malformed edge: want two letters (parent, child), got one"
 			} else {
@@ -243,7 +229,7 @@ func parseTree(s string, opt ParseOptions) (*Tree, *ParseError) {
 	}
 
 	// [ROOT] x [TARGET] y
-	oneLetter := func(tag lexeme) (lexeme, *ParseError) {
+	oneLetter := func(tag lexeme) (lexeme, *tasks.ParseError) {
 		j := i + 1
 		for lx[j].kind == lxLetter {
 			j++
@@ -252,7 +238,7 @@ func parseTree(s string, opt ParseOptions) (*Tree, *ParseError) {
 		case n == 0:
 			return lexeme{}, errAt(tag, "%s must be followed by one node (letter)", kindName(tag.kind))
 		case n > 1:
-			return lexeme{}, &ParseError{lx[i+1].off, clip(s[lx[i+1].b0:lx[j-1].b1]), fmt.Sprintf("%s takes one node, got %d letters", kindName(tag.kind), n)}
+			return lexeme{}, treeErr(lx[i+1].off, clip(s[lx[i+1].b0:lx[j-1].b1]), fmt.Sprintf("%s takes one node, got %d letters", kindName(tag.kind), n))
 		}
 		i = j
 		return lx[j-1], nil
@@ -309,9 +295,9 @@ func parseTree(s string, opt ParseOptions) (*Tree, *ParseError) {
 	for k := range parentOf {
 		parentOf[k], firstEdge[k] = -1, -1
 	}
-	edgeErr := func(k int, format string, a ...any) *ParseError {
+	edgeErr := func(k int, format string, a ...any) *tasks.ParseError {
 		e := edges[k]
-		return &ParseError{e.lx.off, clip(s[e.b0:e.b1]), fmt.Sprintf(format, a...)}
+		return treeErr(e.lx.off, clip(s[e.b0:e.b1]), fmt.Sprintf(format, a...))
 	}
 	for k, e := range edges {
 		p, c := e.Parent, e.Child
@@ -402,7 +388,7 @@ func parseTree(s string, opt ParseOptions) (*Tree, *ParseError) {
 	t, err := build(plain, root, target)
 	if err != nil {
 		// Unreachable: every condition build checks was checked above.
-		return nil, &ParseError{0, "", "internal error: " + err.Error()}
+		return nil, treeErr(0, "", "internal error: "+err.Error())
 	}
 
 	if len(route) > 0 {
@@ -420,4 +406,9 @@ func parseTree(s string, opt ParseOptions) (*Tree, *ParseError) {
 		}
 	}
 	return t, nil
+}
+
+// treeErr is a *tasks.ParseError in a tree's text.
+func treeErr(off int, piece, msg string) *tasks.ParseError {
+	return &tasks.ParseError{Offset: off, Piece: piece, Msg: msg, What: "tree text"}
 }

@@ -1,4 +1,4 @@
-package tasks
+package tree
 
 import (
 	"strings"
@@ -33,8 +33,8 @@ func TestVocabFixedIDs(t *testing.T) {
 		name      string
 		field, id int
 	}{
-		{"Comma", v.Comma, 26}, {"Root", v.Root, 27}, {"Target", v.Target, 28},
-		{"Route", v.Route, 29}, {"EOS", v.EOS, 30}, {"PAD", v.PAD, 31}, {"BOS", v.BOS, 32},
+		{"Comma", IDComma, 26}, {"Root", IDRoot, 27}, {"Target", IDTarget, 28},
+		{"Route", IDRoute, 29}, {"EOS", v.EOS(), 30}, {"PAD", v.PAD(), 31}, {"BOS", v.BOS(), 32},
 	}
 	for _, f := range fields {
 		if f.field != f.id {

@@ -1,12 +1,14 @@
-package tasks
+package tree
 
 import (
+	"jrx/tasks"
+
 	"errors"
 	"slices"
 	"testing"
 )
 
-// FuzzParseTree: ParseTree never panics, fails only with a *ParseError, and
+// FuzzParseTree: ParseTree never panics, fails only with a *tasks.ParseError, and
 // whatever it accepts is a valid tree whose String() parses back to the
 // same tree.
 func FuzzParseTree(f *testing.F) {
@@ -35,7 +37,7 @@ func FuzzParseTree(f *testing.F) {
 		opt := ParseOptions{AnyTarget: anyTarget}
 		tr, err := ParseTreeWith(s, opt)
 		if err != nil {
-			var pe *ParseError
+			var pe *tasks.ParseError
 			if !errors.As(err, &pe) || tr != nil {
 				t.Fatalf("ParseTree(%q) = %v, %T %v", s, tr, err, err)
 			}
