@@ -4,5 +4,6 @@
 package all
 
 import (
+	_ "jrx/tasks/cfg"  // the grammar task (PAPER.md, Experiment 2)
 	_ "jrx/tasks/tree" // the tree-search task (PAPER.md, Experiment 1)
 )
