@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"jrx/engine"
+	"jrx/internal/termsafe"
 	"jrx/tasks"
 )
 
@@ -31,6 +32,8 @@ func init() {
 baseline in lockstep, on a generated tree (--seed) or a typed one (--prompt),
 under the given injections, and prints a table (or, with --json, one JSON
 object per step and a final summary object; schema: docs/RUN_JSON.md).
+With --prompt, --seed does not change the problem: it only seeds the noise
+and input-corruption injections (a warning says so when there are none).
 
 Injections (repeat --inject):
 ` + indent(engine.Grammar, "  "),
@@ -54,7 +57,7 @@ func indent(s, pre string) string {
 func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(lookup("run"), env)
 	model := fs.String("model", "", "model-set directory (default: the embedded set)")
-	seed := fs.Uint64("seed", 0, "problem seed (0 = random; the seed used is printed)")
+	seed := fs.Uint64("seed", 0, "problem seed (0 = random; the seed used is printed); with --prompt it seeds only noise and input corruption")
 	prompt := fs.String("prompt", "", "a problem in text form, e.g. 'AB,AC[ROOT]A[TARGET]C'")
 	var inj stringList
 	fs.Var(&inj, "inject", "an injection (repeatable); see above")
@@ -66,13 +69,30 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
+	if err := checkPrompt(fs, *prompt); err != nil {
+		return err
+	}
 	var injections []engine.Injection
+	seeded := false // an injection reads the seed
 	for _, spec := range inj {
 		in, err := engine.ParseInjection(spec)
 		if err != nil {
 			return usageError{err}
 		}
 		injections = append(injections, in)
+		seeded = seeded || in.Kind == engine.Noise || in.Kind == engine.InputCorrupt
+	}
+	seedGiven := false
+	fs.Visit(func(f *flag.Flag) { seedGiven = seedGiven || f.Name == "seed" })
+	if seedGiven && *prompt != "" && !seeded {
+		fmt.Fprintf(env.stderr, "jrx run: warning: --seed %d does not change a typed problem; it only seeds noise and input-corruption injections, and there are none\n", *seed)
+	}
+	var p engine.Problem
+	if *prompt != "" {
+		var err error
+		if p, err = engine.ParseProblem(*prompt, max(*seed, 1)); err != nil {
+			return usageError{fmt.Errorf("--prompt: %w", err)}
+		}
 	}
 	set, err := engine.Load(*model)
 	if err != nil {
@@ -81,14 +101,11 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if *seed == 0 {
 		*seed = rand.Uint64()%1_000_000 + 1
 	}
-	var p engine.Problem
 	if *prompt != "" {
-		p, err = engine.ParseProblem(*prompt, *seed)
-	} else {
-		p, err = engine.NewProblem(set.Depth(), *seed)
-	}
-	if err != nil {
-		return usageError{err}
+		p.Seed = *seed
+	} else if p, err = engine.NewProblem(set.Depth(), *seed); err != nil {
+		// The problem comes from the model set's recipe, not from the command line.
+		return fmt.Errorf("model set %s: %w", set.Source, err)
 	}
 	s, err := engine.NewSession(set, p, injections, engine.Options{})
 	if err != nil {
@@ -107,7 +124,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	printRunTable(env.stdout, s)
 	if *record != "" {
-		fmt.Fprintf(env.stdout, "session recorded in %s (check it with: jrx replay %s)\n", *record, *record)
+		fmt.Fprintf(env.stdout, "session recorded in %s (check it with: jrx replay %s)\n", termsafe.Line(*record), termsafe.Line(*record))
 	}
 	return nil
 }
@@ -127,13 +144,12 @@ type jsonSummary struct {
 }
 
 func printRunJSON(w io.Writer, s *engine.Session) error {
-	enc := json.NewEncoder(w)
 	for _, sn := range s.Snapshots() {
-		if err := enc.Encode(jsonStep{Type: "step", Snapshot: sn}); err != nil {
+		if err := writeJSON(w, jsonStep{Type: "step", Snapshot: sn}, false); err != nil {
 			return err
 		}
 	}
-	return enc.Encode(jsonSummary{Type: "summary", Version: JSONSchemaVersion, Seed: s.Problem.Seed, Problem: s.Problem.Text, Source: s.Set.Source, Summary: s.Summary()})
+	return writeJSON(w, jsonSummary{Type: "summary", Version: JSONSchemaVersion, Seed: s.Problem.Seed, Problem: s.Problem.Text, Source: s.Set.Source, Summary: s.Summary()}, false)
 }
 
 func sym(tok int) string {
@@ -145,7 +161,7 @@ func sym(tok int) string {
 
 func printRunTable(w io.Writer, s *engine.Session) {
 	v := tasks.NewVocab()
-	fmt.Fprintf(w, "problem  %s\nseed     %d   model %s\n", s.Problem.Text, s.Problem.Seed, s.Set.Source)
+	fmt.Fprintf(w, "problem  %s\nseed     %d   model %s\n", termsafe.Line(s.Problem.Text), s.Problem.Seed, termsafe.Line(s.Set.Source))
 	if inj := s.Injections(); len(inj) > 0 {
 		var specs []string
 		for _, in := range inj {
@@ -234,6 +250,6 @@ func runReplay(ctx context.Context, env *cliEnv, args []string) error {
 	if len(rec.Injections) == 1 {
 		inj = "1 injection"
 	}
-	fmt.Fprintf(env.stdout, "%s: %d steps replayed, every latent bit-identical (seed %d, %s)\n", file, rec.Steps, rec.Seed, inj)
+	fmt.Fprintf(env.stdout, "%s: %d steps replayed, every latent bit-identical (seed %d, %s)\n", termsafe.Line(file), rec.Steps, rec.Seed, inj)
 	return nil
 }
