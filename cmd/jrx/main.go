@@ -113,7 +113,7 @@ func run(ctx context.Context, env *cliEnv, args []string) int {
 		err = fmt.Errorf("writing the output: %w", out.err)
 	}
 	if sig, ok := signalOf(ctx); ok {
-		if err != nil && !errors.Is(err, context.Canceled) {
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.As(err, new(signalCause)) {
 			fmt.Fprintf(env.stderr, "jrx %s: %s\n", c.name, termsafe.String(err.Error()))
 		}
 		fmt.Fprintf(env.stderr, "jrx %s: stopped by %s\n", c.name, signalName(sig))
