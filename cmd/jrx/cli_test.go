@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,7 +59,7 @@ func copySet(t *testing.T, src, name, file string, edit func(meta map[string]str
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f == file {
+		if f == file && edit != nil {
 			b = editMeta(t, b, edit)
 		}
 		if err := os.WriteFile(filepath.Join(dst, f), b, 0o644); err != nil {
@@ -93,6 +94,33 @@ func editMeta(t *testing.T, b []byte, edit func(map[string]string)) []byte {
 	}
 	out := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
 	return append(append(out, h...), b[8+n:]...)
+}
+
+// nanTensors sets every value of every tensor of a safetensors file to NaN.
+func nanTensors(t *testing.T, b []byte) []byte {
+	t.Helper()
+	n := binary.LittleEndian.Uint64(b[:8])
+	var header map[string]json.RawMessage
+	if err := json.Unmarshal(b[8:8+n], &header); err != nil {
+		t.Fatal(err)
+	}
+	out := append([]byte(nil), b...)
+	data := out[8+n:]
+	for name, raw := range header {
+		if name == "__metadata__" {
+			continue
+		}
+		var info struct {
+			Offsets [2]int `json:"data_offsets"`
+		}
+		if err := json.Unmarshal(raw, &info); err != nil {
+			t.Fatal(err)
+		}
+		for i := info.Offsets[0]; i+4 <= info.Offsets[1]; i += 4 {
+			binary.LittleEndian.PutUint32(data[i:], math.Float32bits(float32(math.NaN())))
+		}
+	}
+	return out
 }
 
 // editJSON changes one field of a JSON object held in a metadata string.
@@ -167,6 +195,25 @@ func TestExitCodes(t *testing.T) {
 	// train --resume refused: nothing was written.
 	if ents, _ := os.ReadDir(empty); len(ents) != 0 {
 		t.Errorf("a refused command wrote %d files", len(ents))
+	}
+}
+
+// A report that cannot be encoded (NaN weights make NaN figures; a
+// loader that refuses them stops earlier) is an error, never an empty or
+// partial JSON line with exit 0.
+func TestUnencodableJSONIsAnError(t *testing.T) {
+	dir := copySet(t, tinyDir(t), "nan", "", nil)
+	p := filepath.Join(dir, engine.FileReasoner)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, nanTensors(t, b), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "eval", "containment", "--model", dir, "--n", "2", "--json")
+	if code != 1 || out != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
 
