@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
 
 	"jrx/app"
@@ -49,8 +50,8 @@ every one of them.`,
 // WithContext: it leaves the alternate screen, turns mouse reporting off
 // and restores the tty modes. A panic in the model is caught by Bubble Tea
 // with the same restoration. As a last resort the tty modes saved here are
-// set again after the program ends, and before a forced exit (a second
-// signal).
+// set again after the program ends, and a forced exit (a second signal,
+// while the program is still stopping) resets the terminal modes itself.
 var runTUI = func(ctx context.Context, env *cliEnv, m *app.Model) error {
 	f, ok := fileOf(env.stdout)
 	if !ok || !term.IsTerminal(f.Fd()) {
@@ -58,7 +59,14 @@ var runTUI = func(ctx context.Context, env *cliEnv, m *app.Model) error {
 	}
 	if st, err := term.GetState(f.Fd()); err == nil {
 		restore := func() { _ = term.Restore(f.Fd(), st) }
-		onForcedExit(restore)
+		// A forced exit skips Bubble Tea's restoration: undo what the
+		// explorer turns on (View: alternate screen, mouse clicks, hidden
+		// cursor; Bubble Tea: bracketed paste) and the tty modes.
+		onForcedExit(func() {
+			_, _ = f.WriteString(ansi.ResetModeMouseButtonEvent + ansi.ResetModeMouseAnyEvent + ansi.ResetModeMouseExtSgr +
+				ansi.ResetModeBracketedPaste + ansi.ResetModeAltScreenSaveCursor + ansi.ShowCursor)
+			restore()
+		})
 		defer func() {
 			onForcedExit(nil)
 			restore()
