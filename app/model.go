@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"jrx/engine"
+	"jrx/internal/termsafe"
 	"jrx/tasks"
 	"jrx/views"
 )
@@ -57,8 +58,9 @@ type Model struct {
 	help   help.Model
 	show   views.Visibility
 
-	set   *engine.Set
-	fatal string
+	set     *engine.Set
+	fatal   string
+	loadErr error
 
 	// The session is only used inside commands; Update passes it on.
 	sess    *engine.Session
@@ -96,7 +98,7 @@ func New(opts Options) *Model {
 	m.seed = opts.Seed
 	m.status.Model = "embedded"
 	if opts.ModelDir != "" {
-		m.status.Model = filepath.Base(filepath.Clean(opts.ModelDir))
+		m.status.Model = termsafe.Line(filepath.Base(filepath.Clean(opts.ModelDir)))
 	}
 	return m
 }
@@ -173,7 +175,8 @@ func (m *Model) onSet(msg setMsg) tea.Cmd {
 	m.inflight = false
 	m.busy = ""
 	if msg.err != nil {
-		m.fatal = fmt.Sprintf("Cannot load the model set: %v", msg.err)
+		m.loadErr = msg.err
+		m.fatal = termsafe.String(fmt.Sprintf("Cannot load the model set: %v", msg.err))
 		m.mode = views.ModeFatal
 		return nil
 	}
@@ -181,7 +184,7 @@ func (m *Model) onSet(msg setMsg) tea.Cmd {
 	m.status.Depth = m.set.Depth()
 	m.status.Model = m.set.Source
 	if m.set.Source != "embedded" {
-		m.status.Model = filepath.Base(filepath.Clean(m.set.Source))
+		m.status.Model = termsafe.Line(filepath.Base(filepath.Clean(m.set.Source)))
 	}
 	m.mode = views.ModeMain
 	if m.seed == 0 {
@@ -287,13 +290,16 @@ func (m *Model) onSession(msg sessionMsg) tea.Cmd {
 	return m.next()
 }
 
+// setError and setInfo are where messages enter the status line; a
+// message may quote a file (a session file's fields, a path), so it is
+// made safe for the terminal here.
 func (m *Model) setError(err error) {
-	m.status.Message = firstLine(err.Error())
+	m.status.Message = termsafe.Line(firstLine(err.Error()))
 	m.status.IsError = true
 }
 
 func (m *Model) setInfo(s string) {
-	m.status.Message = s
+	m.status.Message = termsafe.Line(s)
 	m.status.IsError = false
 }
 
@@ -791,6 +797,11 @@ func (m *Model) Status() (string, bool) { return m.status.Message, m.status.IsEr
 // Typed reports whether the problem on screen was typed (or opened from a
 // session file) rather than generated from Seed.
 func (m *Model) Typed() bool { return m.typed }
+
+// LoadErr is the error that stopped the model set from loading (nil if it
+// loaded or is still loading): the explorer showed it and had nothing else
+// to show.
+func (m *Model) LoadErr() error { return m.loadErr }
 
 // Seed is the seed of the problem on screen.
 func (m *Model) Seed() uint64 { return m.seed }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -86,12 +87,14 @@ func injectNames(set *Set) string {
 // Grammar is the injection syntax, for help texts.
 const Grammar = `talker@T=X       force the Dual-Talker's token at step T to X (its later tokens read it)
 baseline@T=X     force the coupled baseline's token at step T to X (it stays in its context)
-input:P          replace a fraction P (0..1, or N%) of the prompt's letters with wrong ones
-noise@T:S        Gaussian noise of σ = S × max|component| on the latent at step T
+input:P          replace a fraction P (0 < P ≤ 1, or N%) of the prompt's letters with wrong ones
+noise@T:S        Gaussian noise of σ = S × max|component| on the latent at step T (0 < S ≤ 100)
 noise:S          the same at every step
 latent@T=0.6*O+0.4*L
                  latent surgery: replace step T's latent with that mixture of
-                 target-table embeddings, renormalised; later steps are recomputed
+                 target-table embeddings, renormalised; later steps are recomputed.
+                 Weights are decimals (1e-5 and -0.5 work; 0 or 1e-6..1e6 in size);
+                 a mixture that cancels out (0*O, 0.5*O-0.5*O) is refused
 Steps count from 1; X, O, L are tokens (letters A–Z, or [EOS]).`
 
 // ParseInjection reads one injection spec; tokens are read with v (the
@@ -139,6 +142,9 @@ func ParseInjection(spec string, v tasks.Vocab) (Injection, error) {
 		if f > 1 {
 			return bad("fraction %g is more than 1", f)
 		}
+		if f == 0 {
+			return bad("fraction 0 corrupts nothing; give a fraction above 0 (e.g. input:0.1)")
+		}
 		return Injection{Kind: InputCorrupt, Frac: f}, nil
 	case "noise":
 		step := 0
@@ -162,6 +168,13 @@ func ParseInjection(spec string, v tasks.Vocab) (Injection, error) {
 		}
 		if f > 100 {
 			return bad("sigma %g is out of range (0..100)", f)
+		}
+		if f == 0 {
+			eg := "noise:0.1"
+			if step > 0 {
+				eg = fmt.Sprintf("noise@%d:0.1", step)
+			}
+			return bad("sigma 0 adds no noise; give a sigma above 0 (e.g. %s)", eg)
 		}
 		return Injection{Kind: Noise, Step: step, Sigma: f}, nil
 	case "latent":
@@ -256,40 +269,188 @@ func parseFrac(s string) (float64, error) {
 	return f * scale, nil
 }
 
+// Bounds of a surgery's weights. A mixture is renormalised, so only the
+// ratios of its weights matter; twelve orders of magnitude keep every
+// ratio far from float64's underflow and overflow.
+const (
+	minMixWeight = 1e-6
+	maxMixWeight = 1e6
+	maxMixTerms  = 32
+)
+
+// MixCancelTolerance is how much of a surgery's mixture must survive
+// cancellation: a mixture Σ w·e whose norm is at most MixCancelTolerance ×
+// Σ |w|·‖e‖ has no direction (its weights cancel), and is an error rather
+// than a latent.
+const MixCancelTolerance = 1e-9
+
+// parseMix reads W*TOKEN terms joined by '+' or '-', e.g. 0.6*O+0.4*L,
+// 1e-5*O, -0.5*A+B. A weight is a plain decimal number, with an optional
+// exponent (whose sign is part of the number, not a separator); a term
+// without a weight has weight 1.
 func parseMix(expr string, v tasks.Vocab) ([]MixTerm, error) {
-	var out []MixTerm
-	expr = strings.ReplaceAll(strings.TrimSpace(expr), " ", "")
+	expr = strings.Join(strings.Fields(expr), "")
 	if expr == "" {
-		return nil, fmt.Errorf("empty mixture")
+		return nil, errors.New("empty mixture")
 	}
-	// Split on '+' (a leading '-' on a weight is allowed).
-	for _, term := range strings.Split(strings.ReplaceAll(expr, "-", "+-"), "+") {
+	var out []MixTerm
+	for i := 0; i < len(expr); {
+		neg := false
+		switch expr[i] {
+		case '+', '-':
+			neg = expr[i] == '-'
+			i++
+		default:
+			if i > 0 {
+				return nil, fmt.Errorf("missing '+' or '-' before %q", expr[i:])
+			}
+		}
+		j := termEnd(expr, i)
+		term := expr[i:j]
 		if term == "" {
-			continue
+			return nil, fmt.Errorf("a term is missing in %q", expr)
 		}
 		w, tok := 1.0, term
 		if a, b, ok := strings.Cut(term, "*"); ok {
-			f, err := strconv.ParseFloat(a, 64)
-			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			if !isDecimal(a) {
 				return nil, fmt.Errorf("weight %q is not a number", a)
 			}
+			f, err := strconv.ParseFloat(a, 64)
+			if err != nil || math.IsInf(f, 0) || (f != 0 && (f < minMixWeight || f > maxMixWeight)) {
+				return nil, fmt.Errorf("weight %s is out of range (0, or %g to %g in magnitude)", a, minMixWeight, maxMixWeight)
+			}
 			w, tok = f, b
-		} else if strings.HasPrefix(term, "-") {
-			w, tok = -1, term[1:]
+		} else if c := term[0]; c >= '0' && c <= '9' || c == '.' {
+			return nil, fmt.Errorf("term %q: want WEIGHT*TOKEN, with a decimal weight such as 0.5 or 1e-5", term)
+		}
+		if neg {
+			w = -w
 		}
 		id, err := parseToken(tok, v)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, MixTerm{Weight: w, Token: id, Sym: v.Sym(id)})
+		if len(out) > maxMixTerms {
+			return nil, fmt.Errorf("more than %d terms", maxMixTerms)
+		}
+		i = j
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("empty mixture")
-	}
-	if len(out) > 32 {
-		return nil, fmt.Errorf("%d terms; at most 32", len(out))
+	if err := checkMixCancels(out); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// termEnd is the end of the term that starts at i: the next '+' or '-'
+// that is not the sign of a weight's exponent (as in 1e-5*O).
+func termEnd(expr string, i int) int {
+	star := false
+	for k := i; k < len(expr); k++ {
+		switch c := expr[k]; c {
+		case '*':
+			star = true
+		case '+', '-':
+			if !star && k > i && (expr[k-1] == 'e' || expr[k-1] == 'E') && isMantissa(expr[i:k-1]) {
+				continue // an exponent's sign
+			}
+			return k
+		}
+	}
+	return len(expr)
+}
+
+// isMantissa reports whether s is digits with at most one '.', and at
+// least one digit.
+func isMantissa(s string) bool {
+	digits, dots := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.':
+			dots++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && dots <= 1
+}
+
+// isDecimal reports whether s is an unsigned decimal number with an
+// optional exponent (no hex, no Inf or NaN, no underscores).
+func isDecimal(s string) bool {
+	m, e := s, ""
+	if k := strings.IndexAny(s, "eE"); k >= 0 {
+		m, e = s[:k], s[k+1:]
+		e = strings.TrimLeft(e, "+-")
+		if len(s[k+1:])-len(e) > 1 || e == "" || !isMantissa(e) || strings.Contains(e, ".") {
+			return false
+		}
+	}
+	return isMantissa(m)
+}
+
+// checkMixCancels refuses a mixture whose weights are all zero, or whose
+// terms on the same token cancel: it has no direction at any model.
+// (Distinct tokens can cancel too, but only the model's target table
+// knows: see SurgeryLatent.)
+func checkMixCancels(mix []MixTerm) error {
+	var scale float64
+	sums := map[int]float64{}
+	for _, m := range mix {
+		scale += math.Abs(m.Weight)
+		sums[m.Token] += m.Weight
+	}
+	if scale == 0 {
+		return errors.New("every weight is 0: the mixture has no direction")
+	}
+	for _, s := range sums {
+		if math.Abs(s) > MixCancelTolerance*scale {
+			return nil
+		}
+	}
+	return errors.New("the weights of each token cancel out: the mixture has no direction")
+}
+
+// SurgeryLatent writes the surgery's latent L2(Σ w·table[token]) into dst;
+// table holds one row of len(dst) values per token (a Reasoner's target
+// table). It returns an error, and leaves dst alone, when a token is
+// outside the table or when the mixture has (near) zero norm: its norm is
+// at most MixCancelTolerance × Σ |w|·‖row‖ (the terms cancel), or below
+// 1e-12. The arithmetic is the session's: float64 sums in term order, then
+// each component divided by the norm.
+func SurgeryLatent(dst []float32, mix []MixTerm, table []float32) error {
+	d := len(dst)
+	if d == 0 {
+		return errors.New("latent surgery: empty latent")
+	}
+	sum := make([]float64, d)
+	var scale float64
+	for _, m := range mix {
+		if m.Token < 0 || (m.Token+1)*d > len(table) {
+			return fmt.Errorf("latent surgery: token %d outside the target table", m.Token)
+		}
+		row := table[m.Token*d : (m.Token+1)*d]
+		var rn float64
+		for j, v := range row {
+			sum[j] += m.Weight * float64(v)
+			rn += float64(v) * float64(v)
+		}
+		scale += math.Abs(m.Weight) * math.Sqrt(rn)
+	}
+	var n float64
+	for _, v := range sum {
+		n += v * v
+	}
+	n = math.Sqrt(n)
+	if n < 1e-12 || n <= MixCancelTolerance*scale || math.IsNaN(n) || math.IsInf(n, 0) {
+		return fmt.Errorf("latent surgery: the mixture has no direction (norm %.3g of at most %.3g: its terms cancel)", n, scale)
+	}
+	for j, v := range sum {
+		dst[j] = float32(v / n)
+	}
+	return nil
 }
 
 // String is the canonical spec, which ParseInjection reads back.
@@ -307,7 +468,7 @@ func (in Injection) String() string {
 	case Surgery:
 		var b strings.Builder
 		for i, t := range in.Mix {
-			if i > 0 && t.Weight >= 0 {
+			if i > 0 && !math.Signbit(t.Weight) {
 				b.WriteByte('+')
 			}
 			b.WriteString(strconv.FormatFloat(t.Weight, 'g', -1, 64))

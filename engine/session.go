@@ -411,34 +411,15 @@ func checkFinite(v []float32) error {
 }
 
 // applyLatentInjections applies noise and surgery at step t to lat. A
-// surgery whose mixture cancels out (a norm below 1e-6 of its weights'
-// sum) is an error: there is no direction to put on the sphere.
+// surgery whose mixture cancels out is an error (see SurgeryLatent): there
+// is no direction to put on the sphere.
 func (s *Session) applyLatentInjections(t int, lat []float32, snap *Snapshot) error {
 	r := s.Set.Reasoner
-	d := r.Cfg.D
 	for i, in := range s.inj {
 		switch {
 		case in.Kind == Surgery && in.Step == t:
-			mix := make([]float64, d)
-			for _, m := range in.Mix {
-				row := r.Target[m.Token*d : (m.Token+1)*d]
-				for j, v := range row {
-					mix[j] += m.Weight * float64(v)
-				}
-			}
-			var n, wsum float64
-			for _, v := range mix {
-				n += v * v
-			}
-			for _, m := range in.Mix {
-				wsum += math.Abs(m.Weight)
-			}
-			n = math.Sqrt(n)
-			if !(n >= 1e-6*wsum) || n == 0 {
-				return fmt.Errorf("injection %s: the mixture cancels out (norm %.3g): no direction to put on the sphere", in, n)
-			}
-			for j, v := range mix {
-				lat[j] = float32(v / n)
+			if err := SurgeryLatent(lat, in.Mix, r.Target); err != nil {
+				return fmt.Errorf("injection %s: %w", in, err)
 			}
 			snap.Injected = append(snap.Injected, in.String())
 		case in.Kind == Noise && (in.Step == t || in.Step == 0) && in.Sigma > 0:

@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"jrx/engine"
+	"jrx/internal/termsafe"
 	"jrx/nn"
 	"jrx/train"
 )
@@ -79,8 +79,9 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 			r := nn.BenchMatmul(s, *dur)
 			rows = append(rows, r)
 			if *asJSON {
-				b, _ := json.Marshal(r)
-				fmt.Fprintln(env.stdout, string(b))
+				if err := writeJSON(env.stdout, r, false); err != nil {
+					return err
+				}
 			}
 		}
 		if !*asJSON {
@@ -109,12 +110,10 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		steal := sm.pct()
 		if *asJSON {
-			b, _ := json.Marshal(struct {
+			return writeJSON(env.stdout, struct {
 				train.BenchResult
 				CPUStealPct *float64 `json:"cpu_steal_pct,omitempty"`
-			}{r, steal})
-			fmt.Fprintln(env.stdout, string(b))
-			return nil
+			}{r, steal}, false)
 		}
 		fmt.Fprintf(env.stdout, "training step, d %d / %d blocks / FFN %d / %d heads, batch %d × %d tokens\n", r.D, r.Layers, r.FFN, r.Heads, r.Batch, r.Seq)
 		fmt.Fprintf(env.stdout, "%.0f tokens/s, %.1f model GFLOP/s (%.2f MFLOP/token), %d steps in %.1fs, GOMAXPROCS %d, kernel %s%s\n",
@@ -133,15 +132,13 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		steal := sm.pct()
 		if *asJSON {
-			b, _ := json.Marshal(struct {
+			return writeJSON(env.stdout, struct {
 				engine.StepBench
 				CPUStealPct *float64 `json:"cpu_steal_pct,omitempty"`
-			}{r, steal})
-			fmt.Fprintln(env.stdout, string(b))
-			return nil
+			}{r, steal}, false)
 		}
 		fmt.Fprintf(env.stdout, "engine step (model set %s): p50 %.3f ms, p99 %.3f ms over %d steps in %d sessions; opening a problem (the Reasoner and the baseline read the prompt) p50 %.2f ms; one session %.1f KiB; GOMAXPROCS %d%s\n",
-			set.Source, r.StepMsP50, r.StepMsP99, r.Steps, r.Sessions, r.NewSessionMsP50, float64(r.SessionBytes)/1024, r.GOMAXPROCS, stealNote(steal))
+			termsafe.Line(set.Source), r.StepMsP50, r.StepMsP99, r.Steps, r.Sessions, r.NewSessionMsP50, float64(r.SessionBytes)/1024, r.GOMAXPROCS, stealNote(steal))
 		return nil
 	default:
 		return usagef("unknown benchmark %q (matmul, train or step)", what)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"jrx/engine"
+	"jrx/internal/termsafe"
 	"jrx/probes/treeprobe"
 )
 
@@ -65,11 +65,9 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	rep.Hashes = set.Hashes
 	if *asJSON {
-		b, _ := json.Marshal(rep)
-		fmt.Fprintln(env.stdout, string(b))
-		return nil
+		return writeJSON(env.stdout, rep, false)
 	}
-	fmt.Fprintf(env.stdout, "tree search, depth %d: %d fresh trees (seed %d), model set %s, %.1fs\n\n", rep.Depth, rep.N, rep.Seed, set.Source, rep.Seconds)
+	fmt.Fprintf(env.stdout, "tree search, depth %d: %d fresh trees (seed %d), model set %s, %.1fs\n\n", rep.Depth, rep.N, rep.Seed, termsafe.Line(set.Source), rep.Seconds)
 	w := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "figure\tjrx\tpaper (depth 4)\t")
 	pct := func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) }
@@ -161,8 +159,7 @@ func runContainment(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	switch {
 	case *asJSON:
-		b, _ := json.Marshal(rep)
-		fmt.Fprintln(env.stdout, string(b))
+		return writeJSON(env.stdout, rep, false)
 	case *asCSV:
 		printContainmentCSV(env.stdout, rep)
 	default:

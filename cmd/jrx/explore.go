@@ -3,15 +3,19 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
 
 	"jrx/app"
 	"jrx/engine"
+	"jrx/internal/termsafe"
 )
 
 func init() {
@@ -26,33 +30,70 @@ Dual-Talker (t) or the baseline (b) at the selected step and watch whether it
 is contained; press ? inside for every key.
 
 Plain 'jrx' opens the embedded model set on a random tree; the seed is shown
-in the status line (and printed on exit) so that --seed reopens it.
-NO_COLOR=1 draws without colour.`,
+in the status line (and printed on exit) so that --seed reopens it. With
+--prompt the problem is typed, and --seed only seeds the noise injections.
+NO_COLOR=1 draws without colour.
+
+Exit codes: 0 after quitting (q or Ctrl-C), 1 when the model set cannot be
+loaded or the explorer fails, 2 for a bad command line, 128+N when stopped
+by signal N (SIGHUP 129, SIGTERM 143, …); the terminal is restored on
+every one of them.`,
 		run: runExplore,
 	})
 }
 
 // runTUI runs the explorer's program; tests replace it.
+//
+// The terminal is put back on every way out: Bubble Tea's own handler of
+// SIGINT and SIGTERM is off, and jrx's (notifySignals) cancels ctx on
+// SIGHUP, SIGINT, SIGQUIT and SIGTERM, which kills the program through
+// WithContext: it leaves the alternate screen, turns mouse reporting off
+// and restores the tty modes. A panic in the model is caught by Bubble Tea
+// with the same restoration. As a last resort the tty modes saved here are
+// set again after the program ends, and a forced exit (a second signal,
+// while the program is still stopping) resets the terminal modes itself.
 var runTUI = func(ctx context.Context, env *cliEnv, m *app.Model) error {
-	if f, ok := env.stdout.(*os.File); !ok || !term.IsTerminal(f.Fd()) {
+	f, ok := fileOf(env.stdout)
+	if !ok || !term.IsTerminal(f.Fd()) {
 		return errors.New("the explorer needs a terminal (for text output use 'jrx run')")
 	}
-	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
-	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
-		return context.Canceled
+	if st, err := term.GetState(f.Fd()); err == nil {
+		restore := func() { _ = term.Restore(f.Fd(), st) }
+		// A forced exit skips Bubble Tea's restoration: undo what the
+		// explorer turns on (View: alternate screen, mouse clicks, hidden
+		// cursor; Bubble Tea: bracketed paste) and the tty modes.
+		onForcedExit(func() {
+			_, _ = f.WriteString(ansi.ResetModeMouseButtonEvent + ansi.ResetModeMouseAnyEvent + ansi.ResetModeMouseExtSgr +
+				ansi.ResetModeBracketedPaste + ansi.ResetModeAltScreenSaveCursor + ansi.ShowCursor)
+			restore()
+		})
+		defer func() {
+			onForcedExit(nil)
+			restore()
+		}()
+	}
+	_, err := tea.NewProgram(m, tea.WithContext(ctx), tea.WithoutSignalHandler()).Run()
+	switch {
+	case ctx.Err() != nil:
+		return context.Cause(ctx)
+	case errors.Is(err, tea.ErrProgramPanic):
+		return fmt.Errorf("the explorer crashed (a bug; its stack trace is above) and the terminal was restored: %w", err)
 	}
 	return err
 }
 
 func runExplore(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(lookup("explore"), env)
-	seed := fs.Uint64("seed", 0, "problem seed (0 = random)")
+	seed := fs.Uint64("seed", 0, "problem seed (0 = random); with --prompt it seeds only noise injections")
 	prompt := fs.String("prompt", "", "a problem in text form, e.g. 'NL,NO,LJ,LI,OA,OM[ROOT]N[TARGET]J'")
 	model := fs.String("model", "", "directory with a model set (default: the embedded model)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
 	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if err := checkPrompt(fs, *prompt); err != nil {
 		return err
 	}
 	if *seed == 0 {
@@ -75,12 +116,26 @@ func runExplore(ctx context.Context, env *cliEnv, args []string) error {
 	if err := runTUI(ctx, env, m); err != nil {
 		return err
 	}
-	if !m.Typed() {
+	if err := m.LoadErr(); err != nil {
+		return err
+	}
+	if m.Frame() != nil && !m.Typed() {
 		fmt.Fprintf(env.stdout, "jrx: the last problem was seed %d (reopen it with: jrx explore --seed %d", m.Seed(), m.Seed())
 		if *model != "" {
-			fmt.Fprintf(env.stdout, " --model %s", *model)
+			fmt.Fprintf(env.stdout, " --model %s", termsafe.Line(*model))
 		}
 		fmt.Fprintln(env.stdout, ")")
+	}
+	return nil
+}
+
+// checkPrompt refuses a --prompt that was given but holds nothing (it
+// would otherwise open a random problem).
+func checkPrompt(fs *flag.FlagSet, prompt string) error {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "prompt" })
+	if set && strings.TrimSpace(prompt) == "" {
+		return usagef("--prompt is empty; give a problem such as 'NL,NO,LJ,LI,OA,OM[ROOT]N[TARGET]J', or leave --prompt out for a generated one")
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"jrx/engine"
+	"jrx/internal/termsafe"
 )
 
 func init() {
@@ -65,19 +66,19 @@ func runInfo(ctx context.Context, env *cliEnv, args []string) error {
 			Config: raw(m["config"]), Eval: raw(m["eval"]), Recipe: raw(m["recipe"])})
 	}
 	if *asJSON {
-		b, _ := json.MarshalIndent(map[string]any{"source": set.Source, "depth": set.Depth(), "load_ms": loadTime.Milliseconds(), "models": infos}, "", "  ")
-		fmt.Fprintln(env.stdout, string(b))
-		return nil
+		return writeJSON(env.stdout, map[string]any{"source": set.Source, "depth": set.Depth(), "load_ms": loadTime.Milliseconds(), "models": infos}, true)
 	}
-	fmt.Fprintf(env.stdout, "model set: %s (tree depth %d), loaded in %s\n", set.Source, set.Depth(), loadTime.Round(time.Millisecond))
+	// The metadata is JSON that a file supplied: termsafe.JSON shows any
+	// control character in it as a \u escape.
+	fmt.Fprintf(env.stdout, "model set: %s (tree depth %d), loaded in %s\n", termsafe.Line(set.Source), set.Depth(), loadTime.Round(time.Millisecond))
 	for _, in := range infos {
-		fmt.Fprintf(env.stdout, "\n%s  %d parameters  sha256 %s\n  config %s\n", in.File, in.Params, in.SHA256, in.Config)
+		fmt.Fprintf(env.stdout, "\n%s  %d parameters  sha256 %s\n  config %s\n", in.File, in.Params, in.SHA256, termsafe.JSON(in.Config))
 		if in.Eval != nil {
-			fmt.Fprintf(env.stdout, "  eval   %s\n", in.Eval)
+			fmt.Fprintf(env.stdout, "  eval   %s\n", termsafe.JSON(in.Eval))
 		}
 	}
 	if r := infos[0].Recipe; r != nil {
-		fmt.Fprintf(env.stdout, "\nrecipe %s\n", r)
+		fmt.Fprintf(env.stdout, "\nrecipe %s\n", termsafe.JSON(r))
 	}
 	return nil
 }

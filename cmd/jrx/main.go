@@ -2,14 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
+
+	"jrx/internal/termsafe"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -26,6 +28,8 @@ type command struct {
 }
 
 // cliEnv carries the process streams so that tests can run commands in-process.
+// run wraps stdout in an outWriter, so a command may write without checking
+// each write: the first failed write fails the command (exit 1).
 type cliEnv struct {
 	stdout io.Writer
 	stderr io.Writer
@@ -54,51 +58,110 @@ func lookup(name string) *command {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx, stop := notifySignals(context.Background())
 	env := &cliEnv{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin}
-	os.Exit(run(ctx, env, os.Args[1:]))
+	code := run(ctx, env, os.Args[1:])
+	stop()
+	os.Exit(code)
 }
 
+// Exit codes (docs/EXIT_CODES.md). Each means one thing.
+const (
+	exitOK    = 0 // the command did what was asked
+	exitError = 1 // it could not: a bad file, a failed write, a model that cannot run, …
+	exitUsage = 2 // the command line is wrong: unknown command or flag, bad flag value
+	// 128+N: stopped by signal N (SIGHUP 129, SIGINT 130, SIGQUIT 131, SIGTERM 143).
+)
+
 // run dispatches args to a subcommand and returns the process exit code:
-// 0 on success, 1 on a runtime error, 2 on a usage error.
+// 0 on success, 1 on an error, 2 on a usage error, 128+N when ctx was
+// cancelled by signal N (see notifySignals). Everything the command writes
+// to stdout is checked: a failed write (a full disk, a closed pipe read by
+// nobody) is an error, reported on stderr.
 func run(ctx context.Context, env *cliEnv, args []string) int {
+	out := &outWriter{w: env.stdout}
+	usage := func() int {
+		printUsage(out)
+		if out.err != nil {
+			fmt.Fprintf(env.stderr, "jrx: writing the output: %v\n", out.err)
+			return exitError
+		}
+		return exitOK
+	}
 	name := "explore"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-		printUsage(env.stdout)
-		return 0
+		return usage()
 	}
 	if name == "help" {
 		if len(args) == 0 {
-			printUsage(env.stdout)
-			return 0
+			return usage()
 		}
 		name, args = args[0], []string{"--help"}
 	}
 	c := lookup(name)
 	if c == nil {
-		fmt.Fprintf(env.stderr, "jrx: unknown command %q\n\n", name)
+		fmt.Fprintf(env.stderr, "jrx: unknown command %q\n\n", termsafe.Line(name))
 		printUsage(env.stderr)
-		return 2
+		return exitUsage
 	}
-	err := c.run(ctx, env, args)
+	cenv := *env
+	cenv.stdout = out
+	err := c.run(ctx, &cenv, args)
+	if out.err != nil && (err == nil || errors.Is(err, flag.ErrHelp)) {
+		err = fmt.Errorf("writing the output: %w", out.err)
+	}
+	if sig, ok := signalOf(ctx); ok {
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.As(err, new(signalCause)) {
+			fmt.Fprintf(env.stderr, "jrx %s: %s\n", c.name, termsafe.String(err.Error()))
+		}
+		fmt.Fprintf(env.stderr, "jrx %s: stopped by %s\n", c.name, signalName(sig))
+		return 128 + int(sig)
+	}
 	switch {
 	case err == nil:
-		return 0
+		return exitOK
 	case errors.Is(err, flag.ErrHelp):
-		return 0
+		return exitOK
 	case errors.As(err, new(usageError)):
-		fmt.Fprintf(env.stderr, "jrx %s: %v\nRun 'jrx %s --help' for usage.\n", c.name, err, c.name)
-		return 2
-	case errors.Is(err, context.Canceled):
-		fmt.Fprintf(env.stderr, "jrx %s: interrupted\n", c.name)
-		return 130
+		fmt.Fprintf(env.stderr, "jrx %s: %s\nRun 'jrx %s --help' for usage.\n", c.name, termsafe.String(err.Error()), c.name)
+		return exitUsage
 	default:
-		fmt.Fprintf(env.stderr, "jrx %s: %v\n", c.name, err)
-		return 1
+		fmt.Fprintf(env.stderr, "jrx %s: %s\n", c.name, termsafe.String(err.Error()))
+		return exitError
 	}
+}
+
+// outWriter passes writes on to w and remembers the first error; after it,
+// every write fails with that error (so a command stops printing into a
+// full disk). run reports it when the command itself succeeded.
+type outWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (o *outWriter) Write(p []byte) (int, error) {
+	if o.err != nil {
+		return 0, o.err
+	}
+	n, err := o.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		o.err = err
+	}
+	return n, err
+}
+
+// fileOf is the *os.File behind w, if there is one (for terminal checks).
+func fileOf(w io.Writer) (*os.File, bool) {
+	if o, ok := w.(*outWriter); ok {
+		w = o.w
+	}
+	f, ok := w.(*os.File)
+	return f, ok
 }
 
 func printUsage(w io.Writer) {
@@ -120,6 +183,9 @@ Commands:
 	fmt.Fprint(w, `
 With no command, jrx opens the explorer on the embedded default model.
 Run 'jrx COMMAND --help' for a command's flags.
+
+Exit codes: 0 success, 1 error, 2 usage error (a bad command line),
+128+N stopped by signal N (docs/EXIT_CODES.md).
 `)
 }
 
@@ -166,6 +232,27 @@ func parseFlags(fs *flag.FlagSet, env *cliEnv, args []string) error {
 func noArgs(fs *flag.FlagSet) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// writeJSON writes v as JSON and a newline (indented with two spaces when
+// indent is set), made safe for a terminal (termsafe.JSON). An encoding
+// error (a NaN, say) is returned: nothing is written, never a blank or
+// partial line.
+func writeJSON(w io.Writer, v any, indent bool) error {
+	var b []byte
+	var err error
+	if indent {
+		b, err = json.MarshalIndent(v, "", "  ")
+	} else {
+		b, err = json.Marshal(v)
+	}
+	if err != nil {
+		return fmt.Errorf("encoding the JSON output: %w", err)
+	}
+	if _, err := w.Write(append(termsafe.JSON(b), '\n')); err != nil {
+		return fmt.Errorf("writing the output: %w", err)
 	}
 	return nil
 }

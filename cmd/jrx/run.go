@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"jrx/engine"
+	"jrx/internal/termsafe"
 )
 
 // stringList is a repeatable string flag.
@@ -30,6 +31,8 @@ func init() {
 baseline in lockstep, on a generated tree (--seed) or a typed one (--prompt),
 under the given injections, and prints a table (or, with --json, one JSON
 object per step and a final summary object; schema: docs/RUN_JSON.md).
+With --prompt, --seed does not change the problem: it only seeds the noise
+and input-corruption injections (a warning says so when there are none).
 
 Injections (repeat --inject):
 ` + indent(engine.Grammar, "  "),
@@ -53,7 +56,7 @@ func indent(s, pre string) string {
 func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(lookup("run"), env)
 	model := fs.String("model", "", "model-set directory (default: the embedded set)")
-	seed := fs.Uint64("seed", 0, "problem seed (0 = random; the seed used is printed)")
+	seed := fs.Uint64("seed", 0, "problem seed (0 = random; the seed used is printed); with --prompt it seeds only noise and input corruption")
 	prompt := fs.String("prompt", "", "a problem in text form, e.g. 'AB,AC[ROOT]A[TARGET]C'")
 	var inj stringList
 	fs.Var(&inj, "inject", "an injection (repeatable); see above")
@@ -65,17 +68,27 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
+	if err := checkPrompt(fs, *prompt); err != nil {
+		return err
+	}
 	set, err := engine.Load(*model)
 	if err != nil {
 		return err
 	}
 	var injections []engine.Injection
+	seeded := false // an injection reads the seed
 	for _, spec := range inj {
 		in, err := engine.ParseInjection(spec, set.Task.Vocab())
 		if err != nil {
 			return usageError{err}
 		}
 		injections = append(injections, in)
+		seeded = seeded || in.Kind == engine.Noise || in.Kind == engine.InputCorrupt
+	}
+	seedGiven := false
+	fs.Visit(func(f *flag.Flag) { seedGiven = seedGiven || f.Name == "seed" })
+	if seedGiven && *prompt != "" && !seeded {
+		fmt.Fprintf(env.stderr, "jrx run: warning: --seed %d does not change a typed problem; it only seeds noise and input-corruption injections, and there are none\n", *seed)
 	}
 	if *seed == 0 {
 		*seed = rand.Uint64()%1_000_000 + 1
@@ -83,7 +96,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	var p engine.Problem
 	if *prompt != "" {
 		if p, err = engine.ParseProblem(set.Task, *prompt, *seed); err != nil {
-			return usageError{err}
+			return usageError{fmt.Errorf("--prompt: %w", err)}
 		}
 		if err := set.Task.InDistribution(p.Instance); err != nil {
 			fmt.Fprintf(env.stderr, "jrx run: warning: this problem lies outside the model set's training distribution (%s): %v\n", set.Task.Distribution(), err)
@@ -108,7 +121,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	printRunTable(env.stdout, s)
 	if *record != "" {
-		fmt.Fprintf(env.stdout, "session recorded in %s (check it with: jrx replay %s)\n", *record, *record)
+		fmt.Fprintf(env.stdout, "session recorded in %s (check it with: jrx replay %s)\n", termsafe.Line(*record), termsafe.Line(*record))
 	}
 	return nil
 }
@@ -130,13 +143,12 @@ type jsonSummary struct {
 }
 
 func printRunJSON(w io.Writer, s *engine.Session) error {
-	enc := json.NewEncoder(w)
 	for _, sn := range s.Snapshots() {
-		if err := enc.Encode(jsonStep{Type: "step", Snapshot: sn}); err != nil {
+		if err := writeJSON(w, jsonStep{Type: "step", Snapshot: sn}, false); err != nil {
 			return err
 		}
 	}
-	return enc.Encode(jsonSummary{Type: "summary", Version: JSONSchemaVersion, Task: s.Set.Task.Name(), LaneInfo: s.Set.Lanes(), Seed: s.Problem.Seed, Problem: s.Problem.Text, Source: s.Set.Source, Summary: s.Summary()})
+	return writeJSON(w, jsonSummary{Type: "summary", Version: JSONSchemaVersion, Task: s.Set.Task.Name(), LaneInfo: s.Set.Lanes(), Seed: s.Problem.Seed, Problem: s.Problem.Text, Source: s.Set.Source, Summary: s.Summary()}, false)
 }
 
 func printRunTable(w io.Writer, s *engine.Session) {
@@ -154,7 +166,7 @@ func printRunTable(w io.Writer, s *engine.Session) {
 		}
 		return b.String()
 	}
-	fmt.Fprintf(w, "problem  %s\nseed     %d   model %s\n", s.Problem.Text, s.Problem.Seed, s.Set.Source)
+	fmt.Fprintf(w, "problem  %s\nseed     %d   model %s\n", termsafe.Line(s.Problem.Text), s.Problem.Seed, termsafe.Line(s.Set.Source))
 	if inj := s.Injections(); len(inj) > 0 {
 		var specs []string
 		for _, in := range inj {
@@ -256,6 +268,6 @@ func runReplay(ctx context.Context, env *cliEnv, args []string) error {
 	if len(rec.Injections) == 1 {
 		inj = "1 injection"
 	}
-	fmt.Fprintf(env.stdout, "%s: %d steps replayed, every latent bit-identical (seed %d, %s)\n", file, rec.Steps, rec.Seed, inj)
+	fmt.Fprintf(env.stdout, "%s: %d steps replayed, every latent bit-identical (seed %d, %s)\n", termsafe.Line(file), rec.Steps, rec.Seed, inj)
 	return nil
 }

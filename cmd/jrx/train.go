@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/term"
+
 	"jrx/train"
 )
 
@@ -27,8 +29,9 @@ func init() {
   mono      the Mono-Talker on the frozen Reasoner's free-running latents
   dual      the Dual-Talker on the same latents
 Each stage writes a state file in --out periodically, at its end and on
-Ctrl-C; --resume continues from them to the same numbers an uninterrupted
-run gives. The finished set (reasoner, baseline, mono, dual .safetensors)
+Ctrl-C (or SIGTERM, SIGHUP); --resume continues from them to the same
+numbers an uninterrupted run gives, and refuses a directory without state
+files. The finished set (reasoner, baseline, mono, dual .safetensors)
 is what 'jrx --model DIR' loads.
 
 Depth 3 is the quick preset (for demos and watching training); depth 4 is
@@ -78,6 +81,11 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 		if err := dec.Decode(&r); err != nil {
 			return fmt.Errorf("recipe %s: %w", *recipeFile, err)
 		}
+		// What the file says is checked on its own: a bad recipe file is an
+		// error in a file (exit 1), not in the command line.
+		if err := r.Validate(); err != nil {
+			return fmt.Errorf("recipe %s: %w", *recipeFile, err)
+		}
 	}
 	r.Seed = *seed
 	if *pre >= 0 {
@@ -99,17 +107,19 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 		return usageError{err}
 	}
 	if *printRecipe {
-		b, _ := json.MarshalIndent(r, "", "  ")
-		fmt.Fprintln(env.stdout, string(b))
-		return nil
+		return writeJSON(env.stdout, r, true)
 	}
 	if *out == "" {
 		*out = filepath.Join("runs", fmt.Sprintf("tree-d%d", r.Depth))
 	}
-	if !*resume {
-		if m, _ := filepath.Glob(filepath.Join(*out, "*.state.safetensors")); len(m) > 0 {
-			return fmt.Errorf("%s already holds a training run; add --resume to continue it, or choose another --out", *out)
-		}
+	states, _ := filepath.Glob(filepath.Join(*out, "*.state.safetensors"))
+	switch {
+	case !*resume && len(states) > 0:
+		return fmt.Errorf("%s already holds a training run; add --resume to continue it, or choose another --out", *out)
+	case *resume && len(states) == 0:
+		// Starting from scratch under --resume would silently throw away
+		// the hours the user thinks are being continued.
+		return fmt.Errorf("--resume: %s holds no saved training state (no *.state.safetensors), so there is nothing to continue; check --out (and --depth, which names the default directory), or drop --resume to start a new run", *out)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -151,14 +161,11 @@ func newProgressPrinter(w io.Writer) *progressPrinter {
 	return &progressPrinter{w: w, tty: isTerminal(w)}
 }
 
-// isTerminal reports whether w is a character device (a terminal).
+// isTerminal reports whether w is a terminal (not merely a character
+// device such as /dev/null).
 func isTerminal(w io.Writer) bool {
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			return true
-		}
-	}
-	return false
+	f, ok := fileOf(w)
+	return ok && term.IsTerminal(f.Fd())
 }
 
 func (p *progressPrinter) event(e train.Event) {
