@@ -242,21 +242,25 @@ class Reasoner(_Named):
         """Stage 2 (teacher-forced): r = L2(h) for token ids [B, T]."""
         return l2(self.hidden(self.embed[ids]))
 
-    def free_run(self, prompt, steps):
+    def free_run(self, prompt, steps, return_norms=False):
         """Free-running inference: embed the prompt [B, P] (or one list of ids), then steps
         times take r = L2(h) at the last position and append c·r as the next input.
-        Never samples a token. Returns the latents [B, steps, d]."""
+        Never samples a token. Returns the latents [B, steps, d] (and, with
+        return_norms, the pre-L2 norms ‖h‖ [B, steps])."""
         prompt = _ids(prompt, self.embed.device)
         if prompt.shape[1] + steps - 1 > self.cfg.context:
             raise ValueError(f"reasoner: prompt of {prompt.shape[1]} tokens + {steps} steps exceeds the context of {self.cfg.context}")
         x = self.embed[prompt]
-        out = []
+        out, norms = [], []
         for t in range(steps):
-            r = l2(self.hidden(x)[:, -1])
+            h = self.hidden(x)[:, -1]
+            r = l2(h)
             out.append(r)
+            norms.append(h.norm(dim=-1))
             if t + 1 < steps:
                 x = torch.cat([x, (self.cfg.feedback_scale * r)[:, None]], dim=1)
-        return torch.stack(out, dim=1)
+        lat = torch.stack(out, dim=1)
+        return (lat, torch.stack(norms, dim=1)) if return_norms else lat
 
     def nearest(self, lat, table=None):
         """Token ids of the rows of table (default Ē) nearest to lat by cosine."""
