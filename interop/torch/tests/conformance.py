@@ -3,6 +3,7 @@
 
     conformance.py shipped   --jrx BIN --assets DIR    jrx's shipped set, opened in PyTorch
     conformance.py roundtrip --jrx BIN --workdir DIR   a random set made in PyTorch, opened in jrx
+    conformance.py set       --jrx BIN --model DIR     any set directory (e.g. train.py's), opened by both
 
 Each case runs ``jrx run --json`` (docs/RUN_JSON.md) on a problem and the same
 problem in PyTorch, and compares: the free-running latents (max |Δ| over all
@@ -167,21 +168,25 @@ def run_cases(rep, binary, model_dir, models, cases):
 # ---------------------------------------------------------------- shipped
 
 def shipped(a, rep):
-    models = load_set(a.assets)
-    depth = len(jrx_run(a.jrx, None, seed=1)[0]) - 1
+    """jrx's shipped set (the binary's embedded set, whose files are --assets); with mode set,
+    any model-set directory --model (e.g. one train.py wrote), opened by both."""
+    src = a.model if a.mode == "set" else a.assets
+    models = load_set(src)
+    model_dir = a.model if a.mode == "set" else None
+    depth = len(jrx_run(a.jrx, model_dir, seed=1)[0]) - 1
     with tempfile.TemporaryDirectory() as d:
         for key, fname in FILES.items():
             out = os.path.join(d, fname)
             save(models[key], out)
-            rep.check(f"byte-identical {fname}", filecmp.cmp(out, os.path.join(a.assets, fname), shallow=False),
-                      "loaded and saved again, the file differs from jrx's")
+            rep.check(f"byte-identical {fname}", filecmp.cmp(out, os.path.join(src, fname), shallow=False),
+                      "loaded and saved again, the file differs")
     rng = np.random.default_rng(20251219)
     own = tree.new_tree(depth, rng).problem()
     cases = [(f"seed {s}", s, None) for s in a.seeds] + [("paper example", None, PAPER_PROBLEM),
                                                            ("numpy tree", None, own)]
     if depth != 4:
         cases = cases[:-2] + cases[-1:]
-    run_cases(rep, a.jrx, None, models, cases)
+    run_cases(rep, a.jrx, model_dir, models, cases)
 
 
 # ---------------------------------------------------------------- roundtrip
@@ -326,9 +331,10 @@ def roundtrip(a, rep):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("mode", choices=["shipped", "roundtrip"])
+    ap.add_argument("mode", choices=["shipped", "set", "roundtrip"])
     ap.add_argument("--jrx", required=True, help="the jrx binary")
     ap.add_argument("--assets", default=os.path.join(ROOT, "..", "..", "assets", "default"), help="shipped set (shipped)")
+    ap.add_argument("--model", help="a model-set directory (set)")
     ap.add_argument("--workdir", help="where roundtrip writes its model set (default: a new temporary directory)")
     ap.add_argument("--seeds", default="1,2,3,4,5", help="jrx run --seed values")
     ap.add_argument("--seed", type=int, default=7, help="weights seed (roundtrip)")
@@ -337,7 +343,9 @@ def main():
     a.seeds = [int(s) for s in a.seeds.split(",") if s]
     torch.set_num_threads(1)
     rep = Report(a.tol)
-    (shipped if a.mode == "shipped" else roundtrip)(a, rep)
+    if a.mode == "set" and not a.model:
+        ap.error("set needs --model DIR")
+    (roundtrip if a.mode == "roundtrip" else shipped)(a, rep)
     out = rep.summary()
     print(json.dumps(out))
     return 0 if out["ok"] else 1
