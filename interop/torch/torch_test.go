@@ -31,14 +31,20 @@ var torchCheck struct {
 	err     error
 }
 
-// requireTorch skips the test, loudly, when PyTorch is not importable (and
-// fails it when JRX_REQUIRE_TORCH=1, for CI).
+// requireTorch skips the test, loudly, when PyTorch is not importable: the
+// skip message, and the same on stderr (go test shows both with -v; in
+// package-list mode it shows nothing of a passing package). It fails the test
+// instead when JRX_REQUIRE_TORCH=1 or CI is set, where .ci/run has installed
+// torch and a skip would hide a broken setup.
 func requireTorch(t *testing.T) {
 	t.Helper()
 	torchCheck.once.Do(func() {
 		out, err := exec.Command(python(), "-c", "import numpy, torch; print(torch.__version__)").CombinedOutput()
 		if err != nil {
-			torchCheck.err = fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
+			if o := bytes.TrimSpace(out); len(o) > 0 {
+				err = fmt.Errorf("%v: %s", err, o)
+			}
+			torchCheck.err = err
 			return
 		}
 		torchCheck.version = strings.TrimSpace(string(out))
@@ -48,7 +54,7 @@ func requireTorch(t *testing.T) {
 	}
 	msg := fmt.Sprintf("PyTorch is not importable by %s (%v): the PyTorch interop tests did NOT run. "+
 		"Install Debian's python3-torch and libopenblas0-pthread (as .ci/run does) or set JRX_PYTHON.", python(), torchCheck.err)
-	if os.Getenv("JRX_REQUIRE_TORCH") == "1" {
+	if os.Getenv("JRX_REQUIRE_TORCH") == "1" || os.Getenv("CI") != "" {
 		t.Fatal(msg)
 	}
 	fmt.Fprintf(os.Stderr, "\n!!! SKIPPED %s: %s\n\n", t.Name(), msg)
@@ -207,6 +213,32 @@ func TestPyTorchSetInJRX(t *testing.T) {
 			t.Errorf("%s: jrx re-encodes PyTorch's file differently (%d vs %d bytes)", f, again.Len(), len(b))
 		}
 	}
+}
+
+// TestModelVectors: jrx_torch's forward passes and train.py's loss modules,
+// in float64, against testdata/model_vectors.json (outputs, losses and every
+// parameter gradient from an independent implementation of MODEL.md).
+func TestModelVectors(t *testing.T) {
+	requireTorch(t)
+	out, err := run(t, time.Minute, python(), "tests/vectors.py", "--vectors", "../../testdata/model_vectors.json", "--tol", "1e-9")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var rep struct {
+		OK       bool     `json:"ok"`
+		Compared int      `json:"compared"`
+		MaxRel   float64  `json:"max_rel_err"`
+		Worst    string   `json:"worst"`
+		Failures []string `json:"failures"`
+	}
+	if jerr := json.Unmarshal([]byte(lines[len(lines)-1]), &rep); jerr != nil {
+		t.Fatalf("vectors.py: %v; no JSON report (%v):\n%s", err, jerr, out)
+	}
+	if err != nil || !rep.OK || rep.MaxRel > 1e-9 {
+		t.Errorf("vectors.py: %v; ok %v, worst %s %.3g, failures %v", err, rep.OK, rep.Worst, rep.MaxRel, rep.Failures)
+	}
+	if rep.Compared < 100 {
+		t.Errorf("vectors.py compared %d tensors; the vectors hold over 100", rep.Compared)
+	}
+	t.Logf("%d tensors (outputs, losses, gradients) within %.3g relative (worst %s)", rep.Compared, rep.MaxRel, rep.Worst)
 }
 
 // freePort asks the kernel for a free TCP port (torchrun's --standalone

@@ -218,6 +218,20 @@ def interleaved_rope(x, base):
     return out
 
 
+def write_half(path, sd, dtype, tdt):
+    """A safetensors file of sd's tensors in dtype (F16 or BF16), written by hand."""
+    hdr, blobs, off = {}, [], 0
+    for n, t in sd.items():
+        b = t.detach().to(tdt).contiguous().view(torch.int16).numpy().astype("<i2").tobytes()
+        hdr[n] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(hdr).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(len(h).to_bytes(8, "little") + h + b"".join(blobs))
+
+
 def check_converter(a, rep, R, work):
     """Build a foreign checkpoint (nn.Linear orientation, fused QKV, interleaved rotary pairs,
     other names) from R, convert it back with the example mapping, compare."""
@@ -251,6 +265,18 @@ def check_converter(a, rep, R, work):
     same = all(torch.equal(C.tensor(n), R.tensor(n)) for n in R.tensor_names())
     rep.check("converted tensors equal the original", same and C.cfg.to_json() == R.cfg.to_json(),
               "converted model differs")
+    # The same foreign checkpoint as F16 and BF16 safetensors: widened exactly.
+    for dt, tdt in (("F16", torch.float16), ("BF16", torch.bfloat16)):
+        path = os.path.join(work, f"foreign-{dt}.safetensors")
+        write_half(path, sd, dt, tdt)
+        outh = os.path.join(work, f"converted-{dt}.safetensors")
+        p = subprocess.run([sys.executable, os.path.join(ROOT, "convert.py"), "--mapping", mapping, "--out", outh, path],
+                           capture_output=True, text=True)
+        ok = p.returncode == 0
+        if ok:
+            Ch = load(outh)
+            ok = all(torch.equal(Ch.tensor(n), R.tensor(n).detach().to(tdt).float()) for n in R.tensor_names())
+        rep.check(f"convert.py reads {dt} exactly", ok, p.stderr)
     # The interleaved layout with interleaved RoPE gives the same attention scores as jrx's.
     x = torch.randn(1, 9, R.cfg.d, generator=torch.Generator().manual_seed(5))
     b0 = R.blocks[0]
