@@ -39,7 +39,6 @@ sys.path.insert(0, ROOT)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-import convert  # noqa: E402
 from jrx_torch import (FILE_BASELINE, FILE_DUAL, FILE_MONO, FILE_REASONER, Baseline, CheckpointError,  # noqa: E402
                        DualTalker, MonoTalker, Reasoner, ReasonerConfig, TalkerConfig, load, load_set, save,
                        save_set)
