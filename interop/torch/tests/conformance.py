@@ -305,9 +305,16 @@ def check_converter(a, rep, R, work):
 
 
 def roundtrip(a, rep):
+    """A random set made in PyTorch, opened in jrx (in --workdir, or a temporary directory)."""
+    if not a.workdir:
+        with tempfile.TemporaryDirectory(prefix="jrx-torch-") as work:
+            return roundtrip_in(a, rep, work)
+    os.makedirs(a.workdir, exist_ok=True)
+    return roundtrip_in(a, rep, a.workdir)
+
+
+def roundtrip_in(a, rep, work):
     depth = 3
-    work = a.workdir or tempfile.mkdtemp(prefix="jrx-torch-")
-    os.makedirs(work, exist_ok=True)
     d = os.path.join(work, "set")
     models = random_set(depth, a.seed)
     recipe = {"task": "tree", "depth": depth, "trainer": "interop/torch/tests/conformance.py (random weights)"}
