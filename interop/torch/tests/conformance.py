@@ -100,6 +100,14 @@ def jrx_run(binary, model_dir, seed=None, prompt=None):
     return steps, summary[0]
 
 
+def step_lane(step, name):
+    """A lane's entry in a step object (jrx run --json schema 2: "lanes")."""
+    for l in step["lanes"]:
+        if l["lane"] == name:
+            return l
+    raise RuntimeError(f"no lane {name!r} in jrx's step {step['step']}")
+
+
 def lane(summary, name):
     for l in summary["lanes"]:
         if l["name"] == name:
@@ -126,8 +134,8 @@ def compare(models, steps, summary, dtype):
         }
     want = {
         "reasoner": lane(summary, "reasoner"),
-        "mono": [s["talker_mono"] for s in steps],
-        "dual_steps": [s["talker_dual"] for s in steps],
+        "mono": [step_lane(s, "mono")["token"] for s in steps],
+        "dual_steps": [step_lane(s, "dual")["so_far"] for s in steps],
         "baseline": lane(summary, "baseline"),
     }
     agree = total = 0
