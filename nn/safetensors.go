@@ -299,19 +299,50 @@ func ReadSafetensorsFile(path string) (*SafeFile, error) {
 }
 
 // ReadSafetensorsBytes reads the bytes of a safetensors file through jrx's
-// guarded reader (internal/safeio): a path that is not a regular file is
-// refused unread, a file over MaxSafetensorsFile is refused from its size,
-// and the 8-byte length and the header are read and checked (against the
-// file's size: every byte range inside it, tiling it exactly) before the
-// data section is read. So a sparse or garbage file costs a few bytes of
-// reading, not its size. The data is not decoded (ParseSafetensors does
-// that). Errors name the path.
+// guarded reader (see OpenSafetensorsFile): the header is read and checked
+// before the data section is. The data is not decoded (ParseSafetensors
+// does that). Errors name the path.
 func ReadSafetensorsBytes(path string) ([]byte, error) {
+	o, err := OpenSafetensorsFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer o.Close()
+	return o.ReadAll()
+}
+
+// SafetensorsReader is a safetensors file open for reading whose header has
+// been read and checked, and whose data section has not been read yet.
+type SafetensorsReader struct {
+	Header *SafeHeader
+	f      *safeio.File
+	path   string
+	prefix []byte // the first 8 + header-length bytes
+	size   int64
+}
+
+// OpenSafetensorsFile opens path through jrx's guarded reader
+// (internal/safeio): a path that is not a regular file is refused unread
+// and without blocking, a file over MaxSafetensorsFile is refused from its
+// size, and the 8-byte length and the header are read and checked against
+// the file's size (every byte range inside it, tiling it exactly). A sparse
+// or garbage file costs a few bytes of reading, not its size, and a caller
+// can check the header (shapes, configs, memory) before reading the data
+// with ReadAll. Errors name the path.
+func OpenSafetensorsFile(path string) (*SafetensorsReader, error) {
 	f, err := safeio.Open(path, MaxSafetensorsFile)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	o, err := readSTHeader(f, path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return o, nil
+}
+
+func readSTHeader(f *safeio.File, path string) (*SafetensorsReader, error) {
 	size := f.Size()
 	if size > MaxSafetensorsFile {
 		return nil, fmt.Errorf("%s: safetensors: file is %s, more than the %s limit", path, safeio.FormatBytes(size), safeio.FormatBytes(MaxSafetensorsFile))
@@ -327,26 +358,40 @@ func ReadSafetensorsBytes(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	header := make([]byte, n)
-	if _, err := io.ReadFull(f, header); err != nil {
+	prefix := make([]byte, 8+n)
+	copy(prefix, n8[:])
+	if _, err := io.ReadFull(f, prefix[8:]); err != nil {
 		return nil, fmt.Errorf("%s: safetensors: reading the header: %w (did the file change?)", path, err)
 	}
-	if _, err := parseSTHeader(header, int(size)-8-n); err != nil {
+	h, err := parseSTHeader(prefix[8:], int(size)-8-n)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	return &SafetensorsReader{Header: h, f: f, path: path, prefix: prefix, size: size}, nil
+}
+
+// Size is the file's size in bytes.
+func (o *SafetensorsReader) Size() int64 { return o.size }
+
+// ReadAll reads the data section and returns the whole file's bytes
+// (header included, as ParseSafetensors and the model loaders take them).
+// Call it once.
+func (o *SafetensorsReader) ReadAll() ([]byte, error) {
 	// Only now is the file's size known to be what the header describes.
-	b := make([]byte, size)
-	copy(b, n8[:])
-	copy(b[8:], header)
-	if _, err := io.ReadFull(f, b[8+n:]); err != nil {
-		return nil, fmt.Errorf("%s: safetensors: reading the data: %w (did the file change?)", path, err)
+	b := make([]byte, o.size)
+	n := copy(b, o.prefix)
+	if _, err := io.ReadFull(o.f, b[n:]); err != nil {
+		return nil, fmt.Errorf("%s: safetensors: reading the data: %w (did the file change?)", o.path, err)
 	}
 	var one [1]byte
-	if k, _ := f.Read(one[:]); k > 0 {
-		return nil, fmt.Errorf("%s: safetensors: the file grew while it was read", path)
+	if k, _ := o.f.Read(one[:]); k > 0 {
+		return nil, fmt.Errorf("%s: safetensors: the file grew while it was read", o.path)
 	}
 	return b, nil
 }
+
+// Close closes the file.
+func (o *SafetensorsReader) Close() error { return o.f.Close() }
 
 // SafeTensorInfo is one tensor of a checked safetensors header: its shape
 // and its byte range [Begin, End) in the data section.
