@@ -35,6 +35,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz FuzzGemv -fuzztime $${FUZZTIME:-60s} ./nn/
 	$(GO) test -run '^$$' -fuzz FuzzDot -fuzztime $${FUZZTIME:-60s} ./nn/
 	$(GO) test -run '^$$' -fuzz FuzzParseTree -fuzztime $${FUZZTIME:-60s} ./tasks/
+	$(GO) test -run '^$$' -fuzz FuzzModelSetConfig -fuzztime $${FUZZTIME:-60s} ./engine/
 
 clean: ## remove build outputs
 	rm -rf bin
