@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -9,10 +10,14 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
+	"strconv"
 
 	"jrx/assets"
 	"jrx/baseline"
+	"jrx/internal/safeio"
 	"jrx/latent"
+	"jrx/nn"
 	"jrx/talker"
 	"jrx/tasks"
 	_ "jrx/tasks/all" // a model set names its task
@@ -25,6 +30,16 @@ const (
 	FileMono     = "mono.safetensors"
 	FileDual     = "dual.safetensors"
 )
+
+// MaxSetMemory is the most memory jrx lets a model set need (weights, the
+// files while they load, and work buffers: see EstimateMemory), whatever
+// the machine has: 16 GiB. A set is also refused when it needs more than
+// the machine's available memory (MemAvailable in /proc/meminfo).
+const MaxSetMemory = 16 << 30
+
+// estimateBatch is the batch size of the evaluations (probes' evalBatch):
+// the estimate counts one such batch of work buffers.
+const estimateBatch = 128
 
 // Set is a complete model set: the Reasoner with its target table, both
 // Talkers and the coupled baseline, with each file's SHA-256 and metadata.
@@ -41,7 +56,19 @@ type Set struct {
 	Task tasks.Task
 }
 
-// LoadDir loads a model set from a directory.
+// setFile is one model file whose header has been read and checked, with
+// its data not yet read.
+type setFile struct {
+	h     *nn.SafeHeader
+	size  int64
+	read  func() ([]byte, error)
+	close func()
+}
+
+// LoadDir loads a model set from a directory. Each file is read through
+// jrx's guarded reader: a FIFO, a device, a directory (or a link to one)
+// is refused unread, and no data section is read before every header and
+// the whole set have been checked (see LoadFS).
 func LoadDir(dir string) (*Set, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
@@ -50,73 +77,147 @@ func LoadDir(dir string) (*Set, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("model set: %s is not a directory", dir)
 	}
-	return LoadFS(os.DirFS(dir), ".", dir)
+	return load(dir, func(name string) (*setFile, error) {
+		o, err := nn.OpenSafetensorsFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		return &setFile{h: o.Header, size: o.Size(), read: o.ReadAll, close: func() { o.Close() }}, nil
+	})
 }
 
 // LoadFS loads a model set from dir inside fsys; source names it in errors.
+// It reads every file's header, checks every config and the set as a whole
+// (see Check) and the memory it needs (EstimateMemory) before it allocates
+// a model.
 func LoadFS(fsys fs.FS, dir, source string) (*Set, error) {
-	s := &Set{Source: source, Hashes: map[string]string{}, Meta: map[string]map[string]string{}}
-	read := func(name string) ([]byte, error) {
-		b, err := fs.ReadFile(fsys, path.Join(dir, name))
+	return load(source, func(name string) (*setFile, error) {
+		p := path.Join(dir, name)
+		if st, err := fs.Stat(fsys, p); err == nil && st.Size() > nn.MaxSafetensorsFile {
+			return nil, fmt.Errorf("%s: %s, more than the %s limit", name, safeio.FormatBytes(st.Size()), safeio.FormatBytes(nn.MaxSafetensorsFile))
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, err
+		}
+		h, err := nn.ParseSafetensorsHeader(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return &setFile{h: h, size: int64(len(b)), read: func() ([]byte, error) { return b, nil }, close: func() {}}, nil
+	})
+}
+
+// Configs are the four configurations of a model set and the task it was
+// trained for, as read from the files' headers.
+type Configs struct {
+	Reasoner, Baseline latent.Config
+	Mono, Dual         talker.Config
+	Task               tasks.Task
+}
+
+var setFiles = [4]string{FileReasoner, FileBaseline, FileMono, FileDual}
+
+func load(source string, open func(name string) (*setFile, error)) (*Set, error) {
+	fail := func(format string, args ...any) (*Set, error) {
+		return nil, fmt.Errorf("model set %s: %s", source, fmt.Sprintf(format, args...))
+	}
+	var files [4]*setFile
+	defer func() {
+		for _, f := range files {
+			if f != nil {
+				f.close()
+			}
+		}
+	}()
+	for i, name := range setFiles {
+		f, err := open(name)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("model set %s: missing %s (a set holds %s, %s, %s and %s)", source, name, FileReasoner, FileBaseline, FileMono, FileDual)
+			return fail("missing %s (a set holds %s, %s, %s and %s)", name, FileReasoner, FileBaseline, FileMono, FileDual)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("model set %s: %w", source, err)
 		}
-		h := sha256.Sum256(b)
-		s.Hashes[name] = hex.EncodeToString(h[:])
-		return b, nil
+		files[i] = f
 	}
-	b, err := read(FileReasoner)
-	if err != nil {
-		return nil, err
+
+	// Every config, from the headers alone.
+	var c Configs
+	var err error
+	if c.Reasoner, err = latent.ParseConfig(files[0].h.Meta); err != nil {
+		return fail("%s: %v", FileReasoner, err)
 	}
-	if s.Reasoner, s.Meta[FileReasoner], err = latent.Load(b, FileReasoner); err != nil {
-		return nil, err
+	if !files[0].h.Has(latent.NameTarget) {
+		return fail("%s has no %s (is it a baseline?)", FileReasoner, latent.NameTarget)
 	}
-	if s.Reasoner.Target == nil {
-		return nil, fmt.Errorf("model set %s: %s has no target_embed (is it a baseline?)", source, FileReasoner)
+	if c.Baseline, err = latent.ParseConfig(files[1].h.Meta); err != nil {
+		return fail("%s: %v", FileBaseline, err)
 	}
-	if b, err = read(FileBaseline); err != nil {
-		return nil, err
+	if files[1].h.Has(latent.NameTarget) || c.Baseline.Stage != "baseline" {
+		return fail("%s: not a baseline checkpoint (stage %q)", FileBaseline, c.Baseline.Stage)
 	}
-	if s.Baseline, s.Meta[FileBaseline], err = baseline.Load(b, FileBaseline); err != nil {
-		return nil, err
+	if c.Mono, err = talker.ParseConfig(files[2].h.Meta, talker.FormatMono); err != nil {
+		return fail("%s: %v", FileMono, err)
 	}
-	if b, err = read(FileMono); err != nil {
-		return nil, err
+	if c.Dual, err = talker.ParseConfig(files[3].h.Meta, talker.FormatDual); err != nil {
+		return fail("%s: %v", FileDual, err)
 	}
-	if s.Mono, s.Meta[FileMono], err = talker.LoadMono(b, FileMono); err != nil {
-		return nil, err
+	if c.Task, err = taskOf(files[0].h.Meta, c.Mono.Context); err != nil {
+		return fail("%v", err)
 	}
-	if b, err = read(FileDual); err != nil {
-		return nil, err
+
+	// The set as a whole, then its memory, then each file's tensors
+	// against its config: all before anything is allocated.
+	if err := c.Check(); err != nil {
+		return fail("%v", err)
 	}
-	if s.Dual, s.Meta[FileDual], err = talker.LoadDual(b, FileDual); err != nil {
-		return nil, err
+	var fileBytes int64
+	for _, f := range files {
+		fileBytes += f.size
 	}
-	if err := s.check(); err != nil {
-		return nil, err
+	if err := c.checkMemory(fileBytes, memAvailable()); err != nil {
+		return fail("%v", err)
 	}
-	task, err := s.taskOf()
-	if err != nil {
-		return nil, fmt.Errorf("model set %s: %w", source, err)
+	shapes := [4]map[string][]int{c.Reasoner.Shapes(true), c.Baseline.Shapes(false), c.Mono.Shapes(), c.Dual.Shapes()}
+	for i, f := range files {
+		if err := f.h.Expect(shapes[i]); err != nil {
+			return fail("%s: %v", setFiles[i], err)
+		}
 	}
-	s.Task = task
-	if err := s.checkTask(); err != nil {
-		return nil, err
+
+	// Read, hash and decode (every value must be finite).
+	s := &Set{Source: source, Hashes: map[string]string{}, Meta: map[string]map[string]string{}, Task: c.Task}
+	for i, name := range setFiles {
+		b, err := files[i].read()
+		if err != nil {
+			return nil, fmt.Errorf("model set %s: %w", source, err)
+		}
+		sum := sha256.Sum256(b)
+		s.Hashes[name] = hex.EncodeToString(sum[:])
+		switch name {
+		case FileReasoner:
+			s.Reasoner, s.Meta[name], err = latent.Load(b, name)
+		case FileBaseline:
+			s.Baseline, s.Meta[name], err = baseline.Load(b, name)
+		case FileMono:
+			s.Mono, s.Meta[name], err = talker.LoadMono(b, name)
+		case FileDual:
+			s.Dual, s.Meta[name], err = talker.LoadDual(b, name)
+		}
+		if err != nil {
+			return fail("%v", err)
+		}
 	}
 	return s, nil
 }
 
-// taskOf builds the set's task from the recipe in the Reasoner's metadata.
-// A set without a recipe is a tree set whose depth the Talkers' context
-// tells (context = depth + 1).
-func (s *Set) taskOf() (tasks.Task, error) {
-	recipe := s.Meta[FileReasoner]["recipe"]
+// taskOf builds a set's task from the recipe in the Reasoner's metadata. A
+// set without a recipe is a tree set whose depth the Talkers' context tells
+// (context = depth + 1).
+func taskOf(reasonerMeta map[string]string, monoContext int) (tasks.Task, error) {
+	recipe := reasonerMeta["recipe"]
 	if recipe == "" {
-		return tasks.New("tree", json.RawMessage(fmt.Sprintf(`{"depth":%d}`, s.Mono.Cfg.Context-1)))
+		return tasks.New("tree", json.RawMessage(fmt.Sprintf(`{"depth":%d}`, monoContext-1)))
 	}
 	var head struct {
 		Task string `json:"task"`
@@ -130,41 +231,164 @@ func (s *Set) taskOf() (tasks.Task, error) {
 	return tasks.New(head.Task, json.RawMessage(recipe))
 }
 
-// checkTask verifies that the models can hold the task: its vocabulary,
-// its longest prompt and answer.
-func (s *Set) checkTask() error {
-	t := s.Task
-	r := s.Reasoner.Cfg
-	if v := t.Vocab().Size(); r.Vocab != v {
-		return fmt.Errorf("model set %s: the models have a vocabulary of %d tokens, the %s task has %d", s.Source, r.Vocab, t.Name(), v)
+// Check verifies that the four models fit together and hold the task they
+// were trained for: one vocabulary, the task's; Talkers reading the
+// Reasoner's width; contexts that hold a whole problem (Reasoner, baseline)
+// and a whole answer (Talkers).
+func (c Configs) Check() error {
+	vocab := c.Task.Vocab().Size()
+	for _, m := range []struct {
+		name  string
+		vocab int
+	}{{FileReasoner, c.Reasoner.Vocab}, {FileBaseline, c.Baseline.Vocab}, {FileMono, c.Mono.Vocab}, {FileDual, c.Dual.Vocab}} {
+		if m.vocab != vocab {
+			return fmt.Errorf("%s has a vocabulary of %d tokens; the %s task has %d", m.name, m.vocab, c.Task.Name(), vocab)
+		}
 	}
-	need := t.MaxPrompt() + t.MaxAnswer()
-	if r.Context < need {
-		return fmt.Errorf("model set %s: %s holds %d positions; the %s task needs %d (%s)", s.Source, FileReasoner, r.Context, t.Name(), need, t.Distribution())
+	for _, m := range []struct {
+		name string
+		d    int
+	}{{FileMono, c.Mono.D}, {FileDual, c.Dual.D}} {
+		if m.d != c.Reasoner.D {
+			return fmt.Errorf("%s reads latents of width %d; the Reasoner's are %d wide", m.name, m.d, c.Reasoner.D)
+		}
 	}
-	if c := s.Baseline.Net.Cfg.Context; c < need {
-		return fmt.Errorf("model set %s: %s holds %d positions; the %s task needs %d (%s)", s.Source, FileBaseline, c, t.Name(), need, t.Distribution())
+	steps := c.Task.MaxAnswer()
+	need := c.Task.MaxPrompt() + steps
+	what := problemName(c.Task)
+	for _, m := range []struct {
+		name string
+		ctx  int
+	}{{FileReasoner, c.Reasoner.Context}, {FileBaseline, c.Baseline.Context}} {
+		if m.ctx < need {
+			return fmt.Errorf("%s has a context of %d positions; a %s problem needs %d (a %d-token prompt and %d answer steps)", m.name, m.ctx, what, need, need-steps, steps)
+		}
 	}
-	for name, c := range map[string]int{FileMono: s.Mono.Cfg.Context, FileDual: s.Dual.Cfg.Context} {
-		if c < t.MaxAnswer() {
-			return fmt.Errorf("model set %s: %s reads at most %d latents; the %s task's answers take %d", s.Source, name, c, t.Name(), t.MaxAnswer())
+	for _, m := range []struct {
+		name string
+		ctx  int
+	}{{FileMono, c.Mono.Context}, {FileDual, c.Dual.Context}} {
+		if m.ctx < steps {
+			return fmt.Errorf("%s has a context of %d latents; the answer of a %s problem takes %d steps", m.name, m.ctx, what, steps)
 		}
 	}
 	return nil
 }
 
-// check verifies that the models fit together.
-func (s *Set) check() error {
-	r := s.Reasoner.Cfg
-	if b := s.Baseline.Net.Cfg; b.Vocab != r.Vocab {
-		return fmt.Errorf("model set %s: baseline vocabulary %d differs from the Reasoner's %d", s.Source, b.Vocab, r.Vocab)
+// problemName names a task's problems in messages ("depth-4", "cfg").
+func problemName(t tasks.Task) string {
+	if d, ok := t.(interface{ Levels() int }); ok {
+		return fmt.Sprintf("depth-%d", d.Levels())
 	}
-	for name, c := range map[string]talker.Config{FileMono: s.Mono.Cfg, FileDual: s.Dual.Cfg} {
-		if c.D != r.D || c.Vocab != r.Vocab {
-			return fmt.Errorf("model set %s: %s reads width %d / vocabulary %d, the Reasoner has %d / %d", s.Source, name, c.D, c.Vocab, r.D, r.Vocab)
+	return t.Name()
+}
+
+// MemoryEstimate is the memory a model set needs, roughly, in bytes.
+type MemoryEstimate struct {
+	Weights float64 // parameters, their gradient buffers, the target table
+	Files   float64 // the files' bytes, held while they load
+	Work    float64 // the larger of a session's and an evaluation's buffers
+	// Largest names the model with the largest share (weights + work).
+	Largest string
+}
+
+// Total is the sum of the parts.
+func (m MemoryEstimate) Total() float64 { return m.Weights + m.Files + m.Work }
+
+// EstimateMemory estimates the memory a set of these configs needs (c must
+// pass Check): the weights, each model's session buffers at its full context
+// (KV cache, the Reasoner's and baseline's batched prefill), and one
+// evaluation batch of estimateBatch problems, whichever of the two is larger.
+func (c Configs) EstimateMemory(fileBytes int64) MemoryEstimate {
+	steps := c.Task.MaxAnswer()
+	seq := c.Task.MaxPrompt() + steps
+	B := estimateBatch
+	type part struct {
+		name                string
+		weights, sess, eval float64
+	}
+	reasonerLike := func(name string, cfg latent.Config, target bool) part {
+		sc := cfg.Stack()
+		p := part{name: name, weights: nn.ParamBytes(float64(cfg.NumParams()))}
+		if target {
+			p.weights += 4 * float64(cfg.Vocab) * float64(cfg.D)
+		}
+		p.sess = nn.CacheBytes(sc, cfg.Context) + nn.ActsBytes(sc, false, 1, cfg.Context, 0)
+		p.eval = nn.ActsBytes(sc, false, B, seq, 0) + 4*float64(B*seq)*float64(cfg.Vocab)
+		return p
+	}
+	mono := c.Mono.StackOf(c.Mono.Layers)
+	enc, dec := c.Dual.StackOf(c.Dual.EncLayers), c.Dual.StackOf(c.Dual.DecLayers)
+	logits := func(b int, v int) float64 { return 3 * 4 * float64(b*steps) * float64(v) }
+	parts := []part{
+		reasonerLike(FileReasoner, c.Reasoner, true),
+		reasonerLike(FileBaseline, c.Baseline, false),
+		{name: FileMono, weights: nn.ParamBytes(float64(c.Mono.NumParams())),
+			sess: nn.CacheBytes(mono, c.Mono.Context),
+			eval: nn.ActsBytes(mono, false, B, steps, 0) + logits(B, c.Mono.Vocab)},
+		{name: FileDual, weights: nn.ParamBytes(float64(c.Dual.NumParams())),
+			sess: nn.ActsBytes(enc, false, 1, steps, 0) + nn.ActsBytes(dec, true, 1, steps, steps) + logits(1, c.Dual.Vocab),
+			eval: nn.ActsBytes(enc, false, B, steps, 0) + nn.ActsBytes(dec, true, B, steps, steps) + logits(B, c.Dual.Vocab)},
+	}
+	m := MemoryEstimate{Files: float64(fileBytes)}
+	var sess, eval, largest float64
+	for _, p := range parts {
+		m.Weights += p.weights
+		sess += p.sess
+		eval = max(eval, p.eval)
+		if share := p.weights + max(p.sess, p.eval); share > largest {
+			largest, m.Largest = share, p.name
 		}
 	}
-	return nil
+	m.Work = max(sess, eval)
+	return m
+}
+
+// checkMemory refuses a set whose estimate is over MaxSetMemory or over
+// avail (when avail > 0: the machine's available memory).
+func (c Configs) checkMemory(fileBytes int64, avail int64) error {
+	m := c.EstimateMemory(fileBytes)
+	limit, why := float64(MaxSetMemory), fmt.Sprintf("jrx's limit for a model set is %s", safeio.FormatBytes(MaxSetMemory))
+	if avail > 0 && float64(avail) < limit {
+		limit, why = float64(avail), fmt.Sprintf("this machine has %s available", safeio.FormatBytes(avail))
+	}
+	if m.Total() <= limit {
+		return nil
+	}
+	return fmt.Errorf("the models need about %s of memory (weights %s, work buffers %s, most of it for %s); %s",
+		fmtBytes(m.Total()), fmtBytes(m.Weights), fmtBytes(m.Work), m.Largest, why)
+}
+
+func fmtBytes(f float64) string {
+	if f > 1e18 {
+		return fmt.Sprintf("%.1e bytes", f)
+	}
+	return safeio.FormatBytes(int64(f))
+}
+
+// memAvailable returns MemAvailable from /proc/meminfo in bytes, or 0 where
+// there is no such file (the fixed cap alone applies).
+var memAvailable = func() int64 {
+	b, err := safeio.ReadFile("/proc/meminfo", 1<<20)
+	if err != nil {
+		return 0
+	}
+	for line := range bytes.Lines(b) {
+		rest, ok := bytes.CutPrefix(line, []byte("MemAvailable:"))
+		if !ok {
+			continue
+		}
+		f := bytes.Fields(rest)
+		if len(f) != 2 || string(f[1]) != "kB" {
+			return 0
+		}
+		kb, err := strconv.ParseInt(string(f[0]), 10, 64)
+		if err != nil || kb <= 0 {
+			return 0
+		}
+		return kb << 10
+	}
+	return 0
 }
 
 // LoadEmbedded loads the model set compiled into the binary.

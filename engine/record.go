@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
+
+	"jrx/internal/safeio"
 )
 
 // RecordVersion is the session file format version. Version 2: the prompt
@@ -41,36 +42,17 @@ func (s *Session) Record() Record {
 		Problem: s.Problem.Text, Injections: specs, Steps: len(s.snaps), Snapshots: s.Snapshots(), Summary: s.Summary()}
 }
 
-// WriteRecord writes a session file atomically (temporary file + rename).
+// WriteRecord writes a session file atomically through jrx's guarded
+// writer (internal/safeio: temporary file + rename; a device, FIFO or
+// directory is refused, a symlink written through).
 func WriteRecord(path string, rec Record) error {
-	b, err := json.MarshalIndent(rec, "", " ")
-	if err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	err := safeio.WriteFile(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(rec)
+	})
 	if err != nil {
 		return fmt.Errorf("session file: %w", err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(append(b, '\n'))
-	serr := f.Sync()
-	cerr := f.Close()
-	if werr != nil || serr != nil || cerr != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("session file %s: %v", path, firstErr(werr, serr, cerr))
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("session file: %w", err)
-	}
-	return nil
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
 	}
 	return nil
 }
@@ -78,19 +60,12 @@ func firstErr(errs ...error) error {
 // maxRecordBytes bounds a session file read into memory.
 const maxRecordBytes = 256 << 20
 
-// ReadRecord reads a session file and checks its format and version.
+// ReadRecord reads a session file through jrx's guarded reader (regular
+// files only, at most maxRecordBytes) and checks its format and version.
 func ReadRecord(path string) (Record, error) {
-	var rec Record
-	st, err := os.Stat(path)
+	b, err := safeio.ReadFile(path, maxRecordBytes)
 	if err != nil {
-		return rec, fmt.Errorf("session file: %w", err)
-	}
-	if st.Size() > maxRecordBytes {
-		return rec, fmt.Errorf("session file %s: %d bytes, more than the %d MiB limit", path, st.Size(), maxRecordBytes>>20)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return rec, fmt.Errorf("session file: %w", err)
+		return Record{}, fmt.Errorf("session file: %w", err)
 	}
 	return ParseRecord(b, path)
 }

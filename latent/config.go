@@ -3,6 +3,7 @@ package latent
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"jrx/nn"
 )
@@ -67,13 +68,70 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: context %d < 2", c.Context)
 	case c.D > 1<<14 || c.A > 1<<14 || c.F > 1<<16 || c.Layers > 256 || c.Vocab > 1<<20 || c.Context > 1<<16:
 		return fmt.Errorf("config: sizes out of range (d %d, attn %d, ffn %d, layers %d, vocab %d, context %d)", c.D, c.A, c.F, c.Layers, c.Vocab, c.Context)
-	case c.FeedbackScale <= 0:
-		return fmt.Errorf("config: feedback_scale %g must be > 0", c.FeedbackScale)
-	case c.EMA < 0 || c.EMA >= 1:
+	case !(c.RopeBase >= 0) || math.IsInf(c.RopeBase, 0):
+		return fmt.Errorf("config: rope_base %g must be a finite number > 0 (0 means 10000)", c.RopeBase)
+	case !(c.FeedbackScale > 0) || math.IsInf(float64(c.FeedbackScale), 0):
+		return fmt.Errorf("config: feedback_scale %g must be finite and > 0", c.FeedbackScale)
+	case !(c.EMA >= 0 && c.EMA < 1):
 		return fmt.Errorf("config: ema %g must be in [0, 1)", c.EMA)
+	case !(c.K >= 0) || math.IsInf(float64(c.K), 0):
+		return fmt.Errorf("config: k %g must be finite and >= 0", c.K)
+	case !(c.MTPWeight >= 0) || math.IsInf(float64(c.MTPWeight), 0):
+		return fmt.Errorf("config: mtp_weight %g must be finite and >= 0", c.MTPWeight)
 	}
 	return nil
 }
+
+// ParseConfig decodes and validates the "config" metadata of a checkpoint
+// (a Reasoner's or the coupled baseline's): valid JSON, the right format
+// tag, and Validate.
+func ParseConfig(meta map[string]string) (Config, error) {
+	var cfg Config
+	raw, ok := meta["config"]
+	if !ok {
+		return cfg, fmt.Errorf("no config metadata (is it a jrx checkpoint?)")
+	}
+	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
+		return cfg, fmt.Errorf("config metadata: %w", err)
+	}
+	if cfg.Format != FormatReasoner {
+		return cfg, fmt.Errorf("format %q, want %q", cfg.Format, FormatReasoner)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// declare declares the network's trained tensors (embed, the stack and,
+// with withMTP, the two-ahead head) in a new ParamSet without allocating it.
+func (c Config) declare(withMTP bool) *nn.ParamSet {
+	p := nn.NewParamSet()
+	p.Add(NameEmbed, c.Vocab, c.D)
+	nn.DeclareStack(p, "", c.Stack())
+	if withMTP {
+		p.Add(NameMTP, c.D, c.D)
+	}
+	return p
+}
+
+// Shapes returns the tensors a checkpoint of this config holds (the target
+// table when withTarget), computed without allocating. c must be valid.
+func (c Config) Shapes(withTarget bool) map[string][]int {
+	p := c.declare(false)
+	out := make(map[string][]int, len(p.Names())+1)
+	for _, n := range p.Names() {
+		out[n] = p.Shape(n)
+	}
+	if withTarget {
+		out[NameTarget] = []int{c.Vocab, c.D}
+	}
+	return out
+}
+
+// NumParams is the number of trained parameters (without the two-ahead
+// head), computed without allocating. c must be valid.
+func (c Config) NumParams() int { return c.declare(false).NumParams() }
 
 // Stack is the configuration of the Transformer stack.
 func (c Config) Stack() nn.StackConfig {

@@ -1,7 +1,6 @@
 package latent
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -42,12 +41,7 @@ func New(cfg Config, withTarget, withMTP bool) (*Reasoner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := nn.NewParamSet()
-	p.Add(NameEmbed, cfg.Vocab, cfg.D)
-	nn.DeclareStack(p, "", cfg.Stack())
-	if withMTP {
-		p.Add(NameMTP, cfg.D, cfg.D)
-	}
+	p := cfg.declare(withMTP)
 	p.Alloc()
 	r := &Reasoner{Cfg: cfg, P: p, Net: nn.NewStack(p, "", cfg.Stack())}
 	if withTarget {
@@ -164,36 +158,47 @@ func (r *Reasoner) Save(path string, extra map[string]string) error {
 	return nn.WriteSafetensors(path, source{r}, meta)
 }
 
+// ReadHeader checks a checkpoint written by Save from its header alone,
+// before anything is allocated: the safetensors header, the config
+// (ParseConfig) and every tensor's shape against the config (the target
+// table is optional: a baseline has none). name is used in error messages.
+func ReadHeader(b []byte, name string) (*nn.SafeHeader, Config, error) {
+	h, err := nn.ParseSafetensorsHeader(b)
+	if err != nil {
+		return nil, Config{}, fmt.Errorf("%s: %w", name, err)
+	}
+	cfg, err := CheckHeader(h)
+	if err != nil {
+		return nil, cfg, fmt.Errorf("%s: %w", name, err)
+	}
+	return h, cfg, nil
+}
+
+// CheckHeader checks a parsed checkpoint header: its config (ParseConfig)
+// and every tensor's shape against it (the target table is optional).
+func CheckHeader(h *nn.SafeHeader) (Config, error) {
+	cfg, err := ParseConfig(h.Meta)
+	if err != nil {
+		return cfg, err
+	}
+	return cfg, h.Expect(cfg.Shapes(h.Has(NameTarget)))
+}
+
 // Load reads a checkpoint written by Save. The file must hold exactly the
-// tensors its config implies; the target table is optional (a baseline has
-// none). name is used in error messages.
+// tensors its config implies, all finite; the target table is optional (a
+// baseline has none). The header is checked (ReadHeader) before the
+// network is allocated. name is used in error messages.
 func Load(b []byte, name string) (*Reasoner, map[string]string, error) {
-	f, err := nn.ParseSafetensors(b)
+	h, cfg, err := ReadHeader(b, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := New(cfg, h.Has(NameTarget), false)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	var cfg Config
-	if err := json.Unmarshal([]byte(f.Meta["config"]), &cfg); err != nil {
-		return nil, nil, fmt.Errorf("%s: config metadata: %w", name, err)
-	}
-	if cfg.Format != FormatReasoner {
-		return nil, nil, fmt.Errorf("%s: format %q, want %q", name, cfg.Format, FormatReasoner)
-	}
-	_, hasTarget := f.Tensors[NameTarget]
-	r, err := New(cfg, hasTarget, false)
-	if err != nil {
+	if err := h.LoadInto(b, source{r}); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	src := source{r}
-	shapes := map[string][]int{}
-	for _, n := range src.Names() {
-		shapes[n] = src.Shape(n)
-	}
-	if err := f.Expect(shapes); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if err := f.LoadInto(src); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return r, f.Meta, nil
+	return r, h.Meta, nil
 }

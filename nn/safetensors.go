@@ -15,6 +15,12 @@ package nn
 // (no gaps, no overlap, no trailing bytes), and each byte range must match
 // its shape. It never panics on bad input and allocates tensor memory only
 // after the byte ranges have been checked against the real input size.
+//
+// Bounds (see docs/LIMITS.md): a header of at most MaxSafetensorsHeader
+// bytes, at most MaxSafetensorsTensors tensors of at most
+// MaxSafetensorsRank dimensions, a file of at most MaxSafetensorsFile
+// bytes. Every value must be finite: the reader refuses NaN and ±Inf,
+// naming the tensor, and the writer refuses to write them.
 
 import (
 	"bufio"
@@ -26,18 +32,28 @@ import (
 	"io"
 	"math"
 	"math/bits"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"jrx/internal/safeio"
 )
 
-// MaxSafetensorsHeader is the largest JSON header the reader accepts (and
-// the writer produces): 100 MiB.
-const MaxSafetensorsHeader = 100 << 20
+// Caps on what the safetensors reader accepts (and the writer produces).
+const (
+	// MaxSafetensorsHeader bounds the JSON header: 16 MiB (a jrx model's
+	// header is a few kB; 65,536 tensor entries fit in about 6 MB).
+	MaxSafetensorsHeader = 16 << 20
+	// MaxSafetensorsTensors bounds the number of tensors in one file.
+	MaxSafetensorsTensors = 1 << 16
+	// MaxSafetensorsRank bounds the number of dimensions of one tensor.
+	MaxSafetensorsRank = 8
+	// MaxSafetensorsFile bounds the size of a file ReadSafetensorsFile
+	// reads: 4 GiB.
+	MaxSafetensorsFile = 4 << 30
+)
 
 const stMetadataKey = "__metadata__"
 
@@ -161,6 +177,9 @@ func EncodeSafetensors(w io.Writer, src TensorSource, meta map[string]string) er
 		}
 		hdr.WriteByte('}')
 	}
+	if len(names) > MaxSafetensorsTensors {
+		return fmt.Errorf("safetensors: %d tensors, more than the %d limit", len(names), MaxSafetensorsTensors)
+	}
 	off := 0
 	for i, name := range names {
 		if err := stCheckName(name); err != nil {
@@ -175,9 +194,17 @@ func EncodeSafetensors(w io.Writer, src TensorSource, meta map[string]string) er
 		if err != nil {
 			return fmt.Errorf("safetensors: tensor %q: %v", name, err)
 		}
+		if len(shape) > MaxSafetensorsRank {
+			return fmt.Errorf("safetensors: tensor %q: shape %v has more than %d dimensions", name, shape, MaxSafetensorsRank)
+		}
 		data := src.W(name)
 		if len(data) != n {
 			return fmt.Errorf("safetensors: tensor %q: shape %v needs %d values, W has %d", name, shape, n, len(data))
+		}
+		for j, v := range data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("safetensors: tensor %q: value %d of %d is %v (non-finite values are not written: the reader refuses them)", name, j, n, v)
+			}
 		}
 		datas[i] = data
 		if off > math.MaxInt-4*n {
@@ -239,59 +266,28 @@ func stWriteJSONString(b *bytes.Buffer, s string) {
 	b.Write(bytes.TrimSuffix(tmp.Bytes(), []byte{'\n'}))
 }
 
-// WriteSafetensors writes src and meta to path atomically: it encodes into a
-// temporary file in the same directory, fsyncs it, renames it over path and
-// (best effort) fsyncs the directory. On any error path is left untouched
-// and the temporary file is removed. The new file keeps the permission bits
-// of the file it replaces, or gets 0644.
-func WriteSafetensors(path string, src TensorSource, meta map[string]string) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	perm := os.FileMode(0o644)
-	if st, e := os.Stat(path); e == nil && st.Mode().IsRegular() {
-		perm = st.Mode().Perm()
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("safetensors: write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
+// WriteSafetensors writes src and meta to path atomically through jrx's
+// guarded writer (internal/safeio): it encodes into a temporary file in the
+// same directory, fsyncs it and renames it over path. On any error path is
+// left untouched and the temporary file is removed. A new file gets 0644
+// less the umask; a replaced one keeps its permission bits; a symlink is
+// written through to its target; a directory, device node or FIFO is
+// refused.
+func WriteSafetensors(path string, src TensorSource, meta map[string]string) error {
+	return safeio.WriteFile(path, func(w io.Writer) error {
+		if err := EncodeSafetensors(w, src, meta); err != nil {
+			return fmt.Errorf("%w (writing %s)", err, path)
 		}
-	}()
-	if err = EncodeSafetensors(f, src, meta); err != nil {
-		return fmt.Errorf("%w (writing %s)", err, path)
-	}
-	if err = f.Chmod(perm); err != nil {
-		return fmt.Errorf("safetensors: write %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("safetensors: write %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("safetensors: write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("safetensors: write %s: %w", path, err)
-	}
-	if d, e := os.Open(dir); e == nil {
-		d.Sync() // best effort: some filesystems reject fsync on directories
-		d.Close()
-	}
-	return nil
+		return nil
+	})
 }
 
 // ---------------------------------------------------------------- reading
 
 // ReadSafetensorsFile reads and parses a safetensors file (see
-// ParseSafetensors). Errors are prefixed with the path.
+// ReadSafetensorsBytes and ParseSafetensors). Errors name the path.
 func ReadSafetensorsFile(path string) (*SafeFile, error) {
-	b, err := os.ReadFile(path)
+	b, err := ReadSafetensorsBytes(path)
 	if err != nil {
 		return nil, err
 	}
@@ -302,259 +298,573 @@ func ReadSafetensorsFile(path string) (*SafeFile, error) {
 	return f, nil
 }
 
-type stRawTensor struct {
-	name       string
-	shape      []int
-	begin, end int
+// ReadSafetensorsBytes reads the bytes of a safetensors file through jrx's
+// guarded reader (see OpenSafetensorsFile): the header is read and checked
+// before the data section is. The data is not decoded (ParseSafetensors
+// does that). Errors name the path.
+func ReadSafetensorsBytes(path string) ([]byte, error) {
+	o, err := OpenSafetensorsFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer o.Close()
+	return o.ReadAll()
+}
+
+// SafetensorsReader is a safetensors file open for reading whose header has
+// been read and checked, and whose data section has not been read yet.
+type SafetensorsReader struct {
+	Header *SafeHeader
+	f      *safeio.File
+	path   string
+	prefix []byte // the first 8 + header-length bytes
+	size   int64
+}
+
+// OpenSafetensorsFile opens path through jrx's guarded reader
+// (internal/safeio): a path that is not a regular file is refused unread
+// and without blocking, a file over MaxSafetensorsFile is refused from its
+// size, and the 8-byte length and the header are read and checked against
+// the file's size (every byte range inside it, tiling it exactly). A sparse
+// or garbage file costs a few bytes of reading, not its size, and a caller
+// can check the header (shapes, configs, memory) before reading the data
+// with ReadAll. Errors name the path.
+func OpenSafetensorsFile(path string) (*SafetensorsReader, error) {
+	f, err := safeio.Open(path, MaxSafetensorsFile)
+	if err != nil {
+		return nil, err
+	}
+	o, err := readSTHeader(f, path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return o, nil
+}
+
+func readSTHeader(f *safeio.File, path string) (*SafetensorsReader, error) {
+	size := f.Size()
+	if size > MaxSafetensorsFile {
+		return nil, fmt.Errorf("%s: safetensors: file is %s, more than the %s limit", path, safeio.FormatBytes(size), safeio.FormatBytes(MaxSafetensorsFile))
+	}
+	var n8 [8]byte
+	if _, err := io.ReadFull(f, n8[:]); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("%s: safetensors: file is %d bytes, too short for the 8-byte header length", path, size)
+		}
+		return nil, err
+	}
+	n, err := stHeaderLen(n8[:], size)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	prefix := make([]byte, 8+n)
+	copy(prefix, n8[:])
+	if _, err := io.ReadFull(f, prefix[8:]); err != nil {
+		return nil, fmt.Errorf("%s: safetensors: reading the header: %w (did the file change?)", path, err)
+	}
+	h, err := parseSTHeader(prefix[8:], int(size)-8-n)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &SafetensorsReader{Header: h, f: f, path: path, prefix: prefix, size: size}, nil
+}
+
+// Size is the file's size in bytes.
+func (o *SafetensorsReader) Size() int64 { return o.size }
+
+// ReadAll reads the data section and returns the whole file's bytes
+// (header included, as ParseSafetensors and the model loaders take them).
+// Call it once.
+func (o *SafetensorsReader) ReadAll() ([]byte, error) {
+	// Only now is the file's size known to be what the header describes.
+	b := make([]byte, o.size)
+	n := copy(b, o.prefix)
+	if _, err := io.ReadFull(o.f, b[n:]); err != nil {
+		return nil, fmt.Errorf("%s: safetensors: reading the data: %w (did the file change?)", o.path, err)
+	}
+	var one [1]byte
+	if k, _ := o.f.Read(one[:]); k > 0 {
+		return nil, fmt.Errorf("%s: safetensors: the file grew while it was read", o.path)
+	}
+	return b, nil
+}
+
+// Close closes the file.
+func (o *SafetensorsReader) Close() error { return o.f.Close() }
+
+// SafeTensorInfo is one tensor of a checked safetensors header: its shape
+// and its byte range [Begin, End) in the data section.
+type SafeTensorInfo struct {
+	Name       string
+	Shape      []int
+	Begin, End int
 	index      int // position in the header
+}
+
+// SafeHeader is a parsed safetensors header whose byte ranges have been
+// checked against the size of its file (they tile the data section
+// exactly), with no tensor data decoded. Infos is sorted by data offset.
+// Code that loads a model reads the header first, checks the shapes the
+// model needs (Expect) and only then allocates and decodes (LoadInto).
+type SafeHeader struct {
+	Meta  map[string]string
+	Infos []SafeTensorInfo
+	// DataStart is the offset of the data section in the file (8 + the
+	// header length).
+	DataStart int
+	byName    map[string]int
+}
+
+// stHeaderLen reads the header length from the first 8 bytes and checks it
+// against the limit and the file's size.
+func stHeaderLen(n8 []byte, size int64) (int, error) {
+	if size < 8 || len(n8) < 8 {
+		return 0, fmt.Errorf("safetensors: file is %d bytes, too short for the 8-byte header length", size)
+	}
+	n := binary.LittleEndian.Uint64(n8[:8])
+	if n > MaxSafetensorsHeader {
+		return 0, fmt.Errorf("safetensors: header length %d exceeds the %d-byte limit", n, MaxSafetensorsHeader)
+	}
+	if n > uint64(size-8) {
+		return 0, fmt.Errorf("safetensors: truncated file: header length %d but only %d bytes follow", n, size-8)
+	}
+	return int(n), nil
+}
+
+// ParseSafetensorsHeader parses and checks the header of the safetensors
+// file held in b (the whole file), without decoding any tensor data. It
+// rejects everything ParseSafetensors rejects except non-finite values.
+func ParseSafetensorsHeader(b []byte) (*SafeHeader, error) {
+	n, err := stHeaderLen(b, int64(len(b)))
+	if err != nil {
+		return nil, err
+	}
+	return parseSTHeader(b[8:8+n], len(b)-8-n)
+}
+
+// parseSTHeader parses header (the JSON bytes) for a data section of
+// dataLen bytes.
+func parseSTHeader(header []byte, dataLen int) (*SafeHeader, error) {
+	if !utf8.Valid(header) {
+		return nil, errors.New("safetensors: header is not valid UTF-8")
+	}
+	h := &SafeHeader{Meta: map[string]string{}, DataStart: 8 + len(header)}
+	if err := stParseHeaderJSON(header, h); err != nil {
+		return nil, err
+	}
+	raws := h.Infos
+	// The byte ranges, sorted by (begin, end), must tile data exactly.
+	sort.SliceStable(raws, func(i, j int) bool {
+		if raws[i].Begin != raws[j].Begin {
+			return raws[i].Begin < raws[j].Begin
+		}
+		return raws[i].End < raws[j].End
+	})
+	pos := 0
+	for i, rt := range raws {
+		if rt.End > dataLen {
+			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] extend past the end of the data (%d bytes): truncated file?", rt.Name, rt.Begin, rt.End, dataLen)
+		}
+		if rt.Begin < pos {
+			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] overlap tensor %q", rt.Name, rt.Begin, rt.End, raws[i-1].Name)
+		}
+		if rt.Begin > pos {
+			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] leave a gap at bytes [%d, %d]", rt.Name, rt.Begin, rt.End, pos, rt.Begin)
+		}
+		pos = rt.End
+	}
+	if pos != dataLen {
+		return nil, fmt.Errorf("safetensors: %d bytes of data after the last tensor (the ranges cover [0, %d] of %d)", dataLen-pos, pos, dataLen)
+	}
+	h.byName = make(map[string]int, len(raws))
+	for i, rt := range raws {
+		h.byName[rt.Name] = i
+	}
+	return h, nil
+}
+
+// Names returns the tensor names in data order.
+func (h *SafeHeader) Names() []string {
+	out := make([]string, len(h.Infos))
+	for i, t := range h.Infos {
+		out[i] = t.Name
+	}
+	return out
+}
+
+// Shape returns the named tensor's shape, nil if absent.
+func (h *SafeHeader) Shape(name string) []int {
+	if i, ok := h.byName[name]; ok {
+		return h.Infos[i].Shape
+	}
+	return nil
+}
+
+// Has reports whether the header declares the named tensor.
+func (h *SafeHeader) Has(name string) bool { _, ok := h.byName[name]; return ok }
+
+// Expect checks the header's tensors against shapes, exactly like
+// SafeFile.Expect, before any data is decoded.
+func (h *SafeHeader) Expect(shapes map[string][]int) error {
+	return stExpect(h.Names(), func(n string) ([]int, bool) {
+		i, ok := h.byName[n]
+		if !ok {
+			return nil, false
+		}
+		return h.Infos[i].Shape, true
+	}, shapes)
+}
+
+// LoadInto decodes the tensors of b (the file h was parsed from) straight
+// into dst's W views: dst must have exactly h's tensors with the same
+// shapes (Expect) and every value must be finite; nothing is written
+// unless all checks pass.
+func (h *SafeHeader) LoadInto(b []byte, dst TensorSource) error {
+	if end := h.DataStart + stDataEnd(h.Infos); len(b) != end {
+		return fmt.Errorf("safetensors: load: %d bytes given for a file of %d", len(b), end)
+	}
+	names := dst.Names()
+	shapes, err := stShapesOf(dst, names)
+	if err != nil {
+		return err
+	}
+	if err := h.Expect(shapes); err != nil {
+		return err
+	}
+	views := make([][]float32, len(names))
+	srcs := make([][]byte, len(names))
+	for i, name := range names {
+		t := h.Infos[h.byName[name]]
+		views[i] = dst.W(name)
+		srcs[i] = b[h.DataStart+t.Begin : h.DataStart+t.End]
+		if len(views[i]) != len(srcs[i])/4 {
+			return fmt.Errorf("safetensors: load: tensor %q: destination W has %d values, file has %d", name, len(views[i]), len(srcs[i])/4)
+		}
+		if err := stCheckFinite(name, srcs[i]); err != nil {
+			return err
+		}
+	}
+	for i := range names {
+		stDecode(views[i], srcs[i])
+	}
+	return nil
+}
+
+func stDataEnd(infos []SafeTensorInfo) int {
+	if len(infos) == 0 {
+		return 0
+	}
+	return infos[len(infos)-1].End
+}
+
+// stCheckFinite rejects a NaN or an infinity in src (little-endian F32),
+// naming the tensor and the value's index.
+func stCheckFinite(name string, src []byte) error {
+	for j := 0; j+4 <= len(src); j += 4 {
+		u := binary.LittleEndian.Uint32(src[j:])
+		if u&0x7f800000 == 0x7f800000 {
+			return fmt.Errorf("safetensors: tensor %q: value %d of %d is %v (non-finite weights are refused)", name, j/4, len(src)/4, math.Float32frombits(u))
+		}
+	}
+	return nil
+}
+
+func stDecode(dst []float32, src []byte) {
+	for j := range dst {
+		dst[j] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*j:]))
+	}
 }
 
 // ParseSafetensors parses a whole safetensors file held in b. It rejects,
 // with an error naming the tensor where there is one: a truncated file, a
 // header over MaxSafetensorsHeader, invalid JSON or UTF-8, duplicate keys,
-// a dtype other than F32, a missing, negative or overflowing shape, bad
-// data_offsets, a byte range that does not match the shape, ranges that
-// overlap, leave gaps or do not end exactly at the end of the file, and
-// non-string metadata values. The returned data does not alias b.
+// more than MaxSafetensorsTensors tensors, a dtype other than F32, a
+// missing, negative or overflowing shape or one of more than
+// MaxSafetensorsRank dimensions, bad data_offsets, a byte range that does
+// not match the shape, ranges that overlap, leave gaps or do not end
+// exactly at the end of the file, non-string metadata values, and NaN or
+// infinite values. The returned data does not alias b. Memory: b, the
+// decoded tensors (at most len(b)) and a bounded header.
 func ParseSafetensors(b []byte) (*SafeFile, error) {
-	if len(b) < 8 {
-		return nil, fmt.Errorf("safetensors: file is %d bytes, too short for the 8-byte header length", len(b))
-	}
-	n := binary.LittleEndian.Uint64(b[:8])
-	if n > MaxSafetensorsHeader {
-		return nil, fmt.Errorf("safetensors: header length %d exceeds the %d-byte limit", n, MaxSafetensorsHeader)
-	}
-	if n > uint64(len(b)-8) {
-		return nil, fmt.Errorf("safetensors: truncated file: header length %d but only %d bytes follow", n, len(b)-8)
-	}
-	header := b[8 : 8+int(n)]
-	data := b[8+int(n):]
-	if !utf8.Valid(header) {
-		return nil, errors.New("safetensors: header is not valid UTF-8")
-	}
-
-	entries, err := stJSONObject(header)
+	h, err := ParseSafetensorsHeader(b)
 	if err != nil {
-		return nil, fmt.Errorf("safetensors: header: %v", err)
+		return nil, err
 	}
-	f := &SafeFile{Meta: map[string]string{}, Tensors: map[string]*SafeTensor{}}
-	var raws []stRawTensor
-	for _, e := range entries {
-		if e.key == stMetadataKey {
-			if err := stParseMeta(e.val, f.Meta); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		rt, err := stParseTensorInfo(e.key, e.val)
-		if err != nil {
+	for _, t := range h.Infos {
+		if err := stCheckFinite(t.Name, b[h.DataStart+t.Begin:h.DataStart+t.End]); err != nil {
 			return nil, err
 		}
-		rt.index = len(raws)
-		raws = append(raws, rt)
 	}
-
-	// The byte ranges, sorted by (begin, end), must tile data exactly.
-	sort.SliceStable(raws, func(i, j int) bool {
-		if raws[i].begin != raws[j].begin {
-			return raws[i].begin < raws[j].begin
-		}
-		return raws[i].end < raws[j].end
-	})
-	pos := 0
-	for i, rt := range raws {
-		if rt.end > len(data) {
-			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] extend past the end of the data (%d bytes): truncated file?", rt.name, rt.begin, rt.end, len(data))
-		}
-		if rt.begin < pos {
-			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] overlap tensor %q", rt.name, rt.begin, rt.end, raws[i-1].name)
-		}
-		if rt.begin > pos {
-			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] leave a gap at bytes [%d, %d]", rt.name, rt.begin, rt.end, pos, rt.begin)
-		}
-		pos = rt.end
-	}
-	if pos != len(data) {
-		return nil, fmt.Errorf("safetensors: %d bytes of data after the last tensor (the ranges cover [0, %d] of %d)", len(data)-pos, pos, len(data))
-	}
-
-	// Every range is now within data: decode.
-	f.Order = make([]string, len(raws))
-	for i, rt := range raws {
-		src := data[rt.begin:rt.end]
-		vals := make([]float32, len(src)/4)
-		for j := range vals {
-			vals[j] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*j:]))
-		}
-		f.Tensors[rt.name] = &SafeTensor{Name: rt.name, Shape: rt.shape, Data: vals}
-		f.Order[i] = rt.name
+	f := &SafeFile{Meta: h.Meta, Tensors: make(map[string]*SafeTensor, len(h.Infos)), Order: make([]string, len(h.Infos))}
+	for i, t := range h.Infos {
+		vals := make([]float32, (t.End-t.Begin)/4)
+		stDecode(vals, b[h.DataStart+t.Begin:h.DataStart+t.End])
+		f.Tensors[t.Name] = &SafeTensor{Name: t.Name, Shape: t.Shape, Data: vals}
+		f.Order[i] = t.Name
 	}
 	return f, nil
 }
 
-func stParseMeta(raw []byte, meta map[string]string) error {
-	if string(raw) == "null" {
-		return nil
-	}
-	kvs, err := stJSONObject(raw)
-	if err != nil {
-		return fmt.Errorf("safetensors: __metadata__: %v", err)
-	}
-	for _, kv := range kvs {
-		if len(kv.val) == 0 || kv.val[0] != '"' {
-			return fmt.Errorf("safetensors: __metadata__ %q: value %s is not a string", kv.key, stTruncate(kv.val))
-		}
-		var s string
-		if err := json.Unmarshal(kv.val, &s); err != nil {
-			return fmt.Errorf("safetensors: __metadata__ %q: %v", kv.key, err)
-		}
-		meta[kv.key] = s
-	}
-	return nil
-}
-
-func stParseTensorInfo(name string, raw []byte) (stRawTensor, error) {
-	rt := stRawTensor{name: name}
-	if err := stCheckName(name); err != nil {
-		return rt, err
-	}
-	fail := func(format string, args ...any) (stRawTensor, error) {
-		return rt, fmt.Errorf("safetensors: tensor %q: %s", name, fmt.Sprintf(format, args...))
-	}
-	fields, err := stJSONObject(raw)
-	if err != nil {
-		return fail("%v", err)
-	}
-	var dtype, shape, offsets []byte
-	for _, kv := range fields {
-		switch kv.key {
-		case "dtype":
-			dtype = kv.val
-		case "shape":
-			shape = kv.val
-		case "data_offsets":
-			offsets = kv.val
-		default:
-			return fail("unknown field %q", kv.key)
-		}
-	}
-	if dtype == nil {
-		return fail("missing dtype")
-	}
-	if string(dtype) != `"F32"` {
-		return fail("dtype %s not supported (only F32)", stTruncate(dtype))
-	}
-	if shape == nil {
-		return fail("missing shape")
-	}
-	dims, err := stJSONInts(shape)
-	if err != nil {
-		return fail("shape: %v", err)
-	}
-	rt.shape = dims
-	if offsets == nil {
-		return fail("missing data_offsets")
-	}
-	offs, err := stJSONInts(offsets)
-	if err != nil {
-		return fail("data_offsets: %v", err)
-	}
-	if len(offs) != 2 {
-		return fail("data_offsets has %d values, want [begin, end]", len(offs))
-	}
-	rt.begin, rt.end = offs[0], offs[1]
-	if rt.begin < 0 || rt.end < 0 {
-		return fail("negative data_offsets %v", offs)
-	}
-	if rt.end < rt.begin {
-		return fail("data_offsets [%d, %d] out of order", rt.begin, rt.end)
-	}
-	elems, err := stShapeElems(dims)
-	if err != nil {
-		return fail("%v", err)
-	}
-	if rt.end-rt.begin != 4*elems {
-		return fail("shape %v needs %d bytes but data_offsets [%d, %d] span %d", dims, 4*elems, rt.begin, rt.end, rt.end-rt.begin)
-	}
-	return rt, nil
-}
-
-type stJSONKV struct {
-	key string
-	val []byte // raw JSON value, no surrounding whitespace
-}
-
-// stJSONObject splits a JSON object into its members in order, rejecting
-// anything but exactly one object, and duplicate keys.
-func stJSONObject(b []byte) ([]stJSONKV, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
+// stParseHeaderJSON reads the header's JSON object token by token, so that
+// memory stays bounded by the header whatever it holds: a value of an
+// unexpected kind is an error at once (nothing nested is walked), arrays of
+// integers stop after MaxSafetensorsRank values, and the tensor count stops
+// at MaxSafetensorsTensors.
+func stParseHeaderJSON(header []byte, h *SafeHeader) error {
+	dec := json.NewDecoder(bytes.NewReader(header))
+	dec.UseNumber()
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, fmt.Errorf("invalid JSON: %v", err)
+		return fmt.Errorf("safetensors: header: invalid JSON: %v", err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, fmt.Errorf("expected a JSON object, got %s", stTruncate(b))
+		return fmt.Errorf("safetensors: header: expected a JSON object, got %s", stTruncate(header))
 	}
-	var out []stJSONKV
 	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, fmt.Errorf("invalid JSON: %v", err)
+			return fmt.Errorf("safetensors: header: invalid JSON: %v", err)
 		}
 		key, ok := tok.(string)
 		if !ok {
-			return nil, fmt.Errorf("invalid JSON: object key %v", tok)
+			return fmt.Errorf("safetensors: header: invalid JSON: object key %v", tok)
 		}
 		if seen[key] {
-			return nil, fmt.Errorf("duplicate key %q", key)
+			return fmt.Errorf("safetensors: header: duplicate key %q", key)
 		}
 		seen[key] = true
-		var val json.RawMessage
-		if err := dec.Decode(&val); err != nil {
-			return nil, fmt.Errorf("%q: invalid JSON: %v", key, err)
+		if key == stMetadataKey {
+			if err := stParseMeta(dec, h.Meta); err != nil {
+				return err
+			}
+			continue
 		}
-		out = append(out, stJSONKV{key: key, val: bytes.TrimSpace(val)})
+		if len(h.Infos) == MaxSafetensorsTensors {
+			return fmt.Errorf("safetensors: header declares more than %d tensors", MaxSafetensorsTensors)
+		}
+		rt, err := stParseTensorInfo(dec, key)
+		if err != nil {
+			return err
+		}
+		rt.index = len(h.Infos)
+		h.Infos = append(h.Infos, rt)
 	}
 	if _, err := dec.Token(); err != nil { // the closing '}'
-		return nil, fmt.Errorf("invalid JSON: %v", err)
+		return fmt.Errorf("safetensors: header: invalid JSON: %v", err)
 	}
 	if tok, err := dec.Token(); err != io.EOF {
 		if err != nil {
-			return nil, fmt.Errorf("invalid JSON after the object: %v", err)
+			return fmt.Errorf("safetensors: header: invalid JSON after the object: %v", err)
 		}
-		return nil, fmt.Errorf("unexpected %v after the JSON object", tok)
+		return fmt.Errorf("safetensors: header: unexpected %s after the JSON object", stDescribe(tok))
 	}
-	return out, nil
+	return nil
 }
 
-// stJSONInts parses a JSON array of non-negative integers (plain decimal
-// literals: no fractions, exponents, strings or nulls).
-func stJSONInts(b []byte) ([]int, error) {
-	if len(b) == 0 || b[0] != '[' {
-		return nil, fmt.Errorf("expected an array of integers, got %s", stTruncate(b))
+// stDescribe writes a JSON token for an error message.
+func stDescribe(tok json.Token) string {
+	switch v := tok.(type) {
+	case nil:
+		return "null"
+	case string:
+		return stTruncate([]byte(strconv.Quote(v)))
+	case json.Number:
+		return stTruncate([]byte(v))
+	case json.Delim:
+		return string(v) + "..."
 	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(b, &elems); err != nil {
-		return nil, err
+	return stTruncate([]byte(fmt.Sprint(tok)))
+}
+
+func stParseMeta(dec *json.Decoder, meta map[string]string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return fmt.Errorf("safetensors: __metadata__: invalid JSON: %v", err)
 	}
-	out := make([]int, len(elems))
-	for i, e := range elems {
-		s := string(bytes.TrimSpace(e))
-		v, err := strconv.ParseInt(s, 10, strconv.IntSize)
+	if tok == nil {
+		return nil
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return fmt.Errorf("safetensors: __metadata__: expected a JSON object, got %s", stDescribe(tok))
+	}
+	for dec.More() {
+		tok, err := dec.Token()
 		if err != nil {
-			var ne *strconv.NumError
-			if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
-				return nil, fmt.Errorf("value %s overflows", stTruncate(e))
-			}
-			return nil, fmt.Errorf("value %s is not an integer", stTruncate(e))
+			return fmt.Errorf("safetensors: __metadata__: invalid JSON: %v", err)
 		}
-		if v < 0 {
-			return nil, fmt.Errorf("negative value %d", v)
+		key, _ := tok.(string)
+		if _, dup := meta[key]; dup {
+			return fmt.Errorf("safetensors: __metadata__: duplicate key %q", key)
 		}
-		out[i] = int(v)
+		if tok, err = dec.Token(); err != nil {
+			return fmt.Errorf("safetensors: __metadata__ %q: invalid JSON: %v", key, err)
+		}
+		s, ok := tok.(string)
+		if !ok {
+			return fmt.Errorf("safetensors: __metadata__ %q: value %s is not a string", key, stDescribe(tok))
+		}
+		meta[key] = s
 	}
-	return out, nil
+	if _, err := dec.Token(); err != nil {
+		return fmt.Errorf("safetensors: __metadata__: invalid JSON: %v", err)
+	}
+	return nil
+}
+
+// stInts is one integer-array field of a tensor entry: its values, or the
+// first problem with them.
+type stInts struct {
+	set  bool
+	vals []int
+	err  error
+}
+
+// stParseTensorInfo reads one tensor entry. Syntax errors and values of a
+// nested kind stop at once; other problems are reported in a fixed order
+// (dtype, shape, data_offsets) once the entry is read.
+func stParseTensorInfo(dec *json.Decoder, name string) (SafeTensorInfo, error) {
+	rt := SafeTensorInfo{Name: name}
+	fail := func(format string, args ...any) (SafeTensorInfo, error) {
+		return rt, fmt.Errorf("safetensors: tensor %q: %s", name, fmt.Sprintf(format, args...))
+	}
+	if err := stCheckName(name); err != nil {
+		return rt, err
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return fail("invalid JSON: %v", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return fail("expected a JSON object, got %s", stDescribe(tok))
+	}
+	var dtype json.Token
+	var hasDtype bool
+	var shape, offsets stInts
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return fail("invalid JSON: %v", err)
+		}
+		key, _ := tok.(string)
+		if key == "dtype" && hasDtype || key == "shape" && shape.set || key == "data_offsets" && offsets.set {
+			return fail("duplicate key %q", key)
+		}
+		switch key {
+		case "dtype":
+			if dtype, err = dec.Token(); err != nil {
+				return fail("invalid JSON: %v", err)
+			}
+			if _, nested := dtype.(json.Delim); nested {
+				return fail("dtype %s not supported (only F32)", stDescribe(dtype))
+			}
+			hasDtype = true
+		case "shape":
+			if shape, err = stReadInts(dec); err != nil {
+				return fail("shape: %v", err)
+			}
+		case "data_offsets":
+			if offsets, err = stReadInts(dec); err != nil {
+				return fail("data_offsets: %v", err)
+			}
+		default:
+			return fail("unknown field %q", key)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return fail("invalid JSON: %v", err)
+	}
+	if !hasDtype {
+		return fail("missing dtype")
+	}
+	if s, ok := dtype.(string); !ok || s != "F32" {
+		return fail("dtype %s not supported (only F32)", stDescribe(dtype))
+	}
+	if !shape.set {
+		return fail("missing shape")
+	}
+	if shape.err != nil {
+		return fail("shape: %v", shape.err)
+	}
+	rt.Shape = shape.vals
+	if !offsets.set {
+		return fail("missing data_offsets")
+	}
+	if offsets.err != nil {
+		return fail("data_offsets: %v", offsets.err)
+	}
+	offs := offsets.vals
+	if len(offs) != 2 {
+		return fail("data_offsets has %d values, want [begin, end]", len(offs))
+	}
+	rt.Begin, rt.End = offs[0], offs[1]
+	if rt.End < rt.Begin {
+		return fail("data_offsets [%d, %d] out of order", rt.Begin, rt.End)
+	}
+	elems, err := stShapeElems(rt.Shape)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if rt.End-rt.Begin != 4*elems {
+		return fail("shape %v needs %d bytes but data_offsets [%d, %d] span %d", rt.Shape, 4*elems, rt.Begin, rt.End, rt.End-rt.Begin)
+	}
+	return rt, nil
+}
+
+// stReadInts reads a JSON array of non-negative integers (plain decimal
+// literals: no fractions, exponents, strings or nulls) of at most
+// MaxSafetensorsRank values. A scalar where the array should be, or a bad
+// element, is recorded in the result (the caller reports it in order); a
+// nested value or too many values is a returned error.
+func stReadInts(dec *json.Decoder) (stInts, error) {
+	r := stInts{set: true}
+	tok, err := dec.Token()
+	if err != nil {
+		return r, fmt.Errorf("invalid JSON: %v", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		if ok {
+			return r, fmt.Errorf("expected an array of integers, got %s", stDescribe(tok))
+		}
+		r.err = fmt.Errorf("expected an array of integers, got %s", stDescribe(tok))
+		return r, nil
+	}
+	r.vals = []int{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return r, fmt.Errorf("invalid JSON: %v", err)
+		}
+		if _, nested := tok.(json.Delim); nested {
+			return r, fmt.Errorf("expected an array of integers, got a nested %s", stDescribe(tok))
+		}
+		if len(r.vals) == MaxSafetensorsRank {
+			return r, fmt.Errorf("more than %d values (the most dimensions a tensor may have)", MaxSafetensorsRank)
+		}
+		if r.err != nil {
+			r.vals = append(r.vals, 0)
+			continue
+		}
+		num, _ := tok.(json.Number)
+		if len(num) > 24 { // no int has more digits; skip parsing a huge literal
+			num = num[:24]
+		}
+		v, perr := strconv.ParseInt(string(num), 10, strconv.IntSize)
+		switch {
+		case num == "" || perr != nil && !errors.Is(perr, strconv.ErrRange):
+			r.err = fmt.Errorf("value %s is not an integer", stDescribe(tok))
+		case perr != nil:
+			r.err = fmt.Errorf("value %s overflows", stDescribe(tok))
+		case v < 0:
+			r.err = fmt.Errorf("negative value %d", v)
+		}
+		r.vals = append(r.vals, int(v))
+	}
+	if _, err := dec.Token(); err != nil {
+		return r, fmt.Errorf("invalid JSON: %v", err)
+	}
+	return r, nil
 }
 
 func stTruncate(b []byte) string {
@@ -572,20 +882,32 @@ func stTruncate(b []byte) string {
 // tensor: missing tensors, unknown (unexpected) tensors, and wrong shapes
 // as "expected [..], got [..]".
 func (f *SafeFile) Expect(shapes map[string][]int) error {
+	return stExpect(f.Order, func(n string) ([]int, bool) {
+		t, ok := f.Tensors[n]
+		if !ok {
+			return nil, false
+		}
+		return t.Shape, true
+	}, shapes)
+}
+
+// stExpect is Expect over a file's tensor names and a shape lookup.
+func stExpect(have []string, shapeOf func(string) ([]int, bool), shapes map[string][]int) error {
 	var missing, unknown, wrong []string
 	for name, want := range shapes {
-		t, ok := f.Tensors[name]
+		got, ok := shapeOf(name)
 		if !ok {
 			missing = append(missing, fmt.Sprintf("safetensors: missing tensor %q (expected shape %v)", name, stFmtShape(want)))
 			continue
 		}
-		if !slices.Equal(t.Shape, want) {
-			wrong = append(wrong, fmt.Sprintf("safetensors: tensor %q: wrong shape: expected %v, got %v", name, stFmtShape(want), stFmtShape(t.Shape)))
+		if !slices.Equal(got, want) {
+			wrong = append(wrong, fmt.Sprintf("safetensors: tensor %q: wrong shape: expected %v, got %v", name, stFmtShape(want), stFmtShape(got)))
 		}
 	}
-	for name, t := range f.Tensors {
+	for _, name := range have {
 		if _, ok := shapes[name]; !ok {
-			unknown = append(unknown, fmt.Sprintf("safetensors: unknown tensor %q (shape %v) not expected", name, stFmtShape(t.Shape)))
+			got, _ := shapeOf(name)
+			unknown = append(unknown, fmt.Sprintf("safetensors: unknown tensor %q (shape %v) not expected", name, stFmtShape(got)))
 		}
 	}
 	sort.Strings(missing)
@@ -615,12 +937,9 @@ func stFmtShape(s []int) string {
 // right lengths; nothing is copied unless all checks pass.
 func (f *SafeFile) LoadInto(dst TensorSource) error {
 	names := dst.Names()
-	shapes := make(map[string][]int, len(names))
-	for _, name := range names {
-		if _, dup := shapes[name]; dup {
-			return fmt.Errorf("safetensors: load: destination has duplicate tensor %q", name)
-		}
-		shapes[name] = dst.Shape(name)
+	shapes, err := stShapesOf(dst, names)
+	if err != nil {
+		return err
 	}
 	if err := f.Expect(shapes); err != nil {
 		return err
@@ -636,4 +955,16 @@ func (f *SafeFile) LoadInto(dst TensorSource) error {
 		copy(views[i], f.Tensors[name].Data)
 	}
 	return nil
+}
+
+// stShapesOf maps dst's names to their shapes, refusing duplicates.
+func stShapesOf(dst TensorSource, names []string) (map[string][]int, error) {
+	shapes := make(map[string][]int, len(names))
+	for _, name := range names {
+		if _, dup := shapes[name]; dup {
+			return nil, fmt.Errorf("safetensors: load: destination has duplicate tensor %q", name)
+		}
+		shapes[name] = dst.Shape(name)
+	}
+	return shapes, nil
 }

@@ -34,11 +34,7 @@ func NewDual(cfg Config) (*Dual, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := nn.NewParamSet()
-	nn.DeclareStack(p, prefixEnc, cfg.stack(cfg.EncLayers))
-	p.Add(NameDecEmbed, cfg.Vocab, cfg.D)
-	nn.DeclareDecoderNamed(p, prefixDec, nameFinalNorm, cfg.stack(cfg.DecLayers))
-	p.Add(NameHead, cfg.D, cfg.Vocab)
+	p := cfg.declare()
 	p.Alloc()
 	return &Dual{Cfg: cfg, P: p,
 		Enc: nn.NewStack(p, prefixEnc, cfg.stack(cfg.EncLayers)),
@@ -177,7 +173,7 @@ func (m *Dual) Save(path string, extra map[string]string) error {
 
 // LoadDual reads a Dual-Talker checkpoint.
 func LoadDual(b []byte, name string) (*Dual, map[string]string, error) {
-	f, cfg, err := parse(b, name, FormatDual)
+	h, cfg, err := ReadHeader(b, name, FormatDual)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -185,10 +181,10 @@ func LoadDual(b []byte, name string) (*Dual, map[string]string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := fill(f, m.P, name); err != nil {
+	if err := fill(h, b, m.P, name); err != nil {
 		return nil, nil, err
 	}
-	return m, f.Meta, nil
+	return m, h.Meta, nil
 }
 
 // Reader decodes trajectories for one session: it keeps its own buffers

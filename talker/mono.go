@@ -23,9 +23,7 @@ func NewMono(cfg Config) (*Mono, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := nn.NewParamSet()
-	nn.DeclareStack(p, "", cfg.stack(cfg.Layers))
-	p.Add(NameHead, cfg.D, cfg.Vocab)
+	p := cfg.declare()
 	p.Alloc()
 	return &Mono{Cfg: cfg, P: p, Net: nn.NewStack(p, "", cfg.stack(cfg.Layers))}, nil
 }
@@ -119,7 +117,7 @@ func (m *Mono) Save(path string, extra map[string]string) error {
 
 // LoadMono reads a Mono-Talker checkpoint.
 func LoadMono(b []byte, name string) (*Mono, map[string]string, error) {
-	f, cfg, err := parse(b, name, FormatMono)
+	h, cfg, err := ReadHeader(b, name, FormatMono)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -127,10 +125,10 @@ func LoadMono(b []byte, name string) (*Mono, map[string]string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := fill(f, m.P, name); err != nil {
+	if err := fill(h, b, m.P, name); err != nil {
 		return nil, nil, err
 	}
-	return m, f.Meta, nil
+	return m, h.Meta, nil
 }
 
 // MonoStepper reads a trajectory one latent at a time on a KV cache (the

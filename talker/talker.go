@@ -3,6 +3,7 @@ package talker
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"jrx/nn"
@@ -47,6 +48,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("talker config: attn %d must split into %d heads of even width", c.A, c.Heads)
 	case c.Context < 1 || c.Context > 1<<16:
 		return fmt.Errorf("talker config: context %d out of range", c.Context)
+	case !(c.RopeBase >= 0) || math.IsInf(c.RopeBase, 0):
+		return fmt.Errorf("talker config: rope_base %g must be a finite number > 0 (0 means 10000)", c.RopeBase)
 	}
 	if c.Format == FormatMono && (c.Layers < 1 || c.Layers > 256) {
 		return fmt.Errorf("talker config: layers %d out of range", c.Layers)
@@ -61,6 +64,10 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// StackOf is the configuration of one of the Talker's stacks with the
+// given number of layers (Layers, EncLayers or DecLayers).
+func (c Config) StackOf(layers int) nn.StackConfig { return c.stack(layers) }
 
 func (c Config) stack(layers int) nn.StackConfig {
 	return nn.StackConfig{D: c.D, A: c.A, Heads: c.Heads, F: c.F, Layers: layers, QKNorm: c.QKNorm, RopeBase: c.RopeBase}
@@ -82,35 +89,84 @@ func save(path string, p *nn.ParamSet, cfg Config, extra map[string]string) erro
 	return nn.WriteSafetensors(path, p, meta)
 }
 
-// parse reads a checkpoint's config and checks its format.
-func parse(b []byte, name, format string) (*nn.SafeFile, Config, error) {
+// ParseConfig decodes and validates the "config" metadata of a Talker
+// checkpoint of the given format (FormatMono or FormatDual).
+func ParseConfig(meta map[string]string, format string) (Config, error) {
 	var cfg Config
-	f, err := nn.ParseSafetensors(b)
+	raw, ok := meta["config"]
+	if !ok {
+		return cfg, fmt.Errorf("no config metadata (is it a jrx checkpoint?)")
+	}
+	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
+		return cfg, fmt.Errorf("config metadata: %w", err)
+	}
+	if cfg.Format != format {
+		return cfg, fmt.Errorf("format %q, want %q", cfg.Format, format)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// Shapes returns the tensors a checkpoint of this (valid) config holds,
+// computed without allocating.
+func (c Config) Shapes() map[string][]int {
+	p := c.declare()
+	out := make(map[string][]int, len(p.Names()))
+	for _, n := range p.Names() {
+		out[n] = p.Shape(n)
+	}
+	return out
+}
+
+// NumParams is the number of parameters of this (valid) config, computed
+// without allocating.
+func (c Config) NumParams() int { return c.declare().NumParams() }
+
+// declare declares the Talker's tensors in a new, unallocated ParamSet.
+func (c Config) declare() *nn.ParamSet {
+	p := nn.NewParamSet()
+	if c.Format == FormatDual {
+		nn.DeclareStack(p, prefixEnc, c.stack(c.EncLayers))
+		p.Add(NameDecEmbed, c.Vocab, c.D)
+		nn.DeclareDecoderNamed(p, prefixDec, nameFinalNorm, c.stack(c.DecLayers))
+	} else {
+		nn.DeclareStack(p, "", c.stack(c.Layers))
+	}
+	p.Add(NameHead, c.D, c.Vocab)
+	return p
+}
+
+// ReadHeader checks a Talker checkpoint of the given format from its
+// header alone, before anything is allocated: the safetensors header, the
+// config (ParseConfig) and every tensor's shape. name is used in errors.
+func ReadHeader(b []byte, name, format string) (*nn.SafeHeader, Config, error) {
+	h, err := nn.ParseSafetensorsHeader(b)
+	if err != nil {
+		return nil, Config{}, fmt.Errorf("%s: %w", name, err)
+	}
+	cfg, err := CheckHeader(h, format)
 	if err != nil {
 		return nil, cfg, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := json.Unmarshal([]byte(f.Meta["config"]), &cfg); err != nil {
-		return nil, cfg, fmt.Errorf("%s: config metadata: %w", name, err)
-	}
-	if cfg.Format != format {
-		return nil, cfg, fmt.Errorf("%s: format %q, want %q", name, cfg.Format, format)
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, cfg, fmt.Errorf("%s: %w", name, err)
-	}
-	return f, cfg, nil
+	return h, cfg, nil
 }
 
-// fill checks f against p's tensors and copies them in.
-func fill(f *nn.SafeFile, p *nn.ParamSet, name string) error {
-	shapes := map[string][]int{}
-	for _, n := range p.Names() {
-		shapes[n] = p.Shape(n)
+// CheckHeader checks a parsed Talker checkpoint header of the given format:
+// its config (ParseConfig) and every tensor's shape against it.
+func CheckHeader(h *nn.SafeHeader, format string) (Config, error) {
+	cfg, err := ParseConfig(h.Meta, format)
+	if err != nil {
+		return cfg, err
 	}
-	if err := f.Expect(shapes); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	if err := f.LoadInto(p); err != nil {
+	return cfg, h.Expect(cfg.Shapes())
+}
+
+// fill decodes the checked file b (header h) into p: every value must be
+// finite.
+func fill(h *nn.SafeHeader, b []byte, p *nn.ParamSet, name string) error {
+	if err := h.LoadInto(b, p); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"jrx/baseline"
+	"jrx/internal/safeio"
 	"jrx/latent"
 	"jrx/nn"
 	"jrx/probes/treeprobe"
@@ -153,28 +154,11 @@ func (t *Trainer) finalEval(ctx context.Context) error {
 	return writeFileAtomic(filepath.Join(t.Dir, "eval.json"), append(b, '\n'))
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames it
-// into place.
+// writeFileAtomic writes data to path through jrx's guarded writer
+// (internal/safeio: temporary file + rename; devices, FIFOs and directories
+// refused).
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	return safeio.WriteBytes(path, data)
 }
 
 // loop is one stage's optimisation loop.
