@@ -57,8 +57,15 @@ func WriteRecord(path string, rec Record) error {
 	return nil
 }
 
-// maxRecordBytes bounds a session file read into memory.
-const maxRecordBytes = 256 << 20
+// maxRecordBytes bounds a session file read into memory. A depth-4 tree
+// session is about 100 KB; a d = 1024 model stepped 500 times about 6 MB.
+// Decoding a file holds its bytes and the decoded snapshots (float32
+// latents take less than their decimal text), so peak memory stays within
+// about twice the cap.
+const maxRecordBytes = 32 << 20
+
+// maxRecordLatent bounds one recorded latent's width.
+const maxRecordLatent = 1 << 16
 
 // ReadRecord reads a session file through jrx's guarded reader (regular
 // files only, at most maxRecordBytes) and checks its format and version.
@@ -99,6 +106,9 @@ func ParseRecord(b []byte, name string) (Record, error) {
 	for i, sn := range rec.Snapshots {
 		if sn == nil {
 			return Record{}, fmt.Errorf("session file %s: snapshot %d is null", name, i+1)
+		}
+		if len(sn.Latent) == 0 || len(sn.Latent) > maxRecordLatent || len(sn.Latent) != len(rec.Snapshots[0].Latent) {
+			return Record{}, fmt.Errorf("session file %s: snapshot %d has a latent of %d values (want one width, 1..%d, in every snapshot)", name, i+1, len(sn.Latent), maxRecordLatent)
 		}
 	}
 	return rec, nil
