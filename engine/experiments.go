@@ -34,9 +34,12 @@ type LaneRate struct {
 	// Exact: the answer is right on every step the lane chose itself (the
 	// forced step is excluded: it is wrong by construction), over problems.
 	Exact float64 `json:"exact"`
-	// Propagated: the fraction of problems whose lane differs from its
-	// clean run after the forced step (the error propagated).
+	// Propagated: the fraction of problems whose lane is still off its
+	// clean run at its last step (verdict propagated); Recovered: left it
+	// after the forced step, then rejoined it to the end (verdict
+	// recovered). The rest are contained.
 	Propagated float64 `json:"propagated"`
+	Recovered  float64 `json:"recovered"`
 }
 
 // SweepRow is one level of a sweep.
@@ -163,6 +166,7 @@ func (t *tally) add(o *tally) {
 			for j := range r.Lanes {
 				r.Lanes[j].Exact += x.Lanes[j].Exact
 				r.Lanes[j].Propagated += x.Lanes[j].Propagated
+				r.Lanes[j].Recovered += x.Lanes[j].Recovered
 			}
 			r.MaxLatentChange = math.Max(r.MaxLatentChange, x.MaxLatentChange)
 		}
@@ -239,6 +243,7 @@ func containmentProblem(set *Set, k int, seed uint64, tick func()) (*tally, erro
 				}
 				if lr.Lane == target.Name {
 					lr.Propagated += b2f(l.Verdict == VerdictPropagated)
+					lr.Recovered += b2f(l.Verdict == VerdictRecovered)
 				}
 			}
 			for _, l := range sum.Lanes {
@@ -345,6 +350,7 @@ func containment(ctx context.Context, set *Set, n int, seed uint64, workers int,
 			for j := range rows[i].Lanes {
 				rows[i].Lanes[j].Exact /= fn
 				rows[i].Lanes[j].Propagated /= fn
+				rows[i].Lanes[j].Recovered /= fn
 			}
 		}
 	}

@@ -41,10 +41,11 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 	T := set.Task.MaxAnswer()
 	// [0]: the sibling errors at steps 1..T; [1]: premature EOS at 1..T−1;
 	// [2]: the target at 1..T−2.
-	var base, dual, mono, baseProp, dualProp [3][]float64
+	var base, dual, mono, baseProp, dualProp, baseRec, dualRec [3][]float64
 	for e := range 3 {
 		base[e], dual[e], mono[e] = make([]float64, T), make([]float64, T), make([]float64, T)
 		baseProp[e], dualProp[e] = make([]float64, T), make([]float64, T)
+		baseRec[e], dualRec[e] = make([]float64, T), make([]float64, T)
 	}
 	maxChange := 0.0
 	// The sweep levels of the report, in its order: input corruption, then
@@ -99,19 +100,18 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 				}
 				last, cleanLast := sess.Snapshots()[T-1], clean[T-1]
 				okBase, okDual, okMono := 1.0, 1.0, 1.0
-				propBase, propDual := 0.0, 0.0
+				// Propagated: the last step the lane chose itself differs
+				// from the clean run; recovered: an earlier one did, the
+				// last does not.
+				lastBase, lastDual, anyBase, anyDual := false, false, false, false
 				for i, sn := range sess.Snapshots() {
 					if i == s-1 {
 						continue
 					}
-					// Propagated: a step the lane chose itself differs
-					// from the clean run.
-					if kind == "baseline" && sn.Token(engine.LaneBaseline) != clean[i].Token(engine.LaneBaseline) {
-						propBase = 1
-					}
-					if kind == "talker" && dualSoFar(last)[i] != dualSoFar(cleanLast)[i] {
-						propDual = 1
-					}
+					db := sn.Token(engine.LaneBaseline) != clean[i].Token(engine.LaneBaseline)
+					dd := dualSoFar(last)[i] != dualSoFar(cleanLast)[i]
+					anyBase, anyDual = anyBase || db, anyDual || dd
+					lastBase, lastDual = db, dd
 					if kind == "baseline" && sn.Token(engine.LaneBaseline) != answer[i] {
 						okBase = 0
 					}
@@ -119,6 +119,8 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 						okDual = 0
 					}
 				}
+				propBase, propDual := b2f(lastBase), b2f(lastDual)
+				recBase, recDual := b2f(anyBase && !lastBase), b2f(anyDual && !lastDual)
 				for i, sn := range sess.Snapshots() {
 					if sn.Token(engine.LaneMono) != answer[i] {
 						okMono = 0
@@ -127,9 +129,11 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 				if kind == "baseline" {
 					base[e][s-1] += okBase
 					baseProp[e][s-1] += propBase
+					baseRec[e][s-1] += recBase
 				} else {
 					dual[e][s-1] += okDual
 					dualProp[e][s-1] += propDual
+					dualRec[e][s-1] += recDual
 					mono[e][s-1] += okMono
 				}
 			}
@@ -169,6 +173,10 @@ func TestContainmentMatchesIndependentSessions(t *testing.T) {
 			if rb.Exact != base[e][s]/n || rd.Exact != dual[e][s]/n || rm.Exact != mono[e][s]/n {
 				t.Errorf("error %d, step %d: report baseline %.2f dual %.2f mono %.2f; independent sessions %.2f %.2f %.2f",
 					e, s+1, rb.Exact, rd.Exact, rm.Exact, base[e][s]/n, dual[e][s]/n, mono[e][s]/n)
+			}
+			if rb.Recovered != baseRec[e][s]/n || rd.Recovered != dualRec[e][s]/n {
+				t.Errorf("error %d, step %d: report recovered baseline %.2f dual %.2f; independent sessions %.2f %.2f",
+					e, s+1, rb.Recovered, rd.Recovered, baseRec[e][s]/n, dualRec[e][s]/n)
 			}
 			if rb.Propagated != baseProp[e][s]/n || rd.Propagated != dualProp[e][s]/n || rm.Forced || !rb.Forced || !rd.Forced {
 				t.Errorf("error %d, step %d: report propagated baseline %.2f dual %.2f; independent sessions %.2f %.2f",
@@ -264,4 +272,11 @@ func wrongToken(tr *tree.Tree, answer []int, s int, rng *rand.Rand) int {
 			return c
 		}
 	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

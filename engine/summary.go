@@ -2,13 +2,94 @@ package engine
 
 import "math"
 
-// Verdicts.
+// Verdicts: one vocabulary for every lane and every kind of injection, in
+// the explorer, jrx run and jrx eval containment (docs/VERDICTS.md).
 const (
-	VerdictCorrect    = "correct"    // no injection reached the lane, and its answer is right
-	VerdictWrong      = "wrong"      // no injection reached the lane, and its answer is wrong
-	VerdictContained  = "contained"  // an injection reached the lane; every step it chose itself equals the clean run
-	VerdictPropagated = "propagated" // an injection reached the lane, and some step it chose itself differs from the clean run
+	// VerdictPending: the evidence does not decide yet (the lane has not
+	// finished, and it could still end either way).
+	VerdictPending = "pending"
+	// VerdictCorrect: no injection reached the lane, and every step it
+	// chose itself is right.
+	VerdictCorrect = "correct"
+	// VerdictWrong: no injection reached the lane, and a step it chose
+	// itself is wrong (the clean run itself is wrong); decided at once.
+	VerdictWrong = "wrong"
+	// VerdictContained: an injection reached the lane, and every step it
+	// chose itself equals the clean run.
+	VerdictContained = "contained"
+	// VerdictRecovered: an injection reached the lane; it left the clean
+	// run on a step it chose itself, then rejoined it and stayed on it to
+	// the end (Lane.Left, Lane.Rejoined name the steps).
+	VerdictRecovered = "recovered"
+	// VerdictPropagated: an injection reached the lane, and its last step
+	// chosen itself still differs from the clean run.
+	VerdictPropagated = "propagated"
 )
+
+// Evidence is what a lane's verdict is decided from.
+type Evidence struct {
+	Reached  bool   // an injection can change the lane's tokens
+	Finished bool   // every step has been taken
+	Tokens   []int  // the lane's tokens over the steps taken
+	Forced   []bool // steps whose token was forced into the lane
+	Clean    []int  // the clean run's tokens over the same steps
+	Truth    []int  // the true tokens over the same steps
+}
+
+// Decision is a verdict with the steps that explain it (1-based; 0 when
+// they do not apply).
+type Decision struct {
+	Verdict string
+	// Left is the first step the lane chose itself that differs from the
+	// clean run; Rejoined the step after its last such difference, from
+	// which it stays on the clean run (recovered only).
+	Left, Rejoined int
+}
+
+// Decide is the verdict state machine. A lane no injection reaches is
+// wrong as soon as a step it chose itself is wrong, correct when it
+// finishes without one, pending before. A lane an injection reaches is
+// pending until it finishes; then contained if no step it chose itself
+// left the clean run, recovered if its last such step is back on it,
+// propagated otherwise.
+func Decide(e Evidence) Decision {
+	var d Decision
+	lastSelf, lastDiff := -1, -1
+	wrong := false
+	for i, tok := range e.Tokens {
+		if i < len(e.Forced) && e.Forced[i] {
+			continue
+		}
+		lastSelf = i
+		if i < len(e.Truth) && tok != e.Truth[i] {
+			wrong = true
+		}
+		if i < len(e.Clean) && tok != e.Clean[i] {
+			if d.Left == 0 {
+				d.Left = i + 1
+			}
+			lastDiff = i
+		}
+	}
+	switch {
+	case !e.Reached && wrong:
+		d.Verdict = VerdictWrong
+	case !e.Finished:
+		d.Verdict = VerdictPending
+	case !e.Reached:
+		d.Verdict = VerdictCorrect
+	case lastDiff < 0:
+		d.Verdict = VerdictContained
+	case lastDiff == lastSelf:
+		d.Verdict = VerdictPropagated
+	default:
+		d.Verdict, d.Rejoined = VerdictRecovered, lastDiff+2
+	}
+	if !e.Reached {
+		d.Left = 0
+	}
+	return d
+}
 
 // Lane is one model's outcome over the steps taken.
 type Lane struct {
@@ -22,6 +103,17 @@ type Lane struct {
 	// the clean run, forced steps included; 0 when none.
 	FirstDivergence int    `json:"first_divergence"`
 	Verdict         string `json:"verdict"`
+	// Left and Rejoined (1-based, 0 when they do not apply): the first
+	// step the lane chose itself that left the clean run, and for a
+	// recovered lane the step from which it is back on it to the end.
+	Left     int `json:"left,omitempty"`
+	Rejoined int `json:"rejoined,omitempty"`
+	// Stopped is the first step whose token (chosen or forced) ends the
+	// answer ([EOS]) before the last step, 0 when none: a real generation
+	// stops there, so the answer a user would receive is Tokens[:Stopped],
+	// truncated; the steps after it show what the lane does if made to go
+	// on (what the containment experiments measure).
+	Stopped int `json:"stopped,omitempty"`
 	// MaxLatentChange (Reasoner only) is the largest |r_t − r_t(clean)|
 	// over steps and components: exactly 0 after token-level injections.
 	MaxLatentChange float64 `json:"max_latent_change"`
@@ -55,30 +147,20 @@ func (s *Session) Summary() Summary {
 			}
 		}
 		ref := LaneTokens(clean[:min(len(clean), len(s.snaps))], info.Name)
-		diverged := false
 		for i, tok := range l.Tokens {
 			if !l.Forced[i] && tok != s.answer[i] {
 				l.Correct = false
 			}
-			if i < len(ref) && tok != ref[i] {
-				if l.FirstDivergence == 0 {
-					l.FirstDivergence = i + 1
-				}
-				if !l.Forced[i] {
-					diverged = true
-				}
+			if i < len(ref) && tok != ref[i] && l.FirstDivergence == 0 {
+				l.FirstDivergence = i + 1
+			}
+			if tok == s.Set.Task.Vocab().EOS() && i < s.steps-1 && l.Stopped == 0 {
+				l.Stopped = i + 1
 			}
 		}
-		switch {
-		case !reaches && l.Correct:
-			l.Verdict = VerdictCorrect
-		case !reaches:
-			l.Verdict = VerdictWrong
-		case diverged:
-			l.Verdict = VerdictPropagated
-		default:
-			l.Verdict = VerdictContained
-		}
+		dec := Decide(Evidence{Reached: reaches, Finished: len(s.snaps) == s.steps, Tokens: l.Tokens, Forced: l.Forced,
+			Clean: ref, Truth: s.answer[:len(s.snaps)]})
+		l.Verdict, l.Left, l.Rejoined = dec.Verdict, dec.Left, dec.Rejoined
 		if info.Kind == KindReadout {
 			for _, sn := range s.snaps {
 				l.MaxLatentChange = math.Max(l.MaxLatentChange, sn.LatentChange)

@@ -177,23 +177,41 @@ func narrative(f *Frame) []string {
 	for _, l := range f.Summary.Lanes {
 		ref := f.cleanTokens(l.Name, f.Taken())
 		// The first step the lane chose itself that differs from the clean run.
-		first := 0
-		for i, tok := range l.Tokens {
-			if i < len(ref) && tok != ref[i] && !(i < len(l.Forced) && l.Forced[i]) {
-				first = i + 1
-				break
+		first := l.Left
+		if first == 0 {
+			for i, tok := range l.Tokens {
+				if i < len(ref) && tok != ref[i] && !(i < len(l.Forced) && l.Forced[i]) {
+					first = i + 1
+					break
+				}
 			}
+		}
+		off := func() string {
+			return fmt.Sprintf("left the clean run at step %d (%s where the clean run has %s)", first, f.sym(l.Tokens[first-1]), f.sym(ref[first-1]))
 		}
 		switch {
 		case l.Name == engine.LaneReasoner && l.MaxLatentChange == 0:
 			parts = append(parts, "Reasoner: latent change 0, it never reads a sampled token.")
 		case l.Name == engine.LaneReasoner:
 			parts = append(parts, fmt.Sprintf("Reasoner: its latents changed (max %s) under a latent-level injection.", latentChange(l.MaxLatentChange)))
+		case l.Verdict == engine.VerdictPending && first > 0:
+			parts = append(parts, fmt.Sprintf("%s: %s; pending: it may still rejoin.", laneTitle(l.Name), off()))
+		case l.Verdict == engine.VerdictPending && l.Forced != nil && anyTrue(l.Forced):
+			parts = append(parts, fmt.Sprintf("%s: matches the clean run so far; pending until it finishes.", laneTitle(l.Name)))
 		case l.Verdict == engine.VerdictPropagated && first > 0:
-			parts = append(parts, fmt.Sprintf("%s: went its own way from step %d (%s where the clean run has %s): propagated.",
-				laneTitle(l.Name), first, f.sym(l.Tokens[first-1]), f.sym(ref[first-1])))
+			parts = append(parts, fmt.Sprintf("%s: %s and is still off at the end: propagated.", laneTitle(l.Name), off()))
+		case l.Verdict == engine.VerdictRecovered && first > 0:
+			parts = append(parts, fmt.Sprintf("%s: %s, back on it from step %d: recovered.", laneTitle(l.Name), off(), l.Rejoined))
 		case l.Verdict == engine.VerdictContained:
 			parts = append(parts, fmt.Sprintf("%s: every token it chose itself matches the clean run: contained.", laneTitle(l.Name)))
+		}
+		if l.Stopped > 0 && l.Name != engine.LaneReasoner {
+			var ans []string
+			for _, tok := range l.Tokens[:l.Stopped-1] {
+				ans = append(ans, f.sym(tok))
+			}
+			parts = append(parts, fmt.Sprintf("%s's answer ends at step %d ([EOS]): a user would receive %q; the steps after it show what it does if made to go on.",
+				laneTitle(l.Name), l.Stopped, strings.Join(ans, " ")))
 		}
 	}
 	return []string{strings.Join(parts, " ")}
@@ -224,4 +242,13 @@ func LanesStepAt(r Rect, steps, sel, x, y int, compact bool) int {
 		return 0
 	}
 	return first + dx/cw
+}
+
+func anyTrue(b []bool) bool {
+	for _, x := range b {
+		if x {
+			return true
+		}
+	}
+	return false
 }

@@ -211,10 +211,12 @@ func (s *Styles) verdict(v string) (lipgloss.Style, string) {
 		return s.Verdict.Correct, "✓"
 	case "contained":
 		return s.Verdict.Contained, "◆"
+	case "recovered":
+		return s.Verdict.Contained, "↺"
 	case "propagated":
 		return s.Verdict.Propagated, "✗"
 	case "wrong":
 		return s.Verdict.Wrong, "✗"
 	}
-	return s.Dim, "·"
+	return s.Dim, "·" // pending
 }

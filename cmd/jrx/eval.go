@@ -185,7 +185,7 @@ func printContainmentTable(w io.Writer, rep engine.ContainmentReport) {
 			for _, l := range rows[0].Lanes {
 				fmt.Fprintf(tw, "%s exact\t", info[l.Lane].Column)
 				if l.Forced {
-					fmt.Fprintf(tw, "%s propagated\t", info[l.Lane].Short)
+					fmt.Fprintf(tw, "%s propagated\t%s recovered\t", info[l.Lane].Short, info[l.Lane].Short)
 				}
 			}
 		}
@@ -195,7 +195,7 @@ func printContainmentTable(w io.Writer, rep engine.ContainmentReport) {
 			for _, l := range r.Lanes {
 				fmt.Fprintf(tw, "%.1f%%\t", 100*l.Exact)
 				if l.Forced {
-					fmt.Fprintf(tw, "%.1f%%\t", 100*l.Propagated)
+					fmt.Fprintf(tw, "%.1f%%\t%.1f%%\t", 100*l.Propagated, 100*l.Recovered)
 				}
 			}
 			fmt.Fprintf(tw, "%g\t\n", r.MaxLatentChange)
@@ -281,6 +281,7 @@ func printContainmentCSV(w io.Writer, rep engine.ContainmentReport) {
 				fmt.Fprintf(w, "%s,%d,%s,exact,%g\n", tab.name, r.Step, csvLane(info[l.Lane]), l.Exact)
 				if l.Forced {
 					fmt.Fprintf(w, "%s,%d,%s,propagated,%g\n", tab.name, r.Step, csvLane(info[l.Lane]), l.Propagated)
+					fmt.Fprintf(w, "%s,%d,%s,recovered,%g\n", tab.name, r.Step, csvLane(info[l.Lane]), l.Recovered)
 				}
 			}
 			fmt.Fprintf(w, "%s,%d,reasoner,max_latent_change,%g\n", tab.name, r.Step, r.MaxLatentChange)
