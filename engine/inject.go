@@ -28,6 +28,11 @@ const (
 	Noise
 	// Surgery replaces the latent at a step with L2(Σ w·Ē[token]).
 	Surgery
+	// ThoughtNoise adds Gaussian noise of σ = Sigma × max|component| to
+	// COCONUT's continuous thought at a step (or every thought), without
+	// renormalising (thoughts are raw hidden states). Spec thought@T:S,
+	// thought:S.
+	ThoughtNoise
 )
 
 // MixTerm is one weighted token of a latent surgery.
@@ -69,6 +74,8 @@ func (in Injection) Reaches(l LaneInfo) bool {
 		return in.Frac > 0
 	case Noise, Surgery:
 		return l.ReadsLatents
+	case ThoughtNoise:
+		return l.Thinks
 	}
 	return false
 }
@@ -90,6 +97,7 @@ baseline@T=X     force the coupled baseline's token at step T to X (it stays in 
 input:P          replace a fraction P (0 < P ≤ 1, or N%) of the prompt's letters with wrong ones
 noise@T:S        Gaussian noise of σ = S × max|component| on the latent at step T (0 < S ≤ 100)
 noise:S          the same at every step
+thought@T:S      the same on COCONUT's continuous thought at step T (thought:S: every thought)
 latent@T=0.6*O+0.4*L
                  latent surgery: replace step T's latent with that mixture of
                  target-table embeddings, renormalised; later steps are recomputed.
@@ -108,7 +116,7 @@ func ParseInjection(spec string, v tasks.Vocab) (Injection, error) {
 	}
 	name, rest, sep := cut(s)
 	switch name {
-	case "input", "noise", "latent", "":
+	case "input", "noise", "thought", "latent", "":
 	default:
 		if !isLaneName(name) || sep == ':' {
 			return bad("unknown kind %q (talker, baseline, input, noise or latent)", name)
@@ -146,13 +154,13 @@ func ParseInjection(spec string, v tasks.Vocab) (Injection, error) {
 			return bad("fraction 0 corrupts nothing; give a fraction above 0 (e.g. input:0.1)")
 		}
 		return Injection{Kind: InputCorrupt, Frac: f}, nil
-	case "noise":
+	case "noise", "thought":
 		step := 0
 		sigma := rest
 		if sep == '@' {
 			st, sg, ok := strings.Cut(rest, ":")
 			if !ok {
-				return bad("missing ':SIGMA' (e.g. noise@2:0.1)")
+				return bad("missing ':SIGMA' (e.g. %s@2:0.1)", name)
 			}
 			var err error
 			if step, err = parseStep(st); err != nil {
@@ -160,7 +168,7 @@ func ParseInjection(spec string, v tasks.Vocab) (Injection, error) {
 			}
 			sigma = sg
 		} else if sep != ':' {
-			return bad("want noise:SIGMA or noise@STEP:SIGMA")
+			return bad("want %s:SIGMA or %s@STEP:SIGMA", name, name)
 		}
 		f, err := parseFrac(sigma)
 		if err != nil {
@@ -170,11 +178,14 @@ func ParseInjection(spec string, v tasks.Vocab) (Injection, error) {
 			return bad("sigma %g is out of range (0..100)", f)
 		}
 		if f == 0 {
-			eg := "noise:0.1"
+			eg := name + ":0.1"
 			if step > 0 {
-				eg = fmt.Sprintf("noise@%d:0.1", step)
+				eg = fmt.Sprintf("%s@%d:0.1", name, step)
 			}
 			return bad("sigma 0 adds no noise; give a sigma above 0 (e.g. %s)", eg)
+		}
+		if name == "thought" {
+			return Injection{Kind: ThoughtNoise, Step: step, Sigma: f}, nil
 		}
 		return Injection{Kind: Noise, Step: step, Sigma: f}, nil
 	case "latent":
@@ -460,11 +471,15 @@ func (in Injection) String() string {
 		return fmt.Sprintf("%s@%d=%s", in.Lane, in.Step, in.Sym)
 	case InputCorrupt:
 		return "input:" + strconv.FormatFloat(in.Frac, 'g', -1, 64)
-	case Noise:
-		if in.Step == 0 {
-			return "noise:" + strconv.FormatFloat(in.Sigma, 'g', -1, 64)
+	case Noise, ThoughtNoise:
+		name := "noise"
+		if in.Kind == ThoughtNoise {
+			name = "thought"
 		}
-		return fmt.Sprintf("noise@%d:%s", in.Step, strconv.FormatFloat(in.Sigma, 'g', -1, 64))
+		if in.Step == 0 {
+			return name + ":" + strconv.FormatFloat(in.Sigma, 'g', -1, 64)
+		}
+		return fmt.Sprintf("%s@%d:%s", name, in.Step, strconv.FormatFloat(in.Sigma, 'g', -1, 64))
 	case Surgery:
 		var b strings.Builder
 		for i, t := range in.Mix {

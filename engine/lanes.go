@@ -47,6 +47,10 @@ type LaneInfo struct {
 	// Dual-Talker re-decodes the whole trajectory so far), so its tokens
 	// are those of its last step.
 	Revises bool `json:"revises,omitempty"`
+	// Thinks: the lane makes continuous thoughts at its first steps
+	// (COCONUT) instead of tokens; those steps have no token (-1) and are
+	// left out of its verdict, like forced steps.
+	Thinks bool `json:"thinks,omitempty"`
 }
 
 // LaneStep is one lane's output at one step.
@@ -55,6 +59,9 @@ type LaneStep struct {
 	Token int    `json:"token"` // this step's token (after any forcing); -1 when unknown
 	// SoFar is the whole output so far, for a lane that revises.
 	SoFar []int `json:"so_far,omitempty"`
+	// Thought: the lane made a continuous thought at this step, not a
+	// token (Token is -1).
+	Thought bool `json:"thought,omitempty"`
 }
 
 // lane is one model run in lockstep with the Reasoner. A lane that does not
@@ -80,7 +87,11 @@ var (
 // Lanes lists the set's lanes in display order: the Reasoner's read-out,
 // then the Talkers, then the coupled models.
 func (s *Set) Lanes() []LaneInfo {
-	return []LaneInfo{infoReasoner, infoMono, infoDual, infoBaseline}
+	out := []LaneInfo{infoReasoner, infoMono, infoDual, infoBaseline}
+	if s.Coconut != nil {
+		out = append(out, infoCoconut)
+	}
+	return out
 }
 
 // LaneByInject returns the lane whose injection name (or lane name) is
@@ -96,12 +107,20 @@ func (s *Set) LaneByInject(name string) (LaneInfo, bool) {
 
 // newLanes makes the models of the set's lanes for one session (the
 // Reasoner's read-out is computed by the session itself).
-func (s *Session) newLanes(bd *baseline.Decoder, b0 int) []lane {
-	return []lane{
+func (s *Session) newLanes(bd *baseline.Decoder, b0 int) ([]lane, error) {
+	out := []lane{
 		&monoLane{ms: s.Set.Mono.NewStepper()},
 		&dualLane{dr: s.Set.Dual.NewReader(s.steps)},
 		&baselineLane{bd: bd, b0: b0, prompt: len(s.prompt)},
 	}
+	if s.Set.Coconut != nil {
+		c, err := s.newCoconutLane()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // monoLane steps the Mono-Talker's KV cache one latent at a time.

@@ -54,6 +54,9 @@ type Set struct {
 	// Task is the task the set was trained on (from the recipe in its
 	// metadata), in its evaluation form.
 	Task tasks.Task
+	// Coconut is the optional COCONUT model (coconut.safetensors; nil when
+	// the set has none): a lane of its own.
+	Coconut *baseline.Coconut
 }
 
 // setFile is one model file whose header has been read and checked, with
@@ -207,6 +210,9 @@ func load(source string, open func(name string) (*setFile, error)) (*Set, error)
 		if err != nil {
 			return fail("%v", err)
 		}
+	}
+	if err := s.loadCoconut(open, c); err != nil {
+		return fail("%v", err)
 	}
 	return s, nil
 }

@@ -162,7 +162,9 @@ func newSession(set *Set, p Problem, inj []Injection, opts Options) (*Session, e
 		return nil, b.err
 	}
 	s.h0 = append([]float32(nil), s.rs.H()...)
-	s.lanes = s.newLanes(b.bd, b.b0)
+	if s.lanes, err = s.newLanes(b.bd, b.b0); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

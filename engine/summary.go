@@ -146,9 +146,15 @@ func (s *Session) Summary() Summary {
 				l.Forced[in.Step-1] = true
 			}
 		}
+		notOwn := append([]bool(nil), l.Forced...) // forced steps and thoughts: not tokens the lane chose
+		for i, sn := range s.snaps {
+			if ls := sn.LaneStep(info.Name); ls != nil && ls.Thought {
+				notOwn[i] = true
+			}
+		}
 		ref := LaneTokens(clean[:min(len(clean), len(s.snaps))], info.Name)
 		for i, tok := range l.Tokens {
-			if !l.Forced[i] && tok != s.answer[i] {
+			if !notOwn[i] && tok != s.answer[i] {
 				l.Correct = false
 			}
 			if i < len(ref) && tok != ref[i] && l.FirstDivergence == 0 {
@@ -158,7 +164,7 @@ func (s *Session) Summary() Summary {
 				l.Stopped = i + 1
 			}
 		}
-		dec := Decide(Evidence{Reached: reaches, Finished: len(s.snaps) == s.steps, Tokens: l.Tokens, Forced: l.Forced,
+		dec := Decide(Evidence{Reached: reaches, Finished: len(s.snaps) == s.steps, Tokens: l.Tokens, Forced: notOwn,
 			Clean: ref, Truth: s.answer[:len(s.snaps)]})
 		l.Verdict, l.Left, l.Rejoined = dec.Verdict, dec.Left, dec.Rejoined
 		if info.Kind == KindReadout {
