@@ -238,12 +238,12 @@ func TestLatentInjectionsChangeTheReasoner(t *testing.T) {
 func TestPickerTypesALetterAndCancels(t *testing.T) {
 	m := newTest(t, 80, 24)
 	press(t, m, "e", "2", "b")
-	if m.Mode() != views.ModePicker {
-		t.Fatalf("mode %v", m.Mode())
+	if m.Dialog() != "picker" {
+		t.Fatalf("dialog %q", m.Dialog())
 	}
 	checkView(t, m)
 	press(t, m, "esc")
-	if m.Mode() != views.ModeMain || len(m.Injections()) != 0 {
+	if m.Dialog() != "" || len(m.Injections()) != 0 {
 		t.Fatal("esc must cancel the picker")
 	}
 	press(t, m, "t", "q") // q is a letter in the picker, not quit
@@ -316,8 +316,8 @@ func TestLoadErrorShowsAScreen(t *testing.T) {
 	}})
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	drain(t, m, m.Init())
-	if m.Mode() != views.ModeFatal {
-		t.Fatalf("mode %v", m.Mode())
+	if m.Fatal() == "" || m.Dialog() != "" {
+		t.Fatalf("fatal %q, dialog %q", m.Fatal(), m.Dialog())
 	}
 	out := view(m)
 	for _, want := range []string{"Cannot load the model set", "missing reasoner.safetensors", "--model DIR"} {
@@ -327,7 +327,7 @@ func TestLoadErrorShowsAScreen(t *testing.T) {
 	}
 	checkView(t, m)
 	press(t, m, "n", "e", "space", "b", "?")
-	if m.Mode() != views.ModeHelp {
+	if m.Dialog() != "help" {
 		t.Fatal("? opens help on the error screen")
 	}
 	press(t, m, "esc")
@@ -343,7 +343,7 @@ func TestTypedProblemAndParseErrors(t *testing.T) {
 		press(t, m, string(r))
 	}
 	press(t, m, "enter")
-	if m.Mode() != views.ModeInput {
+	if m.Dialog() != "input" {
 		t.Fatal("a bad problem must keep the input open")
 	}
 	out := view(m)
@@ -353,8 +353,8 @@ func TestTypedProblemAndParseErrors(t *testing.T) {
 	press(t, m, "ctrl+u")
 	m.Update(tea.PasteMsg{Content: "AB,AC[ROOT]A[TARGET]C"})
 	press(t, m, "enter")
-	if m.Mode() != views.ModeMain {
-		t.Fatalf("mode %v, dialog error %q", m.Mode(), m.dialog.Err)
+	if m.Dialog() != "" {
+		t.Fatalf("dialog %q still open", m.Dialog())
 	}
 	f := m.Frame()
 	if tr := tree.Of(f.Problem); tr == nil || tr.Root() != 0 || tr.Target() != 2 || !m.Typed() {
@@ -402,11 +402,11 @@ func TestSaveAndOpenASession(t *testing.T) {
 func TestClicksAndWheel(t *testing.T) {
 	m := newTest(t, 120, 40)
 	press(t, m, "e")
-	l := m.screen().Layout()
+	traj := m.screen().Layout().Rect(views.PanelTrajectory)
 	// Find the trajectory cell of step 1 by asking the same hit test.
-	for x := l.Traj.X; x < l.Traj.X+l.Traj.W; x++ {
-		if views.TrajectoryStepAt(l.Traj, m.Frame().Steps, m.Selected(), x, l.Traj.Y+1) == 1 {
-			m.Update(tea.MouseClickMsg{X: x, Y: l.Traj.Y + 1, Button: tea.MouseLeft})
+	for x := traj.X; x < traj.X+traj.W; x++ {
+		if views.TrajectoryStepAt(traj, m.Frame().Steps, m.Selected(), x, traj.Y+1) == 1 {
+			m.Update(tea.MouseClickMsg{X: x, Y: traj.Y + 1, Button: tea.MouseLeft})
 			break
 		}
 	}
@@ -427,7 +427,7 @@ func TestClicksAndWheel(t *testing.T) {
 		}
 	}
 	press(t, m, "esc")
-	if m.show.Tree {
+	if m.show.Panel("tree") {
 		t.Fatal("clicking the first toggle does not hide the tree")
 	}
 	if strings.Contains(view(m), "Problem") {
