@@ -119,7 +119,7 @@ func (m *Model) onSession(msg sessionMsg) tea.Cmd {
 	} else if msg.note != "" {
 		m.setInfo(msg.note)
 	} else if msg.replace {
-		m.status.Message = ""
+		m.setInfo("")
 	}
 	if msg.frame != nil && msg.sess != nil {
 		m.sess = msg.sess
