@@ -222,7 +222,6 @@ func renderTree(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 	topPad := 0
 	if spare > 0 {
 		topPad = 1
-		spare--
 	}
 
 	gr := newGrid(w, treeRows)
