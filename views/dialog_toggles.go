@@ -16,7 +16,7 @@ type Toggles struct {
 
 // NewToggles opens the menu on f's panels and lanes.
 func NewToggles(keys TogglesKeys, f *Frame) Toggles {
-	return Toggles{Keys: keys, Items: ToggleItems(f)}
+	return Toggles{Keys: keys, Items: toggleItems(f, keys.Close.Keys())}
 }
 
 // ID implements Dialog.

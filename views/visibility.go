@@ -73,10 +73,18 @@ type ToggleItem struct {
 
 // ToggleItems lists what f's screen can show or hide: its panels, then its
 // lanes (Frame.LaneInfo). A lane's key is the first letter of its label
-// that no earlier item uses.
+// that no earlier item and no key of the default menu's Close binding uses.
 func ToggleItems(f *Frame) []ToggleItem {
+	return toggleItems(f, DefaultKeyMap().Toggles.Close.Keys())
+}
+
+// toggleItems is ToggleItems with the keys reserved (the menu's own).
+func toggleItems(f *Frame, reserved []string) []ToggleItem {
 	var out []ToggleItem
-	used := map[string]bool{"v": true} // v closes the menu
+	used := map[string]bool{}
+	for _, k := range reserved {
+		used[k] = true
+	}
 	for _, p := range Panels(f) {
 		out = append(out, ToggleItem{Key: p.Key, Label: p.Label, Panel: p.ID})
 		used[p.Key] = true
