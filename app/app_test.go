@@ -2,10 +2,11 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -238,12 +239,12 @@ func TestLatentInjectionsChangeTheReasoner(t *testing.T) {
 func TestPickerTypesALetterAndCancels(t *testing.T) {
 	m := newTest(t, 80, 24)
 	press(t, m, "e", "2", "b")
-	if m.Mode() != views.ModePicker {
-		t.Fatalf("mode %v", m.Mode())
+	if m.Dialog() != "picker" {
+		t.Fatalf("dialog %q", m.Dialog())
 	}
 	checkView(t, m)
 	press(t, m, "esc")
-	if m.Mode() != views.ModeMain || len(m.Injections()) != 0 {
+	if m.Dialog() != "" || len(m.Injections()) != 0 {
 		t.Fatal("esc must cancel the picker")
 	}
 	press(t, m, "t", "q") // q is a letter in the picker, not quit
@@ -316,8 +317,8 @@ func TestLoadErrorShowsAScreen(t *testing.T) {
 	}})
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	drain(t, m, m.Init())
-	if m.Mode() != views.ModeFatal {
-		t.Fatalf("mode %v", m.Mode())
+	if m.Fatal() == "" || m.Dialog() != "" {
+		t.Fatalf("fatal %q, dialog %q", m.Fatal(), m.Dialog())
 	}
 	out := view(m)
 	for _, want := range []string{"Cannot load the model set", "missing reasoner.safetensors", "--model DIR"} {
@@ -327,7 +328,7 @@ func TestLoadErrorShowsAScreen(t *testing.T) {
 	}
 	checkView(t, m)
 	press(t, m, "n", "e", "space", "b", "?")
-	if m.Mode() != views.ModeHelp {
+	if m.Dialog() != "help" {
 		t.Fatal("? opens help on the error screen")
 	}
 	press(t, m, "esc")
@@ -343,7 +344,7 @@ func TestTypedProblemAndParseErrors(t *testing.T) {
 		press(t, m, string(r))
 	}
 	press(t, m, "enter")
-	if m.Mode() != views.ModeInput {
+	if m.Dialog() != "input" {
 		t.Fatal("a bad problem must keep the input open")
 	}
 	out := view(m)
@@ -353,8 +354,8 @@ func TestTypedProblemAndParseErrors(t *testing.T) {
 	press(t, m, "ctrl+u")
 	m.Update(tea.PasteMsg{Content: "AB,AC[ROOT]A[TARGET]C"})
 	press(t, m, "enter")
-	if m.Mode() != views.ModeMain {
-		t.Fatalf("mode %v, dialog error %q", m.Mode(), m.dialog.Err)
+	if m.Dialog() != "" {
+		t.Fatalf("dialog %q still open", m.Dialog())
 	}
 	f := m.Frame()
 	if tr := tree.Of(f.Problem); tr == nil || tr.Root() != 0 || tr.Target() != 2 || !m.Typed() {
@@ -402,11 +403,11 @@ func TestSaveAndOpenASession(t *testing.T) {
 func TestClicksAndWheel(t *testing.T) {
 	m := newTest(t, 120, 40)
 	press(t, m, "e")
-	l := m.screen().Layout()
+	traj := m.screen().Layout().Rect(views.PanelTrajectory)
 	// Find the trajectory cell of step 1 by asking the same hit test.
-	for x := l.Traj.X; x < l.Traj.X+l.Traj.W; x++ {
-		if views.TrajectoryStepAt(l.Traj, m.Frame().Steps, m.Selected(), x, l.Traj.Y+1) == 1 {
-			m.Update(tea.MouseClickMsg{X: x, Y: l.Traj.Y + 1, Button: tea.MouseLeft})
+	for x := traj.X; x < traj.X+traj.W; x++ {
+		if views.TrajectoryStepAt(traj, m.Frame().Steps, m.Selected(), x, traj.Y+1) == 1 {
+			m.Update(tea.MouseClickMsg{X: x, Y: traj.Y + 1, Button: tea.MouseLeft})
 			break
 		}
 	}
@@ -427,7 +428,7 @@ func TestClicksAndWheel(t *testing.T) {
 		}
 	}
 	press(t, m, "esc")
-	if m.show.Tree {
+	if m.show.Panel("tree") {
 		t.Fatal("clicking the first toggle does not hide the tree")
 	}
 	if strings.Contains(view(m), "Problem") {
@@ -449,25 +450,83 @@ func TestResize(t *testing.T) {
 	}
 }
 
-// Thousands of random keys, clicks, wheel turns, pastes and sizes: no
-// panic, and every frame keeps its size.
+// expectedErrors are the status-line errors random input may cause: each
+// is the right answer to something a person could do (open a file that is
+// not a session, save to a place that cannot be written, queue more keys
+// than the engine keeps up with, type a problem the models cannot read).
+var expectedErrors = regexp.MustCompile(`^(session file|open |read |busy: too many keys queued|` +
+	`nothing to undo|write |rename |save )`)
+
+// invariants are what must hold after every message, whatever came before.
+// The view is drawn when draw is set (drawing is the slow part).
+func invariants(t *testing.T, m *Model, what string, draw bool) {
+	t.Helper()
+	fail := func(format string, args ...any) {
+		t.Helper()
+		t.Fatalf("after %s: "+format, append([]any{what}, args...)...)
+	}
+	if draw {
+		checkView(t, m)
+	}
+	if m.fatal != "" {
+		fail("the error screen: %s", m.fatal)
+	}
+	if f := m.frame; f != nil {
+		if f.Taken() > f.Steps || m.sel < 0 || m.sel > f.Taken() {
+			fail("selected %d of %d taken, %d steps", m.sel, f.Taken(), f.Steps)
+		}
+	}
+	switch d := m.dialog.(type) {
+	case nil:
+	case views.Picker:
+		if d.Cursor < 0 || d.Cursor >= len(d.Items) || d.Step < 1 || d.Step > m.frame.Steps {
+			fail("picker cursor %d of %d items at step %d", d.Cursor, len(d.Items), d.Step)
+		}
+	case views.Noise:
+		if d.SigmaIdx < 0 || d.SigmaIdx >= len(d.Sigmas) || d.Step < 1 {
+			fail("noise σ index %d of %d at step %d", d.SigmaIdx, len(d.Sigmas), d.Step)
+		}
+	case views.Surgery:
+		// A and B: any token of the vocabulary (typing a letter may name
+		// one outside the problem).
+		n := m.frame.Vocab.Size()
+		if d.Field < 0 || d.Field > 2 || d.Weight < 0 || d.Weight > 1 || d.Step < 1 ||
+			d.A < 0 || d.A >= n || d.B < 0 || d.B >= n {
+			fail("surgery field %d weight %g A %d B %d at step %d", d.Field, d.Weight, d.A, d.B, d.Step)
+		}
+	case views.Input, views.Toggles, views.Help:
+	default:
+		fail("an unknown dialog %T", d)
+	}
+	if len(m.queue) > maxQueue {
+		fail("%d ops queued", len(m.queue))
+	}
+	if m.inflight && m.busy == "" {
+		fail("a command owns the session but the status line says nothing runs")
+	}
+	if msg, isErr := m.Status(); isErr && !expectedErrors.MatchString(msg) {
+		fail("an unexpected error: %q", msg)
+	}
+}
+
+// Thousands of random keys, clicks, wheel turns, pastes and sizes, with
+// commands run late and out of order: after every message the invariants
+// hold (the view fits the terminal, the selection is a step taken, dialogs
+// hold valid state, only expected errors), and once every command has run
+// the explorer is idle.
 func TestRandomInputNeverPanics(t *testing.T) {
 	t.Chdir(t.TempDir()) // saves land here
 	m := newTest(t, 120, 40)
 	rng := rand.New(rand.NewPCG(1, 2))
 	keys := []string{"right", "left", "space", "e", "r", "u", "backspace", "1", "2", "3", "4", "9", "n", "p", "w", "o",
 		"t", "b", "z", "m", "c", "v", "?", "enter", "esc", "tab", "up", "down", "a", "x", "j", "k", "l", "d", "-", "+",
-		"home", "end", "ctrl+u", "ctrl+a", "Q", "é", "[", "]"}
+		"home", "end", "ctrl+u", "ctrl+a", "Q", "é", "[", "]", "."}
 	var pending []tea.Cmd
 	for i := 0; i < 4000; i++ {
 		var msg tea.Msg
 		switch r := rng.IntN(100); {
 		case r < 70:
-			k := keys[rng.IntN(len(keys))]
-			if k == "q" {
-				continue
-			}
-			msg = keyMsg(k)
+			msg = keyMsg(keys[rng.IntN(len(keys))])
 		case r < 80:
 			msg = tea.MouseClickMsg{X: rng.IntN(m.w + 2), Y: rng.IntN(m.h + 2), Button: tea.MouseButton(rng.IntN(3) + 1)}
 		case r < 85:
@@ -481,6 +540,8 @@ func TestRandomInputNeverPanics(t *testing.T) {
 		if cmd != nil {
 			pending = append(pending, cmd)
 		}
+		_, resized := msg.(tea.WindowSizeMsg)
+		invariants(t, m, fmt.Sprintf("input %d (%T %v)", i, msg, msg), resized || i%8 == 0)
 		// Run commands late and out of order now and then, as a busy
 		// engine would.
 		if len(pending) > 0 && rng.IntN(3) == 0 {
@@ -494,18 +555,73 @@ func TestRandomInputNeverPanics(t *testing.T) {
 					if _, next := m.Update(msg); next != nil {
 						pending = append(pending, next)
 					}
+					invariants(t, m, fmt.Sprintf("the result %T of a command at input %d", msg, i), false)
 				}
 			}
-		}
-		if i%20 == 0 {
-			checkView(t, m)
 		}
 	}
 	for _, c := range pending {
 		drain(t, m, c)
 	}
-	checkView(t, m)
-	if _, err := os.Stat("."); err != nil {
-		t.Fatal(err)
+	invariants(t, m, "draining every command", true)
+	if m.inflight || len(m.queue) > 0 || m.busy != "" {
+		t.Fatalf("every command has run, but the explorer is not idle: inflight %v, %d queued, busy %q", m.inflight, len(m.queue), m.busy)
+	}
+	if m.frame == nil {
+		t.Fatal("no session at the end")
+	}
+}
+
+// Every hint in the help bar is a binding that does something now: in each
+// context (the main screen at the end of a run, and each dialog), pressing
+// the first key of each shown binding changes what the screen shows or
+// starts a command.
+func TestHelpBarHintsAreHandled(t *testing.T) {
+	contexts := []struct {
+		name  string
+		reach []string
+	}{
+		{"main", nil},
+		{"picker", []string{"b"}},
+		{"noise", []string{"z"}},
+		{"surgery", []string{"m"}},
+		{"input", []string{"p"}},
+		{"toggles", []string{"v"}},
+		{"help", []string{"?"}},
+	}
+	m := newTest(t, 120, 40)
+	press(t, m, "e", "2") // at the end of the run, step 2 selected
+	base := *m
+	for _, c := range contexts {
+		*m = base
+		press(t, m, c.reach...)
+		scr := m.screen()
+		hints := scr.Keys.Main.ShortHelp()
+		if scr.Dialog != nil {
+			hints = scr.Dialog.ShortHelp()
+		}
+		if m.Dialog() != map[string]string{"main": ""}[c.name] && m.Dialog() != c.name {
+			t.Fatalf("%s: dialog %q open", c.name, m.Dialog())
+		}
+		n := 0
+		// The commands the keys return are not run, so restoring the
+		// model's fields undoes what a key did (dialogs and Visibility are
+		// values; the session is only touched by commands).
+		saved := *m
+		for _, b := range hints {
+			if !b.Enabled() {
+				continue
+			}
+			n++
+			*m = saved
+			before := view(m)
+			_, cmd := m.Update(keyMsg(b.Keys()[0]))
+			if cmd == nil && view(m) == before {
+				t.Errorf("%s: the help bar shows %q (%s), which does nothing", c.name, b.Help().Key, b.Help().Desc)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: the help bar shows no key", c.name)
+		}
 	}
 }

@@ -1,7 +1,15 @@
 // Package app is the Bubble Tea root model of the explorer (New, Options):
-// focus and key routing between the main screen and its dialogs, and the
-// commands that wrap engine calls. It is the only place where the UI and
-// the engine meet.
+// a router and the commands that wrap engine calls. It is the only place
+// where the UI and the engine meet.
+//
+// model.go routes: a key press goes to the open views.Dialog (which handles
+// it with its own bindings and returns an Action) or to the main screen's
+// bindings (actions.go, matched with key.Matches, never by literal key
+// strings); a click goes to the dialog's item or to the panel's step cell
+// (views.StepAt); a paste to a dialog that takes text. actions.go does what
+// the bindings and the dialogs' Actions ask: opening dialogs, injecting,
+// acting on submitted text. jobs.go schedules the engine's work, ops.go
+// holds the commands.
 //
 // Invariants: Update never calls the engine for anything that may take
 // time (loading a model set, a new session, re-running after an injection,

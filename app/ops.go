@@ -53,6 +53,7 @@ type op struct {
 // session is owned (in the command that just used it).
 func frameOf(s *engine.Session) *views.Frame {
 	f := &views.Frame{
+		Task:       s.Set.Task.Name(),
 		Problem:    s.Problem.Instance,
 		Vocab:      s.Set.Task.Vocab(),
 		LaneInfo:   s.Set.Lanes(),

@@ -85,7 +85,7 @@ func fixture(t testing.TB, taken int, injected bool) *Frame {
 			{Lane: engine.LaneDual, Token: dual[step-1], SoFar: dual}, {Lane: engine.LaneBaseline, Token: base}}
 		return sn
 	}
-	f := &Frame{Problem: p.Instance, Vocab: task.Vocab(), Steps: len(ans), Answer: ans}
+	f := &Frame{Task: task.Name(), Problem: p.Instance, Vocab: task.Vocab(), LaneInfo: (&engine.Set{}).Lanes(), Steps: len(ans), Answer: ans}
 	var clean []*engine.Snapshot
 	for s := 1; s <= len(ans); s++ {
 		clean = append(clean, mk(s, false))
@@ -133,7 +133,7 @@ func fixture(t testing.TB, taken int, injected bool) *Frame {
 func fixtureScreen(t testing.TB, w, h, taken, sel int, injected bool) Screen {
 	keys := DefaultKeyMap()
 	f := fixture(t, taken, injected)
-	keys.SetState(KeyState{Mode: ModeMain, HasSet: true, HasSession: true, Taken: taken, Steps: f.Steps, Selected: sel, HasInjections: injected})
+	keys.Main.SetState(KeyState{HasSet: true, HasSession: true, Taken: taken, Steps: f.Steps, Selected: sel, HasInjections: injected})
 	return Screen{
 		Width: w, Height: h, Styles: PlainStyles(), Keys: keys, Help: newHelp(), Frame: f, Sel: sel,
 		Show:   AllVisible(),

@@ -13,6 +13,7 @@ import (
 type Frame struct {
 	// Problem is the session's problem, Vocab its task's vocabulary and
 	// LaneInfo the model set's lanes in display order.
+	Task       string // the task's name (tasks.Task.Name): it picks the task's panel
 	Problem    tasks.Problem
 	Vocab      tasks.Vocab
 	LaneInfo   []engine.LaneInfo

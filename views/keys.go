@@ -1,42 +1,108 @@
 package views
 
-import "charm.land/bubbles/v2/key"
+import (
+	"slices"
 
-// Mode is what has the keyboard: the main screen or one of the overlays.
-type Mode int
+	"charm.land/bubbles/v2/key"
 
-const (
-	ModeMain    Mode = iota
-	ModeHelp         // full help
-	ModePicker       // token picker for a token injection
-	ModeNoise        // latent noise form
-	ModeSurgery      // latent surgery form
-	ModeInput        // a line of text: a problem, a file to save or to open
-	ModeToggles      // show or hide panels and lanes
-	ModeFatal        // nothing to explore (the model set did not load)
-	ModeLoading      // the model set is loading
-	numModes
+	"jrx/engine"
 )
 
-// KeyMap is the explorer's one key map. SetState enables exactly the
-// bindings that do something in the current state, so the help bar only
-// lists keys that work now.
+// KeyMap is the explorer's one key map, nested per context the way crush
+// and soft-serve nest theirs: the main screen's bindings, then one set per
+// dialog. Each dialog gets its set when it opens and matches keys only
+// against it; the help bar shows the bindings of whatever has the keys, so
+// every hint there is the binding that handles it.
 type KeyMap struct {
-	mode Mode
+	// ForceQuit quits from anywhere, even a dialog that reads text.
+	ForceQuit key.Binding
 
-	// Main screen.
-	Step, Prev, Undo, End, Reset, Jump      key.Binding
-	New, Prompt, Save, Load                 key.Binding
-	Talker, Baseline, Noise, Surgery, Clear key.Binding
-	Toggle, Help, Quit                      key.Binding
-
-	// Overlays.
-	Confirm, Cancel, Move, Type, Field, Weight, Every, Close key.Binding
+	Main    MainKeys
+	Picker  PickerKeys
+	Noise   NoiseKeys
+	Surgery SurgeryKeys
+	Input   InputKeys
+	Toggles TogglesKeys
+	Help    HelpKeys
 }
+
+// LaneKey is the binding that opens the token picker of one lane; Lane is
+// the lane's injection name (engine.LaneInfo.Inject).
+type LaneKey struct {
+	Lane    string
+	Binding key.Binding
+}
+
+// MainKeys are the main screen's bindings. SetState enables exactly those
+// that do something in the current state, so the help bar only lists keys
+// that work now.
+type MainKeys struct {
+	st KeyState
+
+	Step, Prev, Undo, End, Reset, Jump key.Binding
+	New, Prompt, Save, Load            key.Binding
+	// Inject are the token pickers, one per lane that can be forced, in
+	// lane order ("t" the Dual-Talker, "b" the baseline).
+	Inject                []LaneKey
+	Noise, Surgery, Clear key.Binding
+	Toggle, Help, Quit    key.Binding
+}
+
+// PickerKeys are the token picker's bindings.
+type PickerKeys struct {
+	Move    key.Binding // move the cursor (shown)
+	Back    key.Binding // the keys of Move that move it back
+	Type    key.Binding // a token's letter injects it
+	EOS     key.Binding // "." injects the end token
+	Confirm key.Binding
+	Cancel  key.Binding
+}
+
+// NoiseKeys are the noise dialog's bindings.
+type NoiseKeys struct {
+	Sigma   key.Binding // change σ (shown)
+	Less    key.Binding // the keys of Sigma that lower it
+	Every   key.Binding
+	Confirm key.Binding
+	Cancel  key.Binding
+}
+
+// SurgeryKeys are the surgery dialog's bindings.
+type SurgeryKeys struct {
+	Type      key.Binding // a letter sets A or B
+	Field     key.Binding // next field (shown)
+	FieldBack key.Binding // the keys of Field that go back
+	Change    key.Binding // change the field's value (shown)
+	Less      key.Binding // the keys of Change that go down
+	Confirm   key.Binding
+	Cancel    key.Binding
+}
+
+// InputKeys are the text input's bindings.
+type InputKeys struct {
+	Confirm, Cancel key.Binding
+	Edit            EditKeys
+}
+
+// EditKeys are the line editor's bindings.
+type EditKeys struct {
+	Left, Right, Home, End           key.Binding
+	Backspace, Delete                key.Binding
+	CutBefore, CutAfter, CutWordBack key.Binding
+}
+
+// TogglesKeys are the panels-and-lanes menu's bindings (each item's own
+// key is made from its ToggleItem).
+type TogglesKeys struct{ Close key.Binding }
+
+// HelpKeys are the help screen's bindings.
+type HelpKeys struct{ Close key.Binding }
 
 // KeyState is what SetState needs to know.
 type KeyState struct {
-	Mode          Mode
+	Loading       bool // the model set is loading
+	Fatal         bool // nothing to explore (the model set did not load)
+	Dialog        bool // a dialog has the keys
 	HasSet        bool // a model set is loaded
 	HasSession    bool
 	Taken, Steps  int
@@ -44,46 +110,129 @@ type KeyState struct {
 	HasInjections bool
 }
 
+func bind(keys []string, k, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+}
+
 // DefaultKeyMap returns the key map with every binding enabled.
 func DefaultKeyMap() KeyMap {
-	b := func(keys []string, k, desc string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
-	}
+	b := bind
+	enter := b([]string{"enter"}, "enter", "apply")
+	esc := b([]string{"esc"}, "esc", "cancel")
 	return KeyMap{
-		Step:     b([]string{"space", "right", "l"}, "→/space", "step"),
-		Prev:     b([]string{"left", "h"}, "←", "prev"),
-		Undo:     b([]string{"backspace", "u"}, "u", "undo"),
-		End:      b([]string{"e", "end"}, "e", "to end"),
-		Reset:    b([]string{"r", "home"}, "r", "reset"),
-		Jump:     b([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "1-9", "jump"),
-		New:      b([]string{"n"}, "n", "new problem"),
-		Prompt:   b([]string{"p"}, "p", "type problem"),
-		Save:     b([]string{"w"}, "w", "save"),
-		Load:     b([]string{"o"}, "o", "open"),
-		Talker:   b([]string{"t"}, "t", "talker error"),
-		Baseline: b([]string{"b"}, "b", "baseline error"),
-		Noise:    b([]string{"z"}, "z", "noise"),
-		Surgery:  b([]string{"m"}, "m", "surgery"),
-		Clear:    b([]string{"c"}, "c", "clear"),
-		Toggle:   b([]string{"v"}, "v", "panels"),
-		Help:     b([]string{"?"}, "?", "help"),
-		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
-
-		Confirm: b([]string{"enter"}, "enter", "apply"),
-		Cancel:  b([]string{"esc"}, "esc", "cancel"),
-		Move:    b([]string{"left", "right", "up", "down"}, "←↑↓→", "move"),
-		Type:    b(letters(), "A-Z", "pick a letter"),
-		Field:   b([]string{"tab", "shift+tab"}, "tab", "next field"),
-		Weight:  b([]string{"left", "right", "-", "+", "="}, "←/→", "weight"),
-		Every:   b([]string{"a"}, "a", "this step / every step"),
-		Close:   b([]string{"esc", "?", "q"}, "esc", "close"),
+		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c")),
+		Main: MainKeys{
+			Step:   b([]string{"space", "right", "l"}, "→/space", "step"),
+			Prev:   b([]string{"left", "h"}, "←", "prev"),
+			Undo:   b([]string{"backspace", "u"}, "u", "undo"),
+			End:    b([]string{"e", "end"}, "e", "to end"),
+			Reset:  b([]string{"r", "home"}, "r", "reset"),
+			Jump:   b([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "1-9", "jump"),
+			New:    b([]string{"n"}, "n", "new problem"),
+			Prompt: b([]string{"p"}, "p", "type problem"),
+			Save:   b([]string{"w"}, "w", "save"),
+			Load:   b([]string{"o"}, "o", "open"),
+			Inject: []LaneKey{
+				{"talker", b([]string{"t"}, "t", "talker error")},
+				{"baseline", b([]string{"b"}, "b", "baseline error")},
+			},
+			Noise:   b([]string{"z"}, "z", "noise"),
+			Surgery: b([]string{"m"}, "m", "surgery"),
+			Clear:   b([]string{"c"}, "c", "clear"),
+			Toggle:  b([]string{"v"}, "v", "panels"),
+			Help:    b([]string{"?"}, "?", "help"),
+			Quit:    b([]string{"q", "ctrl+c"}, "q", "quit"),
+		},
+		Picker: PickerKeys{
+			Move:    b([]string{"left", "right", "up", "down", "tab", "shift+tab"}, "←↑↓→", "move"),
+			Back:    key.NewBinding(key.WithKeys("left", "up", "shift+tab")),
+			Type:    b(letters(), "A-Z", "pick a letter"),
+			EOS:     b([]string{"."}, ".", "end token"),
+			Confirm: enter,
+			Cancel:  esc,
+		},
+		Noise: NoiseKeys{
+			Sigma:   b([]string{"left", "right", "up", "down", "-", "+", "="}, "←/→", "σ"),
+			Less:    key.NewBinding(key.WithKeys("left", "down", "-")),
+			Every:   b([]string{"a"}, "a", "this step / every step"),
+			Confirm: enter,
+			Cancel:  esc,
+		},
+		Surgery: SurgeryKeys{
+			Type:      b(letters(), "A-Z", "pick a letter"),
+			Field:     b([]string{"tab", "shift+tab"}, "tab", "next field"),
+			FieldBack: key.NewBinding(key.WithKeys("shift+tab")),
+			Change:    b([]string{"left", "right", "up", "down", "-", "+", "="}, "←/→", "change"),
+			Less:      key.NewBinding(key.WithKeys("left", "down", "-")),
+			Confirm:   enter,
+			Cancel:    esc,
+		},
+		Input: InputKeys{
+			Confirm: enter,
+			Cancel:  esc,
+			Edit: EditKeys{
+				Left:        key.NewBinding(key.WithKeys("left", "ctrl+b")),
+				Right:       key.NewBinding(key.WithKeys("right", "ctrl+f")),
+				Home:        key.NewBinding(key.WithKeys("home", "ctrl+a")),
+				End:         key.NewBinding(key.WithKeys("end", "ctrl+e")),
+				Backspace:   key.NewBinding(key.WithKeys("backspace", "ctrl+h")),
+				Delete:      key.NewBinding(key.WithKeys("delete", "ctrl+d")),
+				CutBefore:   key.NewBinding(key.WithKeys("ctrl+u")),
+				CutAfter:    key.NewBinding(key.WithKeys("ctrl+k")),
+				CutWordBack: key.NewBinding(key.WithKeys("ctrl+w", "alt+backspace")),
+			},
+		},
+		Toggles: TogglesKeys{Close: b([]string{"esc", "v", "enter"}, "esc", "close")},
+		Help:    HelpKeys{Close: b([]string{"esc", "?", "q"}, "esc", "close")},
 	}
 }
 
-// SetState enables the bindings that work in st.
-func (k *KeyMap) SetState(st KeyState) {
-	k.mode = st.Mode
-	main := st.Mode == ModeMain
+// ForLanes fits the lane pickers to a model set's lanes: a binding for each
+// lane that can be forced, in lane order, keeping the default keys ("t",
+// "b") and giving a lane without one the first free letter of its
+// injection name.
+func (k *MainKeys) ForLanes(lanes []engine.LaneInfo) {
+	used := map[string]bool{}
+	for _, b := range k.all() {
+		for _, s := range b.Keys() {
+			used[s] = true
+		}
+	}
+	var out []LaneKey
+	for _, l := range lanes {
+		if l.Inject == "" {
+			continue
+		}
+		i := slices.IndexFunc(k.Inject, func(lk LaneKey) bool { return lk.Lane == l.Inject })
+		if i >= 0 {
+			out = append(out, k.Inject[i])
+			continue
+		}
+		if s := freeKey(l.Inject, used); s != "" {
+			used[s] = true
+			out = append(out, LaneKey{l.Inject, bind([]string{s}, s, l.Inject+" error")})
+		}
+	}
+	k.Inject = out
+}
+
+// all lists the main bindings other than the lane pickers, and the lane
+// pickers.
+func (k *MainKeys) all() []key.Binding {
+	out := []key.Binding{k.Step, k.Prev, k.Undo, k.End, k.Reset, k.Jump, k.New, k.Prompt, k.Save, k.Load,
+		k.Noise, k.Surgery, k.Clear, k.Toggle, k.Help, k.Quit}
+	for _, lk := range k.Inject {
+		out = append(out, lk.Binding)
+	}
+	return out
+}
+
+// SetState enables the main bindings that work in st (none while a dialog
+// has the keys).
+func (k *MainKeys) SetState(st KeyState) {
+	k.st = st
+	main := !st.Dialog && !st.Fatal && !st.Loading && st.HasSet
+	top := !st.Dialog // the main, error or loading screen has the keys
 	on := func(b *key.Binding, v bool) { b.SetEnabled(v) }
 	sess := main && st.HasSession
 	on(&k.Step, sess && (st.Selected < st.Taken || st.Taken < st.Steps))
@@ -92,48 +241,38 @@ func (k *KeyMap) SetState(st KeyState) {
 	on(&k.End, sess && st.Taken < st.Steps)
 	on(&k.Reset, sess && st.Taken > 0)
 	on(&k.Jump, sess && st.Steps > 0)
-	on(&k.New, main && st.HasSet)
-	on(&k.Prompt, main && st.HasSet)
+	on(&k.New, main)
+	on(&k.Prompt, main)
 	on(&k.Save, sess)
-	on(&k.Load, (main || st.Mode == ModeFatal) && st.HasSet)
+	on(&k.Load, top && !st.Loading && st.HasSet)
 	inj := sess && st.Selected >= 1
-	on(&k.Talker, inj)
-	on(&k.Baseline, inj)
+	k.Inject = slices.Clone(k.Inject) // copies of the key map keep their state
+	for i := range k.Inject {
+		on(&k.Inject[i].Binding, inj)
+	}
 	on(&k.Noise, inj)
 	on(&k.Surgery, inj)
 	on(&k.Clear, sess && st.HasInjections)
 	on(&k.Toggle, main)
-	on(&k.Help, main || st.Mode == ModeFatal)
-	on(&k.Quit, main || st.Mode == ModeFatal || st.Mode == ModeLoading)
-
-	overlay := !main && st.Mode != ModeFatal && st.Mode != ModeLoading
-	on(&k.Confirm, overlay && st.Mode != ModeHelp && st.Mode != ModeToggles)
-	on(&k.Cancel, overlay && st.Mode != ModeHelp)
-	on(&k.Move, st.Mode == ModePicker || st.Mode == ModeNoise)
-	on(&k.Type, st.Mode == ModePicker || st.Mode == ModeSurgery)
-	on(&k.Field, st.Mode == ModeSurgery)
-	on(&k.Weight, st.Mode == ModeSurgery)
-	on(&k.Every, st.Mode == ModeNoise)
-	on(&k.Close, st.Mode == ModeHelp)
+	on(&k.Help, top && !st.Loading)
+	on(&k.Quit, top)
 }
 
-// ShortHelp is the help bar: the most useful keys that work now.
-func (k KeyMap) ShortHelp() []key.Binding {
-	switch k.mode {
-	case ModeMain:
-		return []key.Binding{k.Step, k.Prev, k.End, k.Talker, k.Baseline, k.Clear, k.New, k.Undo, k.Reset, k.Noise, k.Surgery, k.Prompt, k.Toggle, k.Help, k.Quit}
-	case ModeHelp:
-		return []key.Binding{k.Close}
-	case ModeFatal, ModeLoading:
+// ShortHelp is the help bar of the main screen: the most useful keys that
+// work now.
+func (k MainKeys) ShortHelp() []key.Binding {
+	if k.st.Fatal || k.st.Loading {
 		return []key.Binding{k.Load, k.Help, k.Quit}
-	case ModeToggles:
-		return []key.Binding{k.Cancel}
 	}
-	return []key.Binding{k.Move, k.Type, k.Field, k.Weight, k.Every, k.Confirm, k.Cancel}
+	out := []key.Binding{k.Step, k.Prev, k.End}
+	for _, lk := range k.Inject {
+		out = append(out, lk.Binding)
+	}
+	return append(out, k.Clear, k.New, k.Undo, k.Reset, k.Noise, k.Surgery, k.Prompt, k.Toggle, k.Help, k.Quit)
 }
 
-// FullHelp is the ? screen, in columns.
-func (k KeyMap) FullHelp() [][]key.Binding {
+// FullHelp is the ? screen, in columns, every binding shown.
+func (k MainKeys) FullHelp() [][]key.Binding {
 	all := func(bs ...key.Binding) []key.Binding {
 		out := make([]key.Binding, len(bs))
 		for i, b := range bs {
@@ -142,15 +281,16 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		}
 		return out
 	}
+	var inj []key.Binding
+	for _, lk := range k.Inject {
+		inj = append(inj, lk.Binding)
+	}
 	return [][]key.Binding{
 		all(k.Step, k.Prev, k.Undo, k.End, k.Reset, k.Jump),
-		all(k.Talker, k.Baseline, k.Noise, k.Surgery, k.Clear),
+		all(append(inj, k.Noise, k.Surgery, k.Clear)...),
 		all(k.New, k.Prompt, k.Save, k.Load, k.Toggle, k.Help, k.Quit),
 	}
 }
-
-// Mode reports the mode the key map was last set for.
-func (k KeyMap) Mode() Mode { return k.mode }
 
 // letters are the keys a-z and A-Z.
 func letters() []string {

@@ -17,32 +17,30 @@ func verdictW(compact bool) int {
 	return 26
 }
 
-// laneRow is one lane of the lanes panel.
+// laneRow is one row of the lanes panel.
 type laneRow struct {
-	name  string // engine lane name, or "" for the truth
+	info  engine.LaneInfo // zero for the truth
 	label string
 }
 
-func visibleLanes(show Visibility) []laneRow {
-	rows := []laneRow{{"", "truth"}}
-	if show.Reasoner {
-		rows = append(rows, laneRow{engine.LaneReasoner, "reasoner"})
+// laneRows are the rows the lanes panel shows: the truth, then the frame's
+// lanes (Frame.LaneInfo) that Visibility shows.
+func laneRows(f *Frame, show Visibility) []laneRow {
+	rows := []laneRow{{label: "truth"}}
+	if f == nil {
+		return rows
 	}
-	if show.Mono {
-		rows = append(rows, laneRow{engine.LaneMono, "mono-talker"})
-	}
-	if show.Dual {
-		rows = append(rows, laneRow{engine.LaneDual, "dual-talker"})
-	}
-	if show.Baseline {
-		rows = append(rows, laneRow{engine.LaneBaseline, "baseline"})
+	for _, l := range f.LaneInfo {
+		if show.Lane(l.Name) {
+			rows = append(rows, laneRow{l, l.Label})
+		}
 	}
 	return rows
 }
 
-// LanesRows is the number of rows the lanes panel wants.
-func LanesRows(show Visibility, compact bool) int {
-	n := 1 + len(visibleLanes(show)) + 1 // header, lanes, legend
+// lanesRows is the number of rows the lanes panel wants.
+func lanesRows(f *Frame, show Visibility, compact bool) int {
+	n := 1 + len(laneRows(f, show)) + 1 // header, lanes, legend
 	if !compact {
 		n += 3 // what happened
 	}
@@ -60,7 +58,8 @@ func latentChange(v float64) string {
 // renderLanes aligns the lanes by step: the truth, the Reasoner's read-out,
 // the Talkers and the baseline, with injected and diverging tokens marked
 // and each lane's verdict at the end.
-func renderLanes(st *Styles, f *Frame, sel, w, h int, show Visibility, compact bool) []string {
+func renderLanes(c PanelCtx, w, h int) []string {
+	st, f, sel, compact := c.Styles, c.Frame, c.Sel, c.Compact
 	if f == nil {
 		return nil
 	}
@@ -91,23 +90,24 @@ func renderLanes(st *Styles, f *Frame, sel, w, h int, show Visibility, compact b
 	sb.WriteString(st.Dim.Render(" verdict"))
 	out = append(out, sb.String())
 
-	for _, row := range visibleLanes(show) {
+	for _, row := range laneRows(f, c.Show) {
 		sb.Reset()
 		sb.WriteString(fit(row.label, laneLabelW))
-		lane := f.Lane(row.name)
+		name := row.info.Name
+		var lane *engine.Lane
 		var toks []int
 		var forced []bool
 		var ref []int
-		if row.name == "" {
+		if name == "" {
 			toks = f.Answer
-		} else if lane != nil {
+		} else if lane = f.Lane(name); lane != nil {
 			toks, forced = lane.Tokens, lane.Forced
-			ref = f.cleanTokens(row.name, taken)
+			ref = f.cleanTokens(name, taken)
 		}
 		for t := first; t < first+n; t++ {
 			i := t - 1
 			if t > taken || i >= len(toks) {
-				if row.name == "" && i < len(toks) {
+				if name == "" && i < len(toks) {
 					sb.WriteString(st.Dim.Render(fit(" "+f.sym(toks[i]), cw)))
 				} else {
 					sb.WriteString(st.Cell.Pending.Render(fit(" ·", cw)))
@@ -126,9 +126,9 @@ func renderLanes(st *Styles, f *Frame, sel, w, h int, show Visibility, compact b
 			case differs:
 				mark = "!"
 				style = st.Token.Diverged
-			case row.name != "" && toks[i] != f.Truth(t):
+			case name != "" && toks[i] != f.Truth(t):
 				style = st.Token.Wrong
-			case row.name == "":
+			case name == "":
 				style = st.Token.Truth
 			}
 			if isForced && differs {
@@ -139,7 +139,7 @@ func renderLanes(st *Styles, f *Frame, sel, w, h int, show Visibility, compact b
 		if lane != nil && taken > 0 {
 			vs, glyph := st.verdict(lane.Verdict)
 			v := vs.Render(glyph + " " + lane.Verdict)
-			if row.name == engine.LaneReasoner {
+			if row.info.Kind == engine.KindReadout {
 				d := "Δlatent " + latentChange(lane.MaxLatentChange)
 				if compact {
 					v = vs.Render(glyph) + " " + d
@@ -158,23 +158,29 @@ func renderLanes(st *Styles, f *Frame, sel, w, h int, show Visibility, compact b
 	}
 	out = append(out, st.Dim.Render(legend))
 	if !compact {
-		for _, l := range narrative(f) {
+		for _, l := range narrative(f, c.Keys) {
 			out = append(out, wrap(l, w)...)
 		}
 	}
 	return out
 }
 
-// narrative says in words what the lanes show.
-func narrative(f *Frame) []string {
+// narrative says in words what the lanes show; the keys it names are the
+// bindings that do it.
+func narrative(f *Frame, keys *MainKeys) []string {
 	if f.Taken() == 0 {
 		return []string{"Step with → to run the Reasoner one latent at a time; the Talkers and the baseline follow in lockstep."}
 	}
 	if len(f.Injections) == 0 {
-		return []string{"Select a step and inject a token error with t (Dual-Talker) or b (baseline), or change the latent with z (noise) or m (surgery)."}
+		return []string{injectHint(f, keys)}
 	}
 	var parts []string
 	for _, l := range f.Summary.Lanes {
+		info, _ := f.laneInfo(l.Name)
+		title := titleCase(info.Label)
+		if title == "" {
+			title = titleCase(l.Name)
+		}
 		ref := f.cleanTokens(l.Name, f.Taken())
 		// The first step the lane chose itself that differs from the clean run.
 		first := l.Left
@@ -190,49 +196,60 @@ func narrative(f *Frame) []string {
 			return fmt.Sprintf("left the clean run at step %d (%s where the clean run has %s)", first, f.sym(l.Tokens[first-1]), f.sym(ref[first-1]))
 		}
 		switch {
-		case l.Name == engine.LaneReasoner && l.MaxLatentChange == 0:
-			parts = append(parts, "Reasoner: latent change 0, it never reads a sampled token.")
-		case l.Name == engine.LaneReasoner:
-			parts = append(parts, fmt.Sprintf("Reasoner: its latents changed (max %s) under a latent-level injection.", latentChange(l.MaxLatentChange)))
+		case info.Kind == engine.KindReadout && l.MaxLatentChange == 0:
+			parts = append(parts, title+": latent change 0, it never reads a sampled token.")
+		case info.Kind == engine.KindReadout:
+			parts = append(parts, fmt.Sprintf("%s: its latents changed (max %s) under a latent-level injection.", title, latentChange(l.MaxLatentChange)))
 		case l.Verdict == engine.VerdictPending && first > 0:
-			parts = append(parts, fmt.Sprintf("%s: %s; pending: it may still rejoin.", laneTitle(l.Name), off()))
-		case l.Verdict == engine.VerdictPending && l.Forced != nil && anyTrue(l.Forced):
-			parts = append(parts, fmt.Sprintf("%s: matches the clean run so far; pending until it finishes.", laneTitle(l.Name)))
+			parts = append(parts, fmt.Sprintf("%s: %s; pending: it may still rejoin.", title, off()))
+		case l.Verdict == engine.VerdictPending && anyTrue(l.Forced):
+			parts = append(parts, fmt.Sprintf("%s: matches the clean run so far; pending until it finishes.", title))
 		case l.Verdict == engine.VerdictPropagated && first > 0:
-			parts = append(parts, fmt.Sprintf("%s: %s and is still off at the end: propagated.", laneTitle(l.Name), off()))
+			parts = append(parts, fmt.Sprintf("%s: %s and is still off at the end: propagated.", title, off()))
 		case l.Verdict == engine.VerdictRecovered && first > 0:
-			parts = append(parts, fmt.Sprintf("%s: %s, back on it from step %d: recovered.", laneTitle(l.Name), off(), l.Rejoined))
+			parts = append(parts, fmt.Sprintf("%s: %s, back on it from step %d: recovered.", title, off(), l.Rejoined))
 		case l.Verdict == engine.VerdictContained:
-			parts = append(parts, fmt.Sprintf("%s: every token it chose itself matches the clean run: contained.", laneTitle(l.Name)))
+			parts = append(parts, fmt.Sprintf("%s: every token it chose itself matches the clean run: contained.", title))
 		}
-		if l.Stopped > 0 && l.Name != engine.LaneReasoner {
+		if l.Stopped > 0 && info.Kind != engine.KindReadout {
 			var ans []string
 			for _, tok := range l.Tokens[:l.Stopped-1] {
 				ans = append(ans, f.sym(tok))
 			}
 			parts = append(parts, fmt.Sprintf("%s's answer ends at step %d ([EOS]): a user would receive %q; the steps after it show what it does if made to go on.",
-				laneTitle(l.Name), l.Stopped, strings.Join(ans, " ")))
+				title, l.Stopped, strings.Join(ans, " ")))
 		}
 	}
 	return []string{strings.Join(parts, " ")}
 }
 
-func laneTitle(name string) string {
-	switch name {
-	case engine.LaneMono:
-		return "Mono-Talker"
-	case engine.LaneDual:
-		return "Dual-Talker"
-	case engine.LaneBaseline:
-		return "Baseline"
+// injectHint says which keys inject what, from the bindings.
+func injectHint(f *Frame, keys *MainKeys) string {
+	if keys == nil {
+		return "Select a step and inject an error."
 	}
-	return "Reasoner"
+	var lanes []string
+	for _, lk := range keys.Inject {
+		for _, l := range f.LaneInfo {
+			if l.Inject == lk.Lane {
+				lanes = append(lanes, fmt.Sprintf("%s (%s)", lk.Binding.Help().Key, LaneNoun(l)))
+			}
+		}
+	}
+	s := "Select a step and "
+	if len(lanes) > 0 {
+		s += "inject a token error with " + strings.Join(lanes, " or ") + ", or "
+	}
+	return s + fmt.Sprintf("change the latent with %s (noise) or %s (surgery).", keys.Noise.Help().Key, keys.Surgery.Help().Key)
 }
 
 // LanesStepAt is the step whose column is at (x, y) in a lanes panel drawn
 // in r, or 0.
 func LanesStepAt(r Rect, steps, sel, x, y int, compact bool) int {
-	in := r.inner()
+	return lanesStepAt(r.inner(), steps, sel, x, y, compact)
+}
+
+func lanesStepAt(in Rect, steps, sel, x, y int, compact bool) int {
 	if !in.Contains(x, y) {
 		return 0
 	}

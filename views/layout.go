@@ -26,48 +26,98 @@ const (
 	FullHeight = 34
 )
 
-// Visibility says which panels and lanes are shown.
-type Visibility struct {
-	Tree, Trajectory, Nearest, Mixture, Lanes bool
-	Reasoner, Mono, Dual, Baseline            bool // lanes (the truth lane is always shown)
+// Place is the region of the layout a panel goes to.
+//
+//	┌──────┬───────────────────┐
+//	│      │ strips (stacked)  │
+//	│ side ├─────────┬─────────┤
+//	│      │ row     │ row     │
+//	├──────┴─────────┴─────────┤
+//	│ bottom (stacked)         │
+//	└──────────────────────────┘
+type Place int
+
+const (
+	// PlaceSide is the left column, the whole height above the bottom
+	// panels (the task's panel). Without panels on the right it takes the
+	// whole width.
+	PlaceSide Place = iota
+	// PlaceStrip is the right column's top: fixed-height panels, stacked
+	// (the trajectory).
+	PlaceStrip
+	// PlaceRow is the right column under the strips: panels side by side,
+	// sharing the height left, widths in proportion to Share (nearest
+	// tokens, mixture).
+	PlaceRow
+	// PlaceBottom is the full width under everything: fixed-height panels,
+	// stacked, at most half the body while anything is above them (the
+	// lanes).
+	PlaceBottom
+)
+
+// Want is one shown panel's size preference, in inner cells (without the
+// border).
+type Want struct {
+	ID    string
+	Place Place
+	// W and MinW are the natural and the smallest usable width of a side
+	// panel (the compact layout uses MinW).
+	W, MinW int
+	// H is the natural height of a strip or a bottom panel.
+	H int
+	// Share is a row panel's relative width (0 counts as 1).
+	Share int
 }
 
-// AllVisible shows everything.
-func AllVisible() Visibility {
-	return Visibility{true, true, true, true, true, true, true, true, true}
+// Area is where one panel goes; the rectangle includes the border.
+type Area struct {
+	ID string
+	Rect
 }
 
-// Needs are the panels' natural sizes (inner cells, without borders),
-// measured from the content.
-type Needs struct {
-	TreeW, TreeMinW int // natural and smallest usable width of the tree
-	TrajH           int
-	LanesH          int
-}
-
-// Layout is where everything goes on a terminal of Width × Height. Hidden
-// panels have empty rectangles. Rectangles include their borders.
+// Layout is where everything goes on a terminal of Width × Height.
+// Rectangles include their borders.
 type Layout struct {
 	Width, Height int
 	TooSmall      bool
 	Compact       bool
 	Status, Body  Rect
 	Help          Rect
-	Tree, Traj    Rect
-	Nearest       Rect
-	Mixture       Rect
-	Lanes         Rect
+	// Areas are the shown panels' rectangles, in the order of the wants.
+	// A panel that got no room has an empty rectangle.
+	Areas []Area
+}
+
+// Rect is the rectangle of the panel id (empty when it is not shown).
+func (l Layout) Rect(id string) Rect {
+	for _, a := range l.Areas {
+		if a.ID == id {
+			return a.Rect
+		}
+	}
+	return Rect{}
+}
+
+// Panels lists the layout's non-empty panel rectangles.
+func (l Layout) Panels() []Rect {
+	var out []Rect
+	for _, a := range l.Areas {
+		if !a.Empty() {
+			out = append(out, a.Rect)
+		}
+	}
+	return out
 }
 
 // IsCompact reports whether a terminal of w × h gets the compact layout.
 func IsCompact(w, h int) bool { return w < FullWidth || h < FullHeight }
 
 // Compute is the layout: a pure function from the terminal size, the
-// measured heights of the status line and the help bar, what is shown and
-// what the panels need, to rectangles. The rectangles tile the body
-// exactly (no overlap, no gap) whatever the inputs.
-func Compute(w, h, statusH, helpH int, show Visibility, need Needs) Layout {
-	l := Layout{Width: w, Height: h, Compact: IsCompact(w, h)}
+// measured heights of the status line and the help bar and the shown
+// panels' size preferences to rectangles. The panels tile the body exactly
+// (no overlap, no gap) whatever the inputs, as long as one panel is shown.
+func Compute(w, h, statusH, helpH int, wants []Want) (l Layout) {
+	l = Layout{Width: w, Height: h, Compact: IsCompact(w, h)}
 	if w < MinWidth || h < MinHeight {
 		l.TooSmall = true
 		return l
@@ -79,80 +129,119 @@ func Compute(w, h, statusH, helpH int, show Visibility, need Needs) Layout {
 	l.Help = Rect{0, h - helpH, w, helpH}
 	body := l.Body
 
-	top := show.Tree || show.Trajectory || show.Nearest || show.Mixture
-	lanesH := 0
-	if show.Lanes {
-		lanesH = need.LanesH + 2
-		if top {
-			lanesH = min(lanesH, body.H/2)
-		} else {
-			lanesH = body.H
+	var side, strips, rows, bottom []int // indices into wants
+	for i, wt := range wants {
+		switch wt.Place {
+		case PlaceSide:
+			side = append(side, i)
+		case PlaceStrip:
+			strips = append(strips, i)
+		case PlaceRow:
+			rows = append(rows, i)
+		default:
+			bottom = append(bottom, i)
 		}
-		l.Lanes = Rect{0, body.Y + body.H - lanesH, w, lanesH}
 	}
-	topH := body.H - lanesH
-	if !top || topH <= 0 {
-		if show.Lanes { // the lanes take the whole body
-			l.Lanes = body
+	rects := make([]Rect, len(wants))
+	defer func() {
+		for i, wt := range wants {
+			l.Areas = append(l.Areas, Area{wt.ID, rects[i]})
 		}
+	}()
+
+	// The bottom panels: their natural heights, at most half the body when
+	// anything is above them; otherwise the whole body.
+	top := len(side)+len(strips)+len(rows) > 0
+	avail := body.H
+	if top {
+		avail = body.H / 2
+	}
+	y := body.Y + body.H
+	var hs []int
+	for j, i := range bottom {
+		bh := min(wants[i].H+2, avail)
+		if !top && j == len(bottom)-1 {
+			bh = avail
+		}
+		hs = append(hs, bh)
+		avail -= bh
+	}
+	for j := len(bottom) - 1; j >= 0; j-- {
+		y -= hs[j]
+		rects[bottom[j]] = Rect{0, y, w, hs[j]}
+	}
+	topH := y - body.Y
+	if !top || topH <= 0 {
 		return l
 	}
 
-	right := show.Trajectory || show.Nearest || show.Mixture
-	treeW := 0
-	if show.Tree {
+	// The side column.
+	right := len(strips)+len(rows) > 0
+	sideW := 0
+	if len(side) > 0 {
 		if right {
-			if l.Compact {
-				treeW = min(max(need.TreeMinW+2, 26), w*45/100)
-			} else {
-				treeW = min(max(need.TreeW+2, 26), w*40/100)
+			for _, i := range side {
+				if l.Compact {
+					sideW = max(sideW, min(max(wants[i].MinW+2, 26), w*45/100))
+				} else {
+					sideW = max(sideW, min(max(wants[i].W+2, 26), w*40/100))
+				}
 			}
 		} else {
-			treeW = w
+			sideW = w
 		}
-		l.Tree = Rect{0, body.Y, treeW, topH}
+		stack(rects, side, 0, body.Y, sideW, topH)
 	}
-	x0, rw := treeW, w-treeW
+	x0, rw := sideW, w-sideW
 	if !right {
 		return l
 	}
-	low := show.Nearest || show.Mixture
-	trajH := 0
-	if show.Trajectory {
-		trajH = need.TrajH + 2
+
+	// The strips on top of the right column, then the rows.
+	y = body.Y
+	left := topH
+	for j, i := range strips {
+		sh := wants[i].H + 2
 		switch {
-		case !low:
-			trajH = topH
-		case topH-trajH < 4:
-			trajH = max(3, topH-4)
+		case len(rows) == 0 && j == len(strips)-1:
+			sh = left
+		case len(rows) > 0 && left-sh < 4:
+			sh = max(3, left-4)
 		}
-		trajH = min(trajH, topH)
-		l.Traj = Rect{x0, body.Y, rw, trajH}
+		sh = max(0, min(sh, left))
+		rects[i] = Rect{x0, y, rw, sh}
+		y += sh
+		left -= sh
 	}
-	if !low {
+	if len(rows) == 0 {
 		return l
 	}
-	y, lh := body.Y+trajH, topH-trajH
-	switch {
-	case show.Nearest && show.Mixture:
-		nw := rw * 45 / 100
-		l.Nearest = Rect{x0, y, nw, lh}
-		l.Mixture = Rect{x0 + nw, y, rw - nw, lh}
-	case show.Nearest:
-		l.Nearest = Rect{x0, y, rw, lh}
-	default:
-		l.Mixture = Rect{x0, y, rw, lh}
+	total := 0
+	for _, i := range rows {
+		total += max(1, wants[i].Share)
+	}
+	x := x0
+	for j, i := range rows {
+		cw := rw * max(1, wants[i].Share) / total
+		if j == len(rows)-1 {
+			cw = x0 + rw - x
+		}
+		rects[i] = Rect{x, y, cw, left}
+		x += cw
 	}
 	return l
 }
 
-// Panels lists the layout's visible panel rectangles.
-func (l Layout) Panels() []Rect {
-	var out []Rect
-	for _, r := range []Rect{l.Tree, l.Traj, l.Nearest, l.Mixture, l.Lanes} {
-		if !r.Empty() {
-			out = append(out, r)
+// stack splits a column of height h among the panels idx, the first ones
+// one row taller when it does not divide.
+func stack(rects []Rect, idx []int, x, y, w, h int) {
+	n := len(idx)
+	for j, i := range idx {
+		ph := h / n
+		if j < h%n {
+			ph++
 		}
+		rects[i] = Rect{x, y, w, ph}
+		y += ph
 	}
-	return out
 }

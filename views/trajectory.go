@@ -133,7 +133,10 @@ func dec(v float64) string {
 // TrajectoryStepAt is the step whose cell is at (x, y) in a trajectory
 // panel drawn in r, or 0.
 func TrajectoryStepAt(r Rect, steps, sel, x, y int) int {
-	in := r.inner()
+	return trajectoryStepAt(r.inner(), steps, sel, x, y)
+}
+
+func trajectoryStepAt(in Rect, steps, sel, x, y int) int {
 	if !in.Contains(x, y) {
 		return 0
 	}

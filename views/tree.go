@@ -112,6 +112,27 @@ func countLeaves(t *tree.Tree) int {
 	return n
 }
 
+// The tree task's panel: the problem drawn as a tree (the task's own view;
+// the only place in views that knows the tree task).
+func init() {
+	RegisterTaskPanel(tree.Name, Panel{
+		ID: "tree", Label: "problem tree", Key: "t", Place: PlaceSide,
+		Size: func(c PanelCtx) Want {
+			w, least := TreeNeeds(c.Frame.tree())
+			return Want{W: w, MinW: least}
+		},
+		Title: func(c PanelCtx) string {
+			if tr := c.Frame.tree(); !c.Compact && tr != nil {
+				return fmt.Sprintf("Problem · root %s → target %s", c.Frame.sym(tr.Root()), c.Frame.sym(tr.Target()))
+			}
+			return "Problem"
+		},
+		Render: func(c PanelCtx, w, h int) []string {
+			return renderTree(c.Styles, c.Frame, c.Sel, w, h, c.Compact)
+		},
+	})
+}
+
 // TreeNeeds is the tree panel's natural and smallest inner width.
 func TreeNeeds(t *tree.Tree) (natural, least int) {
 	if t == nil {
@@ -201,7 +222,6 @@ func renderTree(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 	topPad := 0
 	if spare > 0 {
 		topPad = 1
-		spare--
 	}
 
 	gr := newGrid(w, treeRows)

@@ -2,12 +2,16 @@ package views
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+
+	"jrx/engine"
 )
 
 // checkFrame asserts the two invariants of every frame: exactly h lines,
@@ -31,35 +35,63 @@ func checkFrame(t *testing.T, out string, w, h int) {
 	}
 }
 
+// standardWants are the explorer's panels' size preferences as a frame of
+// the tree task gives them, with synthetic extras that use every region.
+func standardWants(need [4]int) []Want {
+	return []Want{
+		{ID: "tree", Place: PlaceSide, W: need[0], MinW: need[1]},
+		{ID: PanelTrajectory, Place: PlaceStrip, H: need[2]},
+		{ID: PanelNearest, Place: PlaceRow, Share: 45},
+		{ID: PanelMixture, Place: PlaceRow, Share: 55},
+		{ID: PanelLanes, Place: PlaceBottom, H: need[3]},
+		{ID: "side2", Place: PlaceSide, W: need[0] / 2, MinW: need[1] / 2},
+		{ID: "strip2", Place: PlaceStrip, H: need[2] + 1},
+		{ID: "row3", Place: PlaceRow},
+		{ID: "bottom2", Place: PlaceBottom, H: need[3] / 2},
+	}
+}
+
 func TestLayoutTilesTheBody(t *testing.T) {
-	vis := []Visibility{AllVisible(), {}, {Lanes: true}, {Tree: true}, {Tree: true, Lanes: true},
-		{Trajectory: true, Mixture: true, Lanes: true}, {Tree: true, Nearest: true}, {Nearest: true, Mixture: true}}
+	// Subsets of the panels, as bit masks over standardWants: everything,
+	// nothing, each alone, the explorer's own five, and some mixes.
+	masks := []int{0x1f, 0, 1 << 4, 1, 1 | 1<<4, 1<<1 | 1<<3 | 1<<4, 1 | 1<<2, 1<<2 | 1<<3, 1 << 1, 1 << 2,
+		0x1ff, 1<<5 | 1, 1<<6 | 1<<1 | 1<<2, 1<<8 | 1<<4 | 1<<7, 1<<6 | 1<<1, 1<<5 | 1<<6 | 1<<7 | 1<<8}
 	for w := 0; w <= 240; w += 3 {
 		for h := 0; h <= 80; h += 2 {
-			for vi, v := range vis {
-				for _, need := range []Needs{{36, 22, 4, 10}, {64, 34, 3, 7}, {0, 0, 0, 0}, {500, 500, 50, 50}} {
-					l := Compute(w, h, 1, 1, v, need)
+			for _, need := range [][4]int{{36, 22, 4, 10}, {64, 34, 3, 7}, {0, 0, 0, 0}, {500, 500, 50, 50}} {
+				all := standardWants(need)
+				for _, mask := range masks {
+					var wants []Want
+					for i, wt := range all {
+						if mask&(1<<i) != 0 {
+							wants = append(wants, wt)
+						}
+					}
+					l := Compute(w, h, 1, 1, wants)
 					if w < MinWidth || h < MinHeight {
 						if !l.TooSmall {
 							t.Fatalf("%d×%d: not too small", w, h)
 						}
 						continue
 					}
+					if len(l.Areas) != len(wants) {
+						t.Fatalf("%d×%d mask %#x: %d areas for %d panels", w, h, mask, len(l.Areas), len(wants))
+					}
 					ps := l.Panels()
 					area := 0
 					for i, a := range ps {
 						if a.X < 0 || a.Y < l.Body.Y || a.X+a.W > w || a.Y+a.H > l.Body.Y+l.Body.H {
-							t.Fatalf("%d×%d vis %d: panel %+v outside the body %+v", w, h, vi, a, l.Body)
+							t.Fatalf("%d×%d mask %#x: panel %+v outside the body %+v", w, h, mask, a, l.Body)
 						}
 						area += a.W * a.H
 						for _, b := range ps[i+1:] {
 							if a.X < b.X+b.W && b.X < a.X+a.W && a.Y < b.Y+b.H && b.Y < a.Y+a.H {
-								t.Fatalf("%d×%d vis %d: %+v overlaps %+v", w, h, vi, a, b)
+								t.Fatalf("%d×%d mask %#x: %+v overlaps %+v", w, h, mask, a, b)
 							}
 						}
 					}
-					if len(ps) > 0 && area != l.Body.W*l.Body.H {
-						t.Fatalf("%d×%d vis %d: panels cover %d cells of %d", w, h, vi, area, l.Body.W*l.Body.H)
+					if len(wants) > 0 && area != l.Body.W*l.Body.H {
+						t.Fatalf("%d×%d mask %#x: panels cover %d cells of %d", w, h, mask, area, l.Body.W*l.Body.H)
 					}
 					if l.Status.H+l.Body.H+l.Help.H != h {
 						t.Fatalf("%d×%d: chrome and body do not add up", w, h)
@@ -70,17 +102,40 @@ func TestLayoutTilesTheBody(t *testing.T) {
 	}
 }
 
+// The explorer's five panels keep the geometry they had as fixed fields: the
+// tree on the left (40% at most, 45% compact), the trajectory on top of the
+// right column, nearest and mixture 45:55 under it, the lanes at the bottom
+// (at most half the body).
+func TestLayoutOfTheExplorer(t *testing.T) {
+	wants := standardWants([4]int{36, 22, 4, 10})[:5]
+	l := Compute(120, 40, 1, 1, wants)
+	tree, traj, near, mix, lanes := l.Rect("tree"), l.Rect(PanelTrajectory), l.Rect(PanelNearest), l.Rect(PanelMixture), l.Rect(PanelLanes)
+	want := map[string]Rect{
+		"tree": {0, 1, 38, 26}, "traj": {38, 1, 82, 6}, "near": {38, 7, 36, 20}, "mix": {74, 7, 46, 20}, "lanes": {0, 27, 120, 12},
+	}
+	for name, got := range map[string]Rect{"tree": tree, "traj": traj, "near": near, "mix": mix, "lanes": lanes} {
+		if got != want[name] {
+			t.Errorf("%s: %+v, want %+v", name, got, want[name])
+		}
+	}
+	// Without the side panel (a task with no panel), the right column takes
+	// the whole width.
+	l = Compute(120, 40, 1, 1, wants[1:])
+	if r := l.Rect(PanelTrajectory); r.X != 0 || r.W != 120 {
+		t.Errorf("without a task panel the trajectory is %+v", r)
+	}
+}
+
 func TestRenderFitsEverySize(t *testing.T) {
 	styles := []*Styles{PlainStyles(), NewStyles(true), NewStyles(false)}
-	modes := []Mode{ModeMain, ModeHelp, ModePicker, ModeNoise, ModeSurgery, ModeInput, ModeToggles}
+	modes := dialogIDs
 	i := 0
 	for w := 0; w <= 230; w += 13 {
 		for h := 0; h <= 72; h += 7 {
 			for _, taken := range []int{0, 2, 4} {
 				s := fixtureScreen(t, w, h, taken, min(taken, 2), taken > 2)
 				s.Styles = styles[i%len(styles)]
-				s.Mode = modes[i%len(modes)]
-				s.Dialog = testDialog(s.Mode)
+				s.Dialog = testDialog(modes[i%len(modes)], s)
 				i++
 				checkFrame(t, Render(s), w, h)
 			}
@@ -89,22 +144,36 @@ func TestRenderFitsEverySize(t *testing.T) {
 	for _, sz := range [][2]int{{MinWidth, MinHeight}, {MinWidth - 1, MinHeight}, {MinWidth, MinHeight - 1}, {80, 24}, {120, 40}, {200, 60}, {1, 1}, {300, 100}} {
 		for _, m := range modes {
 			s := fixtureScreen(t, sz[0], sz[1], 4, 2, true)
-			s.Mode, s.Dialog = m, testDialog(m)
+			s.Dialog = testDialog(m, s)
 			checkFrame(t, Render(s), sz[0], sz[1])
 		}
 	}
 }
 
-func testDialog(m Mode) Dialog {
-	d := Dialog{Step: 2, Target: "baseline", Items: []int{0, 3, 14, 21, 30}, Cursor: 1, TrueTok: 21,
-		Sigmas: []float64{0.05, 0.1, 0.2, 0.5, 1}, SigmaIdx: 1, A: 21, B: 3, Weight: 0.6, Field: 2}
-	if m == ModeInput {
-		d.Title = "Type or paste a problem"
-		d.Input = "> OV,OD,VX,VU,DE,DB[ROOT]O[TARGET]Q"
-		d.Err = "OV,OD,VX,VU,DE,DB[ROOT]O[TARGET]Q\n                                 ^ offset 33 \"Q\": the target is not in the tree"
-		d.Hint = "enter opens it · esc cancels"
+// dialogIDs are the dialogs testDialog makes; "" is none.
+var dialogIDs = []string{"", "help", "picker", "noise", "surgery", "input", "toggles"}
+
+func testDialog(id string, s Screen) Dialog {
+	k := DefaultKeyMap()
+	lane, _ := s.Frame.laneInfo("baseline")
+	switch id {
+	case "help":
+		return NewHelp(k.Help, s.Keys.Main)
+	case "picker":
+		return Picker{Keys: k.Picker, Lane: lane, Step: 2, Items: []int{0, 3, 14, 21, 30}, Cursor: 1, TrueTok: 21}
+	case "noise":
+		d := NewNoise(k.Noise, 2)
+		d.SigmaIdx = 1
+		return d
+	case "surgery":
+		return Surgery{Keys: k.Surgery, Step: 2, A: 21, B: 3, Weight: 0.6, Field: 2, Cands: []int{0, 3, 21}}
+	case "input":
+		return NewInput(k.Input, "problem", "Type or paste a problem", "enter opens it · esc cancels", "OV,OD,VX,VU,DE,DB[ROOT]O[TARGET]Q").
+			WithErr("OV,OD,VX,VU,DE,DB[ROOT]O[TARGET]Q\n                                 ^ offset 33 \"Q\": the target is not in the tree")
+	case "toggles":
+		return NewToggles(k.Toggles, s.Frame)
 	}
-	return d
+	return nil
 }
 
 func TestGolden(t *testing.T) {
@@ -113,24 +182,24 @@ func TestGolden(t *testing.T) {
 		w, h       int
 		taken, sel int
 		inj        bool
-		mode       Mode
+		dialog     string
 	}{
-		{"80x24", 80, 24, 4, 4, false, ModeMain},
-		{"120x40", 120, 40, 4, 4, false, ModeMain},
-		{"200x60", 200, 60, 4, 4, false, ModeMain},
-		{"80x24-injected", 80, 24, 4, 2, true, ModeMain},
-		{"120x40-injected", 120, 40, 4, 2, true, ModeMain},
-		{"200x60-injected", 200, 60, 4, 2, true, ModeMain},
-		{"120x40-start", 120, 40, 0, 0, false, ModeMain},
-		{"80x24-picker", 80, 24, 4, 2, false, ModePicker},
-		{"120x40-help", 120, 40, 2, 2, false, ModeHelp},
-		{"50x15-too-small", 50, 15, 4, 4, false, ModeMain},
+		{"80x24", 80, 24, 4, 4, false, ""},
+		{"120x40", 120, 40, 4, 4, false, ""},
+		{"200x60", 200, 60, 4, 4, false, ""},
+		{"80x24-injected", 80, 24, 4, 2, true, ""},
+		{"120x40-injected", 120, 40, 4, 2, true, ""},
+		{"200x60-injected", 200, 60, 4, 2, true, ""},
+		{"120x40-start", 120, 40, 0, 0, false, ""},
+		{"80x24-picker", 80, 24, 4, 2, false, "picker"},
+		{"120x40-help", 120, 40, 2, 2, false, "help"},
+		{"50x15-too-small", 50, 15, 4, 4, false, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := fixtureScreen(t, c.w, c.h, c.taken, c.sel, c.inj)
-			s.Mode, s.Dialog = c.mode, testDialog(c.mode)
-			if c.mode != ModeMain {
-				s.Keys.SetState(KeyState{Mode: c.mode, HasSet: true, HasSession: true})
+			s.Dialog = testDialog(c.dialog, s)
+			if c.dialog != "" {
+				s.Keys.Main.SetState(KeyState{Dialog: true, HasSet: true, HasSession: true})
 			}
 			out := Render(s)
 			checkFrame(t, out, c.w, c.h)
@@ -152,10 +221,55 @@ func TestPlainStylesHaveNoColour(t *testing.T) {
 	}
 }
 
+// Render is a pure function of the Screen: it must not change the frame,
+// the dialog or the key map it is given, nor keep state between calls. The
+// test renders a screen, churns through other renders that share its
+// frame, its key map and its dialog (other sizes, dialogs, visibilities,
+// styles), renders it again, and compares both with a render of an
+// independently built equal screen; the frame must still equal a freshly
+// built one, field by field.
 func TestRenderIsPure(t *testing.T) {
-	s := fixtureScreen(t, 120, 40, 4, 2, true)
-	if Render(s) != Render(s) {
-		t.Fatal("rendering the same screen twice differs")
+	for _, id := range dialogIDs {
+		s := fixtureScreen(t, 120, 40, 4, 2, true)
+		s.Dialog = testDialog(id, s)
+		first := Render(s)
+
+		for _, w := range []int{80, 200, 64} {
+			o := s
+			o.Width, o.Height = w, w/3
+			Render(o)
+		}
+		for _, other := range dialogIDs {
+			o := s
+			o.Dialog = testDialog(other, s)
+			o.Sel = 3
+			o.Show.Hide(PanelNearest)
+			o.Show.HideLane("dual")
+			o.Styles = NewStyles(false)
+			Render(o)
+			OverlayItemAt(o, 60, 20)
+			StepAt(o, 60, 3)
+		}
+		again := Render(s)
+
+		fresh := fixtureScreen(t, 120, 40, 4, 2, true)
+		fresh.Dialog = testDialog(id, fresh)
+		want := Render(fresh)
+		if first != want {
+			t.Fatalf("dialog %q: the render differs from that of an equal screen built apart", id)
+		}
+		if again != want {
+			t.Fatalf("dialog %q: rendering other screens that share this one's frame and keys changed its render", id)
+		}
+		if !reflect.DeepEqual(s.Frame, fresh.Frame) {
+			t.Fatalf("dialog %q: rendering changed the frame", id)
+		}
+		if !reflect.DeepEqual(s.Dialog, fresh.Dialog) {
+			t.Fatalf("dialog %q: rendering changed the dialog", id)
+		}
+		if !s.Show.Panel(PanelNearest) || !s.Show.Lane("dual") {
+			t.Fatal("hiding on a copy of the visibility hid on the original")
+		}
 	}
 }
 
@@ -173,13 +287,14 @@ func TestClicksFindSteps(t *testing.T) {
 	for _, sz := range [][2]int{{80, 24}, {120, 40}, {200, 60}} {
 		s := fixtureScreen(t, sz[0], sz[1], 4, 1, false)
 		l := s.Layout()
+		traj, lanes := l.Rect(PanelTrajectory), l.Rect(PanelLanes)
 		lines := strings.Split(ansi.Strip(Render(s)), "\n")
 		// The trajectory's first row shows "N TOK" for step N; clicking on
 		// the digit selects that step.
 		for step := 1; step <= 4; step++ {
-			row := []rune(lines[l.Traj.Y+1])
+			row := []rune(lines[traj.Y+1])
 			x := -1
-			for i := l.Traj.X + 1 + trajLabelW; i+1 < len(row); i++ {
+			for i := traj.X + 1 + trajLabelW; i+1 < len(row); i++ {
 				if row[i] == rune('0'+step) && row[i+1] == ' ' {
 					x = i
 					break
@@ -188,15 +303,22 @@ func TestClicksFindSteps(t *testing.T) {
 			if x < 0 {
 				t.Fatalf("%v: no cell %d in %q", sz, step, string(row))
 			}
-			if got := TrajectoryStepAt(l.Traj, 4, 1, x, l.Traj.Y+1); got != step {
+			if got := StepAt(s, x, traj.Y+1); got != step {
 				t.Errorf("%v: click at the trajectory's cell %d selects %d", sz, step, got)
 			}
-			if got := LanesStepAt(l.Lanes, 4, 1, l.Lanes.X+1+laneLabelW+(step-1)*stepW(l.Lanes, l.Compact)+1, l.Lanes.Y+2, l.Compact); got != step {
+			lx := lanes.X + 1 + laneLabelW + (step-1)*stepW(lanes, l.Compact) + 1
+			if got := StepAt(s, lx, lanes.Y+2); got != step {
 				t.Errorf("%v: click at the lanes' column %d selects %d", sz, step, got)
 			}
+			if got := LanesStepAt(lanes, 4, 1, lx, lanes.Y+2, l.Compact); got != step {
+				t.Errorf("%v: LanesStepAt at the lanes' column %d selects %d", sz, step, got)
+			}
 		}
-		if got := TrajectoryStepAt(l.Traj, 4, 1, 0, 0); got != 0 {
+		if got := StepAt(s, 0, 0); got != 0 {
 			t.Errorf("a click outside selects %d", got)
+		}
+		if got := StepAt(s, l.Rect("tree").X+3, l.Rect("tree").Y+3); got != 0 {
+			t.Errorf("a click in the tree selects %d", got)
 		}
 	}
 }
@@ -208,7 +330,7 @@ func stepW(r Rect, compact bool) int {
 
 func TestOverlayItemsAreClickable(t *testing.T) {
 	s := fixtureScreen(t, 80, 24, 4, 2, false)
-	s.Mode, s.Dialog = ModePicker, testDialog(ModePicker)
+	s.Dialog = testDialog("picker", s)
 	lines := strings.Split(ansi.Strip(Render(s)), "\n")
 	found := 0
 	for y, l := range lines {
@@ -216,7 +338,7 @@ func TestOverlayItemsAreClickable(t *testing.T) {
 		for x := range r {
 			if i := OverlayItemAt(s, x, y); i >= 0 {
 				// The cell under the click shows the item's token.
-				want := s.Frame.sym(s.Dialog.Items[i])
+				want := s.Frame.sym(s.Dialog.(Picker).Items[i])
 				seg := string(r[max(0, x-4):min(len(r), x+5)])
 				if !strings.Contains(seg, want) {
 					t.Fatalf("click at %d,%d picks item %d (%s) but shows %q", x, y, i, want, seg)
@@ -228,26 +350,26 @@ func TestOverlayItemsAreClickable(t *testing.T) {
 	if found == 0 {
 		t.Fatal("no clickable picker item")
 	}
-	s.Mode = ModeToggles
+	s.Dialog = testDialog("toggles", s)
 	hits := 0
 	for y := 0; y < 24; y++ {
 		if OverlayItemAt(s, 40, y) >= 0 {
 			hits++
 		}
 	}
-	if hits != len(toggleItems) {
-		t.Fatalf("%d toggle rows are clickable, want %d", hits, len(toggleItems))
+	if n := len(s.Dialog.(Toggles).Items); hits != n || n != 9 {
+		t.Fatalf("%d toggle rows are clickable, want %d (5 panels and 4 lanes)", hits, n)
 	}
 }
 
 func TestKeyMapFollowsState(t *testing.T) {
-	k := DefaultKeyMap()
-	k.SetState(KeyState{Mode: ModeMain, HasSet: true, HasSession: true, Taken: 0, Steps: 4})
-	if k.Talker.Enabled() || k.Baseline.Enabled() || k.Undo.Enabled() || k.Clear.Enabled() || !k.Step.Enabled() || !k.End.Enabled() {
+	k := DefaultKeyMap().Main
+	k.SetState(KeyState{HasSet: true, HasSession: true, Taken: 0, Steps: 4})
+	if k.Inject[0].Binding.Enabled() || k.Inject[1].Binding.Enabled() || k.Undo.Enabled() || k.Clear.Enabled() || !k.Step.Enabled() || !k.End.Enabled() {
 		t.Fatal("at step 0: injections, undo and clear must be off, step and run-to-end on")
 	}
-	k.SetState(KeyState{Mode: ModeMain, HasSet: true, HasSession: true, Taken: 4, Steps: 4, Selected: 4, HasInjections: true})
-	if k.Step.Enabled() || k.End.Enabled() || !k.Talker.Enabled() || !k.Clear.Enabled() || !k.Prev.Enabled() {
+	k.SetState(KeyState{HasSet: true, HasSession: true, Taken: 4, Steps: 4, Selected: 4, HasInjections: true})
+	if k.Step.Enabled() || k.End.Enabled() || !k.Inject[0].Binding.Enabled() || !k.Clear.Enabled() || !k.Prev.Enabled() {
 		t.Fatal("at the end: step and run-to-end off; inject, clear and prev on")
 	}
 	for _, b := range k.ShortHelp() {
@@ -255,13 +377,118 @@ func TestKeyMapFollowsState(t *testing.T) {
 			t.Fatal("the help bar offers a key that does nothing")
 		}
 	}
-	k.SetState(KeyState{Mode: ModePicker, HasSet: true, HasSession: true, Taken: 4, Steps: 4, Selected: 2})
-	if k.Step.Enabled() || !k.Confirm.Enabled() || !k.Cancel.Enabled() {
-		t.Fatal("in the picker only the picker's keys work")
+	k.SetState(KeyState{Dialog: true, HasSet: true, HasSession: true, Taken: 4, Steps: 4, Selected: 2})
+	for _, b := range k.all() {
+		if b.Enabled() {
+			t.Fatalf("a dialog has the keys, but the main screen's %q is on", b.Help().Key)
+		}
 	}
-	k.SetState(KeyState{Mode: ModeFatal})
-	if !k.Quit.Enabled() || k.New.Enabled() {
-		t.Fatal("on the error screen: quit works, new problem does not")
+	k.SetState(KeyState{Fatal: true})
+	if !k.Quit.Enabled() || k.New.Enabled() || !k.Help.Enabled() {
+		t.Fatal("on the error screen: quit and help work, new problem does not")
+	}
+	k.SetState(KeyState{Loading: true})
+	if !k.Quit.Enabled() || k.Help.Enabled() {
+		t.Fatal("while loading: only quit works")
+	}
+}
+
+// A copy of the key map keeps its own enabled state (SetState on the copy
+// given to a Screen must not switch the original's lane pickers).
+func TestKeyMapCopiesAreIndependent(t *testing.T) {
+	k := DefaultKeyMap()
+	k.Main.SetState(KeyState{HasSet: true, HasSession: true, Taken: 4, Steps: 4, Selected: 2})
+	c := k
+	c.Main.SetState(KeyState{Dialog: true})
+	if !k.Main.Inject[0].Binding.Enabled() {
+		t.Fatal("SetState on a copy switched the original's lane picker off")
+	}
+}
+
+// The lane pickers follow the set's lanes: a lane that can be forced and
+// has no default key gets the first free letter of its injection name; a
+// lane that cannot be forced gets none.
+func TestLanePickersFollowTheLanes(t *testing.T) {
+	k := DefaultKeyMap().Main
+	lanes := append((&engine.Set{}).Lanes(), engine.LaneInfo{Name: "fork", Label: "fork", Kind: engine.KindCoupled, Inject: "fork"},
+		engine.LaneInfo{Name: "coconut", Label: "coconut", Kind: engine.KindCoupled, Inject: "coconut"})
+	k.ForLanes(lanes)
+	var got []string
+	for _, lk := range k.Inject {
+		got = append(got, lk.Lane+"="+lk.Binding.Help().Key)
+	}
+	// Every letter and digit of "coconut" is some other binding's key: it
+	// gets no picker (its injections still work from a session file).
+	if strings.Join(got, " ") != "talker=t baseline=b fork=f" {
+		t.Fatalf("lane pickers %v", got)
+	}
+	k.ForLanes(lanes[:2]) // reasoner, mono: nothing to force
+	if len(k.Inject) != 0 {
+		t.Fatalf("lanes that cannot be forced got pickers: %v", k.Inject)
+	}
+}
+
+// A task without a registered panel gets none: the other panels take its
+// room, and the menu does not list it. A registered one shows with its
+// title and its lines.
+func TestTaskPanelsComeFromTheRegistry(t *testing.T) {
+	s := fixtureScreen(t, 120, 40, 4, 2, false)
+	s.Frame.Task = "no-such-task"
+	out := ansi.Strip(Render(s))
+	checkFrame(t, Render(s), 120, 40)
+	if strings.Contains(out, "Problem") {
+		t.Fatal("a task without a panel shows the tree panel")
+	}
+	if r := s.Layout().Rect(PanelTrajectory); r.X != 0 || r.W != 120 {
+		t.Fatalf("without a task panel the trajectory is %+v", r)
+	}
+	for _, it := range ToggleItems(s.Frame) {
+		if it.Panel == "tree" {
+			t.Fatal("the menu lists the tree for another task")
+		}
+	}
+
+	RegisterTaskPanel("test-task", Panel{ID: "parse", Label: "parse view", Key: "t", Place: PlaceSide,
+		Size:   func(PanelCtx) Want { return Want{W: 30, MinW: 20} },
+		Title:  func(PanelCtx) string { return "Parse" },
+		Render: func(c PanelCtx, w, h int) []string { return []string{fmt.Sprintf("parse of step %d", c.Sel)} },
+	})
+	s.Frame.Task = "test-task"
+	out = ansi.Strip(Render(s))
+	if !strings.Contains(out, "Parse") || !strings.Contains(out, "parse of step 2") {
+		t.Fatalf("the registered task panel is not drawn:\n%s", out)
+	}
+	if r := s.Layout().Rect("parse"); r.X != 0 || r.W != 32 {
+		t.Fatalf("the task panel is at %+v", r)
+	}
+	if got := TaskPanels(); !slices.Contains(got, "tree") || !slices.Contains(got, "test-task") {
+		t.Fatalf("registered task panels: %v", got)
+	}
+}
+
+// The lanes panel shows the frame's lanes, by their labels, and hides those
+// the visibility hides; the menu lists them.
+func TestLanesFollowTheFrame(t *testing.T) {
+	s := fixtureScreen(t, 120, 40, 4, 2, false)
+	s.Frame.LaneInfo = append(s.Frame.LaneInfo, engine.LaneInfo{Name: "coconut", Label: "coconut", Kind: engine.KindCoupled})
+	s.Show.HideLane("mono")
+	out := ansi.Strip(Render(s))
+	for _, l := range []string{"truth", "reasoner", "dual-talker", "baseline", "coconut"} {
+		if !strings.Contains(out, "│"+l+" ") {
+			t.Errorf("no %s row", l)
+		}
+	}
+	if strings.Contains(out, "mono-talker") {
+		t.Error("the hidden Mono-Talker row is drawn")
+	}
+	var keys []string
+	for _, it := range ToggleItems(s.Frame) {
+		if it.Lane != "" {
+			keys = append(keys, it.Key+"="+it.Lane)
+		}
+	}
+	if strings.Join(keys, " ") != "r=reasoner m=mono d=dual b=baseline c=coconut" {
+		t.Fatalf("lane toggles %v", keys)
 	}
 }
 

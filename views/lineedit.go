@@ -1,31 +1,42 @@
-package app
+package views
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 )
 
 // lineEdit is a one-line text editor for the problem and file inputs:
 // typing and pasting insert, arrows, home/end (ctrl+a/e), backspace,
-// delete, ctrl+u/ctrl+k cut before/after the cursor, ctrl+w a word.
+// delete, ctrl+u/ctrl+k cut before/after the cursor, ctrl+w a word (the
+// bindings of EditKeys). It is a value: every change makes a new slice, so
+// a copy held elsewhere never changes.
 type lineEdit struct {
 	value []rune
 	pos   int
 	limit int
 }
 
-func (e *lineEdit) set(s string) {
+func newLineEdit(s string, limit int) lineEdit {
+	e := lineEdit{limit: limit}
 	e.value = []rune(s)
-	if e.limit > 0 && len(e.value) > e.limit {
-		e.value = e.value[:e.limit]
+	if limit > 0 && len(e.value) > limit {
+		e.value = e.value[:limit]
 	}
 	e.pos = len(e.value)
+	return e
 }
 
-func (e *lineEdit) String() string { return string(e.value) }
+func (e lineEdit) String() string { return string(e.value) }
+
+// splice replaces value[i:j] with rs in a new slice.
+func (e *lineEdit) splice(i, j int, rs []rune) {
+	e.value = slices.Concat(e.value[:i], rs, e.value[j:])
+}
 
 func (e *lineEdit) insert(s string) {
 	var rs []rune
@@ -40,36 +51,36 @@ func (e *lineEdit) insert(s string) {
 	if e.limit > 0 {
 		rs = rs[:max(0, min(len(rs), e.limit-len(e.value)))]
 	}
-	e.value = append(e.value[:e.pos], append(rs, e.value[e.pos:]...)...)
+	e.splice(e.pos, e.pos, rs)
 	e.pos += len(rs)
 }
 
 // key applies a key press; it reports whether the key was an editing key.
-func (e *lineEdit) key(k tea.KeyPressMsg) bool {
-	switch k.String() {
-	case "left", "ctrl+b":
+func (e *lineEdit) key(k tea.KeyPressMsg, km EditKeys) bool {
+	switch {
+	case key.Matches(k, km.Left):
 		e.pos = max(0, e.pos-1)
-	case "right", "ctrl+f":
+	case key.Matches(k, km.Right):
 		e.pos = min(len(e.value), e.pos+1)
-	case "home", "ctrl+a":
+	case key.Matches(k, km.Home):
 		e.pos = 0
-	case "end", "ctrl+e":
+	case key.Matches(k, km.End):
 		e.pos = len(e.value)
-	case "backspace", "ctrl+h":
+	case key.Matches(k, km.Backspace):
 		if e.pos > 0 {
-			e.value = append(e.value[:e.pos-1], e.value[e.pos:]...)
+			e.splice(e.pos-1, e.pos, nil)
 			e.pos--
 		}
-	case "delete", "ctrl+d":
+	case key.Matches(k, km.Delete):
 		if e.pos < len(e.value) {
-			e.value = append(e.value[:e.pos], e.value[e.pos+1:]...)
+			e.splice(e.pos, e.pos+1, nil)
 		}
-	case "ctrl+u":
-		e.value = e.value[e.pos:]
+	case key.Matches(k, km.CutBefore):
+		e.splice(0, e.pos, nil)
 		e.pos = 0
-	case "ctrl+k":
-		e.value = e.value[:e.pos]
-	case "ctrl+w", "alt+backspace":
+	case key.Matches(k, km.CutAfter):
+		e.splice(e.pos, len(e.value), nil)
+	case key.Matches(k, km.CutWordBack):
 		i := e.pos
 		for i > 0 && e.value[i-1] == ' ' {
 			i--
@@ -77,7 +88,7 @@ func (e *lineEdit) key(k tea.KeyPressMsg) bool {
 		for i > 0 && e.value[i-1] != ' ' && e.value[i-1] != ',' {
 			i--
 		}
-		e.value = append(e.value[:i], e.value[e.pos:]...)
+		e.splice(i, e.pos, nil)
 		e.pos = i
 	default:
 		if k.Text == "" || k.Mod&(tea.ModCtrl|tea.ModAlt) != 0 {
@@ -90,7 +101,7 @@ func (e *lineEdit) key(k tea.KeyPressMsg) bool {
 
 // view draws "> text" in w cells with the cursor as a reversed cell,
 // scrolled so that the cursor shows.
-func (e *lineEdit) view(w int, cursor lipgloss.Style) string {
+func (e lineEdit) view(w int, cursor lipgloss.Style) string {
 	const prompt = "> "
 	w = max(4, w-len(prompt))
 	from := 0
