@@ -60,7 +60,32 @@ func LoadFS(fsys fs.FS, dir, source string) (*Set, error) {
 		s.Hashes[name] = hex.EncodeToString(h[:])
 		return b, nil
 	}
-	if err := s.loadFiles(read); err != nil {
+	b, err := read(FileReasoner)
+	if err != nil {
+		return nil, err
+	}
+	if s.Reasoner, s.Meta[FileReasoner], err = latent.Load(b, FileReasoner); err != nil {
+		return nil, err
+	}
+	if s.Reasoner.Target == nil {
+		return nil, fmt.Errorf("model set %s: %s has no target_embed (is it a baseline?)", source, FileReasoner)
+	}
+	if b, err = read(FileBaseline); err != nil {
+		return nil, err
+	}
+	if s.Baseline, s.Meta[FileBaseline], err = baseline.Load(b, FileBaseline); err != nil {
+		return nil, err
+	}
+	if b, err = read(FileMono); err != nil {
+		return nil, err
+	}
+	if s.Mono, s.Meta[FileMono], err = talker.LoadMono(b, FileMono); err != nil {
+		return nil, err
+	}
+	if b, err = read(FileDual); err != nil {
+		return nil, err
+	}
+	if s.Dual, s.Meta[FileDual], err = talker.LoadDual(b, FileDual); err != nil {
 		return nil, err
 	}
 	if err := s.check(); err != nil {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"jrx/baseline"
-	"jrx/internal/modelfiles"
 	"jrx/latent"
 	"jrx/nn"
 	"jrx/probes/treeprobe"
@@ -33,11 +32,6 @@ type Event struct {
 	Done         bool          // the stage finished
 	Start        int           // the step this process started the stage at (> 0 after a resume)
 }
-
-// FilePretrain is the pretrained token network (with its two-ahead head),
-// written in the output directory beside the model set's files, whose names
-// are in internal/modelfiles (engine reads them back under the same names).
-const FilePretrain = "pretrain.safetensors"
 
 // Trainer runs the stages of a recipe in order: pretrain → SST and the
 // baseline continuation → Mono-Talker → Dual-Talker. Each stage keeps a
@@ -135,16 +129,16 @@ func (t *Trainer) finalEval(ctx context.Context) error {
 	t.emit(Event{Stage: "eval", Step: 1, Total: 1, Done: true, Elapsed: time.Since(start), Eval: string(b)})
 	meta := map[string]string{"recipe": r.JSON(), "eval": string(b)}
 	t.reasoner.Cfg.Stage = "sst"
-	if err := t.reasoner.Save(filepath.Join(t.Dir, modelfiles.Reasoner), meta); err != nil {
+	if err := t.reasoner.Save(filepath.Join(t.Dir, FileReasoner), meta); err != nil {
 		return err
 	}
-	if err := t.base.Save(filepath.Join(t.Dir, modelfiles.Baseline), meta); err != nil {
+	if err := t.base.Save(filepath.Join(t.Dir, FileBaseline), meta); err != nil {
 		return err
 	}
-	if err := t.mono.Save(filepath.Join(t.Dir, modelfiles.Mono), meta); err != nil {
+	if err := t.mono.Save(filepath.Join(t.Dir, FileMono), meta); err != nil {
 		return err
 	}
-	if err := t.dual.Save(filepath.Join(t.Dir, modelfiles.Dual), meta); err != nil {
+	if err := t.dual.Save(filepath.Join(t.Dir, FileDual), meta); err != nil {
 		return err
 	}
 	return writeFileAtomic(filepath.Join(t.Dir, "eval.json"), append(b, '\n'))
@@ -360,7 +354,7 @@ func (t *Trainer) sst(ctx context.Context) error {
 	}
 	net.Cfg.Stage = "sst"
 	t.reasoner = net
-	return net.Save(filepath.Join(t.Dir, modelfiles.Reasoner), map[string]string{"recipe": r.JSON()})
+	return net.Save(filepath.Join(t.Dir, FileReasoner), map[string]string{"recipe": r.JSON()})
 }
 
 // baselineStage continues stage 1 for as many steps as SST took.
@@ -389,7 +383,7 @@ func (t *Trainer) baselineStage(ctx context.Context) error {
 		return err
 	}
 	t.base = baseline.New(net)
-	return t.base.Save(filepath.Join(t.Dir, modelfiles.Baseline), map[string]string{"recipe": r.JSON()})
+	return t.base.Save(filepath.Join(t.Dir, FileBaseline), map[string]string{"recipe": r.JSON()})
 }
 
 // talkerConfig is the Talkers' shape: the Reasoner's widths.
@@ -497,7 +491,7 @@ func (t *Trainer) monoStage(ctx context.Context) error {
 		return err
 	}
 	t.mono = m
-	return m.Save(filepath.Join(t.Dir, modelfiles.Mono), map[string]string{"recipe": r.JSON()})
+	return m.Save(filepath.Join(t.Dir, FileMono), map[string]string{"recipe": r.JSON()})
 }
 
 func (t *Trainer) dualStage(ctx context.Context) error {
@@ -515,7 +509,7 @@ func (t *Trainer) dualStage(ctx context.Context) error {
 		return err
 	}
 	t.dual = m
-	return m.Save(filepath.Join(t.Dir, modelfiles.Dual), map[string]string{"recipe": r.JSON()})
+	return m.Save(filepath.Join(t.Dir, FileDual), map[string]string{"recipe": r.JSON()})
 }
 
 // sample draws n problems of task from rng, one after another.
