@@ -10,11 +10,19 @@ import (
 	_ "jrx/tasks/all" // registers every task
 )
 
-// The registered tasks; the tree task's problem of seed 7, whose answer is
+// The registry; the tree task's problem of seed 7, whose answer is
 // checked against a route found by hand from the problem's text; and the
 // task's own check of that answer and of a wrong one.
 func Example() {
-	fmt.Println("tasks:", tasks.Names())
+	// Names lists every registered task, sorted ([cfg tree] once the
+	// grammar task is in); each name builds its task with its defaults.
+	names := tasks.Names()
+	builds := true
+	for _, name := range names {
+		t, err := tasks.New(name, nil)
+		builds = builds && err == nil && t.Name() == name
+	}
+	fmt.Println("tree registered:", slices.Contains(names, "tree"), "sorted:", slices.IsSorted(names), "every name builds its task:", builds)
 
 	task, err := tasks.New("tree", nil) // the defaults: 4 levels, leaf targets
 	if err != nil {
@@ -62,7 +70,7 @@ func Example() {
 	fmt.Println("text round-trips:", slices.Equal(q.Prompt(), p.Prompt()))
 
 	// Output:
-	// tasks: [tree]
+	// tree registered: true sorted: true every name builds its task: true
 	// steps: 5 answer equals the route walked by hand: true
 	// the task accepts its answer: true
 	// and refuses the rival at step 2: true
