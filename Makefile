@@ -5,6 +5,10 @@ PKGS    := ./...
 # The pure-Go build is the default; `make build TAGS=openblas` adds the cgo OpenBLAS backend.
 TAGS    ?=
 export CGO_ENABLED ?= 0
+# `make lint` runs staticcheck when it is on PATH or in $(go env GOPATH)/bin;
+# v0.8.2 is staticcheck 2026.2.2, the version the code is clean with.
+STATICCHECK ?= staticcheck
+STATICCHECK_VERSION ?= v0.8.2
 
 .PHONY: help build run test test-short bench lint fuzz e2e clean
 
@@ -25,9 +29,16 @@ bench: build ## print matmul and training speed against the in-process reference
 	./$(BIN) bench matmul
 	$(GO) test -run '^$$' -bench . -benchtime 2x ./nn/
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet and staticcheck (when installed)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	@sc=$$(command -v $(STATICCHECK) || ls "$$($(GO) env GOPATH)/bin/staticcheck" 2>/dev/null); \
+	if [ -z "$$sc" ]; then \
+		echo "staticcheck is not installed; skipped. Install it with:"; \
+		echo "  $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)"; \
+	else \
+		echo "$$sc $(PKGS)"; "$$sc" $(PKGS); \
+	fi
 
 fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz FuzzReadSafetensors -fuzztime $${FUZZTIME:-60s} ./nn/

@@ -31,4 +31,12 @@
 //	lay, err := c.Layout(baseline.CoconutBatch{Prompts: ps, Answers: as, Stage: s})
 //	c.Net.P.ZeroGrad()
 //	loss := c.Loss(wk, lay, true) // gradients in c.Net.P's Grad
+//
+// Example and ExampleCoconut_Decode (example_test.go) run these on the
+// shipped baseline's network.
+//
+// Concurrency: a Model or Coconut is read-only while decoding and may be
+// shared; a Decoder, a CoconutDecoder and a CoconutWork are for one
+// goroutine at a time. CoconutDecoder.H and Logits are views that its next
+// call overwrites.
 package baseline

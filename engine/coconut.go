@@ -10,12 +10,13 @@ import (
 	"math/rand/v2"
 
 	"jrx/baseline"
+	"jrx/internal/modelfiles"
 	"jrx/latent"
 )
 
 // FileCoconut is the optional COCONUT model of a set (the grammar task's
 // C, PAPER.md Experiment 2).
-const FileCoconut = "coconut.safetensors"
+const FileCoconut = modelfiles.Coconut
 
 // LaneCoconut is the COCONUT lane's name.
 const LaneCoconut = "coconut"

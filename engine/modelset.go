@@ -23,14 +23,6 @@ import (
 	_ "jrx/tasks/all" // a model set names its task
 )
 
-// Model file names inside a model-set directory.
-const (
-	FileReasoner = "reasoner.safetensors"
-	FileBaseline = "baseline.safetensors"
-	FileMono     = "mono.safetensors"
-	FileDual     = "dual.safetensors"
-)
-
 // MaxSetMemory is the most memory jrx lets a model set need (weights, the
 // files while they load, and work buffers: see EstimateMemory), whatever
 // the machine has: 16 GiB. A set is also refused when it needs more than

@@ -43,7 +43,7 @@ func ParseProblem(task tasks.Task, text string, seed uint64) (Problem, error) {
 // Options are the read-out sizes.
 type Options struct {
 	TopK     int // nearest tokens per table (default 5)
-	MixAtoms int // at most this many atoms in a mixture (default 4)
+	MixAtoms int // at most this many atoms in a mixture (default 3)
 	// Light skips the read-outs (nearest tokens, mixture, sibling probe):
 	// for experiments over many problems that need only the lanes' tokens
 	// and the latents.

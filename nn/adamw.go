@@ -52,7 +52,9 @@ func NewAdamW(p *ParamSet, cfg AdamWConfig) *AdamW {
 
 // Freeze excludes the named tensors from every later Step: they are neither
 // updated nor decayed, and their gradients do not count in the clipping norm
-// (e.g. the Reasoner's target_embed). It panics on an unknown name.
+// (a tensor a stage keeps fixed while training the others; the Reasoner's
+// EMA target table is not in its ParamSet and needs no freezing). It panics
+// on an unknown name.
 func (o *AdamW) Freeze(names ...string) {
 	for _, name := range names {
 		off, _ := o.p.offset(name)

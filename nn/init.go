@@ -38,13 +38,9 @@ func InitStack(p *ParamSet, prefix string, cfg StackConfig, rng *rand.Rand) {
 	initBlocks(p, prefix, cfg, rng, false, prefix+"final_norm")
 }
 
-// InitDecoder initialises a decoder declared with DeclareDecoder like
-// InitStack, with norm3 = 1, cq, ck, cv ~ N(0, 0.02²) and co scaled like wo.
-func InitDecoder(p *ParamSet, prefix string, cfg StackConfig, rng *rand.Rand) {
-	initBlocks(p, prefix, cfg, rng, true, prefix+"final_norm")
-}
-
-// InitDecoderNamed initialises a decoder declared with DeclareDecoderNamed.
+// InitDecoderNamed initialises a decoder declared with DeclareDecoderNamed
+// like InitStack, with norm3 = 1, cq, ck, cv ~ N(0, 0.02²) and co scaled
+// like wo.
 func InitDecoderNamed(p *ParamSet, prefix, finalNorm string, cfg StackConfig, rng *rand.Rand) {
 	initBlocks(p, prefix, cfg, rng, true, finalNorm)
 }

@@ -300,11 +300,9 @@ func bruteForce(table []float32, d int, r []float32, k int, allow func(int) bool
 	}
 	best := norm(r)
 	var rows [][]float64
-	var ids []int
 	for j := 0; j < V; j++ {
 		if allow == nil || allow(j) {
 			rows = append(rows, unitRow(table, d, j))
-			ids = append(ids, j)
 		}
 	}
 	n := len(rows)

@@ -193,7 +193,7 @@ func TestExplorerInTmux(t *testing.T) {
 		t.Fatalf("the screen shows target %s; the engine's problem for seed %d has %s", target[1], seed, tokenNames([]int{want.target})[0])
 	}
 	tm.keys("e")
-	screen = tm.waitFor("the end of the route", atEnd)
+	tm.waitFor("the end of the route", atEnd)
 	tm.keys("2")
 	tm.waitFor("step 2 selected", contains("viewing 2"))
 	tm.keys("b")

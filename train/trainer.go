@@ -34,15 +34,6 @@ type Event struct {
 	Start        int           // the step this process started the stage at (> 0 after a resume)
 }
 
-// Files written in the output directory.
-const (
-	FileReasoner = "reasoner.safetensors"
-	FileBaseline = "baseline.safetensors"
-	FileMono     = "mono.safetensors"
-	FileDual     = "dual.safetensors"
-	FilePretrain = "pretrain.safetensors"
-)
-
 // Trainer runs the stages of a recipe in order: pretrain → SST and the
 // baseline continuation → Mono-Talker → Dual-Talker. Each stage keeps a
 // state file in Dir, written periodically, at its end and when the context
