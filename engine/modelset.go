@@ -111,7 +111,56 @@ type Configs struct {
 	Task               tasks.Task
 }
 
-var setFiles = [4]string{FileReasoner, FileBaseline, FileMono, FileDual}
+// setModel is one required file of a set: how its config is read from its
+// header, the tensor shapes that config declares, and how its data is
+// decoded into the set.
+type setModel struct {
+	name   string
+	parse  func(h *nn.SafeHeader, c *Configs) error
+	shapes func(c Configs) map[string][]int
+	decode func(b []byte, s *Set) (map[string]string, error)
+}
+
+// setModels are the required files in load order (COCONUT is optional:
+// loadCoconut).
+var setModels = [4]setModel{
+	{FileReasoner, func(h *nn.SafeHeader, c *Configs) (err error) {
+		if c.Reasoner, err = latent.ParseConfig(h.Meta); err == nil && !h.Has(latent.NameTarget) {
+			err = fmt.Errorf("no %s (is it a baseline?)", latent.NameTarget)
+		}
+		return err
+	}, func(c Configs) map[string][]int { return c.Reasoner.Shapes(true) },
+		func(b []byte, s *Set) (meta map[string]string, err error) {
+			s.Reasoner, meta, err = latent.Load(b, FileReasoner)
+			return meta, err
+		}},
+	{FileBaseline, func(h *nn.SafeHeader, c *Configs) (err error) {
+		if c.Baseline, err = latent.ParseConfig(h.Meta); err == nil && (h.Has(latent.NameTarget) || c.Baseline.Stage != "baseline") {
+			err = fmt.Errorf("not a baseline checkpoint (stage %q)", c.Baseline.Stage)
+		}
+		return err
+	}, func(c Configs) map[string][]int { return c.Baseline.Shapes(false) },
+		func(b []byte, s *Set) (meta map[string]string, err error) {
+			s.Baseline, meta, err = baseline.Load(b, FileBaseline)
+			return meta, err
+		}},
+	{FileMono, func(h *nn.SafeHeader, c *Configs) (err error) {
+		c.Mono, err = talker.ParseConfig(h.Meta, talker.FormatMono)
+		return err
+	}, func(c Configs) map[string][]int { return c.Mono.Shapes() },
+		func(b []byte, s *Set) (meta map[string]string, err error) {
+			s.Mono, meta, err = talker.LoadMono(b, FileMono)
+			return meta, err
+		}},
+	{FileDual, func(h *nn.SafeHeader, c *Configs) (err error) {
+		c.Dual, err = talker.ParseConfig(h.Meta, talker.FormatDual)
+		return err
+	}, func(c Configs) map[string][]int { return c.Dual.Shapes() },
+		func(b []byte, s *Set) (meta map[string]string, err error) {
+			s.Dual, meta, err = talker.LoadDual(b, FileDual)
+			return meta, err
+		}},
+}
 
 func load(source string, open func(name string) (*setFile, error)) (*Set, error) {
 	fail := func(format string, args ...any) (*Set, error) {
@@ -125,7 +174,8 @@ func load(source string, open func(name string) (*setFile, error)) (*Set, error)
 			}
 		}
 	}()
-	for i, name := range setFiles {
+	for i, m := range setModels {
+		name := m.name
 		f, err := open(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			return fail("missing %s (a set holds %s, %s, %s and %s)", name, FileReasoner, FileBaseline, FileMono, FileDual)
@@ -139,23 +189,10 @@ func load(source string, open func(name string) (*setFile, error)) (*Set, error)
 	// Every config, from the headers alone.
 	var c Configs
 	var err error
-	if c.Reasoner, err = latent.ParseConfig(files[0].h.Meta); err != nil {
-		return fail("%s: %v", FileReasoner, err)
-	}
-	if !files[0].h.Has(latent.NameTarget) {
-		return fail("%s has no %s (is it a baseline?)", FileReasoner, latent.NameTarget)
-	}
-	if c.Baseline, err = latent.ParseConfig(files[1].h.Meta); err != nil {
-		return fail("%s: %v", FileBaseline, err)
-	}
-	if files[1].h.Has(latent.NameTarget) || c.Baseline.Stage != "baseline" {
-		return fail("%s: not a baseline checkpoint (stage %q)", FileBaseline, c.Baseline.Stage)
-	}
-	if c.Mono, err = talker.ParseConfig(files[2].h.Meta, talker.FormatMono); err != nil {
-		return fail("%s: %v", FileMono, err)
-	}
-	if c.Dual, err = talker.ParseConfig(files[3].h.Meta, talker.FormatDual); err != nil {
-		return fail("%s: %v", FileDual, err)
+	for i, m := range setModels {
+		if err := m.parse(files[i].h, &c); err != nil {
+			return fail("%s: %v", m.name, err)
+		}
 	}
 	if c.Task, err = taskOf(files[0].h.Meta, c.Mono.Context); err != nil {
 		return fail("%v", err)
@@ -173,33 +210,22 @@ func load(source string, open func(name string) (*setFile, error)) (*Set, error)
 	if err := c.checkMemory(fileBytes, memAvailable()); err != nil {
 		return fail("%v", err)
 	}
-	shapes := [4]map[string][]int{c.Reasoner.Shapes(true), c.Baseline.Shapes(false), c.Mono.Shapes(), c.Dual.Shapes()}
-	for i, f := range files {
-		if err := f.h.Expect(shapes[i]); err != nil {
-			return fail("%s: %v", setFiles[i], err)
+	for i, m := range setModels {
+		if err := files[i].h.Expect(m.shapes(c)); err != nil {
+			return fail("%s: %v", m.name, err)
 		}
 	}
 
 	// Read, hash and decode (every value must be finite).
 	s := &Set{Source: source, Hashes: map[string]string{}, Meta: map[string]map[string]string{}, Task: c.Task}
-	for i, name := range setFiles {
+	for i, m := range setModels {
 		b, err := files[i].read()
 		if err != nil {
 			return nil, fmt.Errorf("model set %s: %w", source, err)
 		}
 		sum := sha256.Sum256(b)
-		s.Hashes[name] = hex.EncodeToString(sum[:])
-		switch name {
-		case FileReasoner:
-			s.Reasoner, s.Meta[name], err = latent.Load(b, name)
-		case FileBaseline:
-			s.Baseline, s.Meta[name], err = baseline.Load(b, name)
-		case FileMono:
-			s.Mono, s.Meta[name], err = talker.LoadMono(b, name)
-		case FileDual:
-			s.Dual, s.Meta[name], err = talker.LoadDual(b, name)
-		}
-		if err != nil {
+		s.Hashes[m.name] = hex.EncodeToString(sum[:])
+		if s.Meta[m.name], err = m.decode(b, s); err != nil {
 			return fail("%v", err)
 		}
 	}

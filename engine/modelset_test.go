@@ -202,7 +202,7 @@ func TestLoadRefusesHostileFiles(t *testing.T) {
 	good := smallConfigs().write(t)
 	copySet := func(t *testing.T) string {
 		dir := t.TempDir()
-		for _, f := range setFiles {
+		for _, f := range []string{FileReasoner, FileBaseline, FileMono, FileDual} {
 			b, err := os.ReadFile(filepath.Join(good, f))
 			if err != nil {
 				t.Fatal(err)

@@ -75,6 +75,14 @@ type Problem interface {
 	WrongToken(t int, rng *rand.Rand) int
 }
 
+// RivalWords is an optional interface of a Problem: how the panels name a
+// step's rival ("sibling") and why a step has none. Without it they say
+// "rival" and "no rival at this step".
+type RivalWords interface {
+	RivalName() string
+	NoRival(t int) string
+}
+
 // MistakeKind says what kind of error a Mistake is, so that an experiment
 // or a picker can ask for one kind on any task.
 type MistakeKind int

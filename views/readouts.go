@@ -3,6 +3,8 @@ package views
 import (
 	"fmt"
 	"strings"
+
+	"jrx/tasks"
 )
 
 // renderNearest lists the selected latent's nearest rows of the target
@@ -49,7 +51,8 @@ func renderNearest(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 }
 
 // renderMixture shows the selected latent as weighted hypotheses: the
-// atoms, the residual and the sibling-plane coefficients.
+// atoms, the residual and the coefficients on the plane of the correct
+// token and its rival (the tree task's sibling plane).
 func renderMixture(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 	sn := f.Snap(sel)
 	if sn == nil {
@@ -84,29 +87,27 @@ func renderMixture(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 	}
 	out = append(out, fmt.Sprintf("%s %s  %s %2.0f%%", st.Dim.Render("residual"), dec(mx.Residual),
 		st.Dim.Render("explained"), 100*mx.Explained))
+	rival, noRival := "rival", func(int) string { return "no rival at this step" }
+	if rw, ok := f.Problem.(tasks.RivalWords); ok {
+		rival, noRival = rw.RivalName(), rw.NoRival
+	}
 	if p := sn.Probe; p != nil {
 		who := st.Verdict.Correct.Render("✓")
 		if !compact {
 			who = st.Verdict.Correct.Render("✓ correct leads")
 		}
 		if p.Alpha <= p.Beta {
-			who = st.Verdict.Wrong.Render("✗ sibling leads")
+			who = st.Verdict.Wrong.Render("✗ " + rival + " leads")
 		}
 		lead := "plane"
 		if !compact {
-			lead = "sibling plane"
+			lead = rival + " plane"
 		}
 		out = append(out, fmt.Sprintf("%s %s|%s α %s β %s %s", st.Dim.Render(lead),
 			f.sym(p.Correct), f.sym(p.Sibling), dec(p.Alpha), dec(p.Beta), who))
 		out = append(out, st.Dim.Render(fmt.Sprintf("dist %s · plane rank top %.1f%%", dec(p.Dist), p.RankPct)))
 	} else {
-		why := "sibling plane: — (no choice between two children at this step)"
-		if sel == 1 {
-			why = "sibling plane: — (step 1 names the root)"
-		} else if f.Vocab != nil && truth == f.Vocab.EOS() {
-			why = "sibling plane: — (EOS step)"
-		}
-		out = append(out, st.Dim.Render(why))
+		out = append(out, st.Dim.Render(fmt.Sprintf("%s plane: — (%s)", rival, noRival(sel))))
 	}
 	return out
 }

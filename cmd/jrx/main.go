@@ -17,8 +17,8 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// command is one subcommand of jrx. Every subcommand is registered in
-// commands below, the single place where the CLI is wired.
+// command is one subcommand of jrx. Each subcommand's file registers it
+// from its init function (register); commands holds them in that order.
 type command struct {
 	name    string
 	summary string

@@ -187,6 +187,20 @@ func (p *Problem) Rival(t int) (correct, rival int, ok bool) {
 	return p.Tree.Siblings(t - 1)
 }
 
+// RivalName is "sibling": a route step's rival is the other child.
+func (p *Problem) RivalName() string { return "sibling" }
+
+// NoRival says why step t (1-based) has no sibling.
+func (p *Problem) NoRival(t int) string {
+	switch {
+	case t == 1:
+		return "step 1 names the root"
+	case t == len(p.Tree.Route())+1:
+		return "EOS step"
+	}
+	return "no choice between two children at this step"
+}
+
 // Mistakes at step t (1-based): the sibling of the correct child, the
 // target a level too early (at any route node before the target), and a
 // premature [EOS] (at any route node).
