@@ -65,7 +65,7 @@ func main() {
 	os.Exit(code)
 }
 
-// Exit codes (docs/EXIT_CODES.md). Each means one thing.
+// Exit codes (docs/LIMITS.md). Each means one thing.
 const (
 	exitOK    = 0 // the command did what was asked
 	exitError = 1 // it could not: a bad file, a failed write, a model that cannot run, …
@@ -185,7 +185,7 @@ With no command, jrx opens the explorer on the embedded default model.
 Run 'jrx COMMAND --help' for a command's flags.
 
 Exit codes: 0 success, 1 error, 2 usage error (a bad command line),
-128+N stopped by signal N (docs/EXIT_CODES.md).
+128+N stopped by signal N (docs/LIMITS.md).
 `)
 }
 

@@ -1,12 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/charmbracelet/x/term"
 
+	"jrx/internal/safeio"
 	"jrx/train"
 )
 
@@ -72,7 +73,7 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	r := train.TreeRecipe(*depth)
 	if *recipeFile != "" {
-		b, err := os.ReadFile(*recipeFile)
+		b, err := safeio.ReadFile(*recipeFile, 1<<20)
 		if err != nil {
 			return err
 		}
@@ -122,15 +123,22 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("--resume: %s holds no saved training state (no *.state.safetensors), so there is nothing to continue; check --out (and --depth, which names the default directory), or drop --resume to start a new run", *out)
 	}
 	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
+		// The profile is collected in memory and written through the
+		// guarded writer at the end (a device, FIFO or directory is refused
+		// before any work; a symlink is written through).
+		if err := safeio.WriteBytes(*cpuProfile, nil); err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
+		var prof bytes.Buffer
+		if err := pprof.StartCPUProfile(&prof); err != nil {
 			return err
 		}
-		defer pprof.StopCPUProfile()
+		defer func() {
+			pprof.StopCPUProfile()
+			if werr := safeio.WriteBytes(*cpuProfile, prof.Bytes()); werr != nil {
+				fmt.Fprintf(env.stderr, "jrx train: --cpuprofile: %v\n", werr)
+			}
+		}()
 	}
 	p := newProgressPrinter(env.stdout)
 	t := &train.Trainer{Recipe: r, Dir: *out, Resume: *resume, Progress: p.event}
