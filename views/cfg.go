@@ -25,7 +25,9 @@ func init() {
 			}
 			return "Parse"
 		},
-		Render: func(c PanelCtx, w, h int) []string { return renderParse(c.Styles, c.Frame, c.Show, c.Sel, w, h, c.Compact) },
+		Render: func(c PanelCtx, w, h int) []string {
+			return renderParse(c.Styles, c.Frame, c.Show, c.Sel, w, h, c.Compact)
+		},
 	})
 }
 
