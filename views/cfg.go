@@ -52,41 +52,10 @@ type ParseLane struct {
 	Bad    int
 }
 
-// CheckContinuation checks a lane's tokens after the problem's prefix.
+// CheckContinuation checks a lane's tokens after the problem's prefix (see
+// cfg.Problem.CheckContinuation).
 func CheckContinuation(p *cfg.Problem, toks []int) ParseLane {
-	g := p.Task().Grammar()
-	out := ParseLane{Tokens: toks}
-	// Every way of filling the thoughts so far that keeps a valid prefix
-	// (at most 3^thoughts strings; COCONUT makes 4).
-	cands := [][]int{p.Prefix()}
-	for i, tok := range toks {
-		var next [][]int
-		for _, s := range cands {
-			switch {
-			case tok < 0: // a thought: any terminal the grammar allows here
-				for _, x := range g.Check(s).Next() {
-					next = append(next, append(append([]int(nil), s...), x))
-				}
-			case tok == cfg.IDEOS:
-				if g.IsMember(s) {
-					next = append(next, s)
-				}
-			case tok < cfg.NumTerminals:
-				if t := append(append([]int(nil), s...), tok); g.IsValidPrefix(t) {
-					next = append(next, t)
-				}
-			}
-		}
-		if len(next) == 0 {
-			out.Bad = i + 1
-			return out
-		}
-		if tok == cfg.IDEOS {
-			return out
-		}
-		cands = next
-	}
-	return out
+	return ParseLane{Tokens: toks, Bad: p.CheckContinuation(toks)}
 }
 
 func renderParse(st *Styles, f *Frame, show Visibility, sel, w, h int, compact bool) []string {

@@ -17,8 +17,8 @@ import (
 func init() {
 	register(&command{
 		name:    "eval",
-		summary: "evaluate a model set (jrx eval tree | containment)",
-		usage:   "tree|containment [--model DIR] [--n N] [--seed N] [--json] [--csv]",
+		summary: "evaluate a model set (jrx eval tree | containment | cfg)",
+		usage:   "tree|containment|cfg [--model DIR] [--n N] [--seed N] [--json] [--csv]",
 		help: `Evaluates a model set on fresh leaf-target trees drawn from --seed (not a
 training seed) and prints the paper's Experiment-1 figures beside jrx's:
 route exact match of Reasoner + Mono-Talker, Reasoner + Dual-Talker and the
@@ -35,7 +35,16 @@ error propagated, and the Reasoner's largest latent change, which must be
 for R and T); and latent noise σ = 0, 5, 10, 15% of max|component| at every
 step. Problems run on GOMAXPROCS workers; the report does not depend on
 their number or order. 1,000 depth-4 problems take about 4 minutes on 2
-cores.`,
+cores.
+
+'jrx eval cfg' runs the paper's Experiment-2 tables on a grammar model set
+(jrx train cfg) over --n problems (default 2000): Table 7, input-token
+corruption p = 0–30%, accuracy of the next 1–4 generated symbols for R +
+Dual-Talker, T and COCONUT C, exact (the sentence's own symbols) and valid
+(prefix + generated symbols is a valid prefix of the grammar), with 95%
+Wilson intervals and relative to p = 0; Table 4, Gaussian noise at every
+latent (R) or thought (C), σ = 0–15% of the vector's max |component|, on the
+last 4 symbols; and each model's greedy validity (the quality bar).`,
 		run: runEval,
 	})
 }
@@ -47,8 +56,10 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 		case "tree":
 		case "containment":
 			return runContainment(ctx, env, args[1:])
+		case "cfg":
+			return runEvalCfg(ctx, env, args[1:])
 		default:
-			return usagef("unknown evaluation %q (available: tree, containment)", args[0])
+			return usagef("unknown evaluation %q (available: tree, containment, cfg)", args[0])
 		}
 		args = args[1:]
 	}
