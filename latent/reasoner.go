@@ -29,6 +29,11 @@ type Reasoner struct {
 	// Target is Ē [V×d], updated only by EMA; nil for a baseline network.
 	Target []float32
 	Net    *nn.Stack
+	// Frozen is set instead of P and Net for a Reasoner opened for
+	// inference from a mapped checkpoint (OpenMapped); embedM and targetM
+	// are then its tables in their stored dtype.
+	Frozen          *nn.FrozenStack
+	embedM, targetM nn.Mat
 
 	// prefill pools the activations of Stepper.FeedTokens' batched pass
 	// (*nn.StackActs for one sequence of Context positions).
