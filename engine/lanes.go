@@ -79,8 +79,16 @@ var (
 
 // Lanes lists the set's lanes in display order: the Reasoner's read-out,
 // then the Talkers, then the coupled models.
+// A set without a Dual-Talker or a baseline has no such lane.
 func (s *Set) Lanes() []LaneInfo {
-	return []LaneInfo{infoReasoner, infoMono, infoDual, infoBaseline}
+	out := []LaneInfo{infoReasoner, infoMono}
+	if s.Dual != nil {
+		out = append(out, infoDual)
+	}
+	if s.Baseline != nil {
+		out = append(out, infoBaseline)
+	}
+	return out
 }
 
 // LaneByInject returns the lane whose injection name (or lane name) is
@@ -97,11 +105,14 @@ func (s *Set) LaneByInject(name string) (LaneInfo, bool) {
 // newLanes makes the models of the set's lanes for one session (the
 // Reasoner's read-out is computed by the session itself).
 func (s *Session) newLanes(bd *baseline.Decoder, b0 int) []lane {
-	return []lane{
-		&monoLane{ms: s.Set.Mono.NewStepper()},
-		&dualLane{dr: s.Set.Dual.NewReader(s.steps)},
-		&baselineLane{bd: bd, b0: b0, prompt: len(s.prompt)},
+	out := []lane{&monoLane{ms: s.Set.Mono.NewStepper()}}
+	if s.Set.Dual != nil {
+		out = append(out, &dualLane{dr: s.Set.Dual.NewReader(s.steps)})
 	}
+	if s.Set.Baseline != nil {
+		out = append(out, &baselineLane{bd: bd, b0: b0, prompt: len(s.prompt)})
+	}
+	return out
 }
 
 // monoLane steps the Mono-Talker's KV cache one latent at a time.
