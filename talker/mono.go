@@ -114,6 +114,11 @@ func (m *Mono) Read(lat [][]float32) ([]int, error) {
 	return out, nil
 }
 
+// SaveAs is Save storing the tensors as dt.
+func (m *Mono) SaveAs(path string, extra map[string]string, dt nn.DType) error {
+	return saveAs(path, m.P, m.Cfg, extra, dt)
+}
+
 // Save writes the Mono-Talker checkpoint atomically.
 func (m *Mono) Save(path string, extra map[string]string) error {
 	return save(path, m.P, m.Cfg, extra)
