@@ -105,6 +105,11 @@ func (m *Model) Save(path string, extra map[string]string) error {
 	return m.Net.Save(path, extra)
 }
 
+// SaveAs is Save storing the tensors as dt.
+func (m *Model) SaveAs(path string, extra map[string]string, dt nn.DType) error {
+	return m.Net.SaveAs(path, extra, dt)
+}
+
 // Load reads a baseline checkpoint; a file with a target table is refused.
 func Load(b []byte, name string) (*Model, map[string]string, error) {
 	net, meta, err := latent.Load(b, name)

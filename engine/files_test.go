@@ -55,8 +55,18 @@ func TestLoadFSErrors(t *testing.T) {
 	for _, name := range modelfiles.All() {
 		m := embeddedFS(t)
 		delete(m, path.Join("set", name))
-		_, err := LoadFS(m, "set", "test")
-		if err == nil || !strings.Contains(err.Error(), "missing "+name) {
+		s, err := LoadFS(m, "set", "test")
+		optional := name == FileBaseline || name == FileDual
+		switch {
+		case optional && err != nil:
+			t.Errorf("without the optional %s: error %v", name, err)
+		case optional:
+			for _, l := range s.Lanes() {
+				if (name == FileBaseline && l.Name == LaneBaseline) || (name == FileDual && l.Name == LaneDual) {
+					t.Errorf("without %s the set still has lane %s", name, l.Name)
+				}
+			}
+		case err == nil || !strings.Contains(err.Error(), "missing "+name):
 			t.Errorf("without %s: error %v", name, err)
 		}
 	}

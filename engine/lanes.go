@@ -86,12 +86,26 @@ var (
 
 // Lanes lists the set's lanes in display order: the Reasoner's read-out,
 // then the Talkers, then the coupled models.
+// A set without a Dual-Talker or a baseline has no such lane.
 func (s *Set) Lanes() []LaneInfo {
-	out := []LaneInfo{infoReasoner, infoMono, infoDual, infoBaseline}
+	out := []LaneInfo{infoReasoner, infoMono}
+	if s.Dual != nil {
+		out = append(out, infoDual)
+	}
+	if s.Baseline != nil {
+		out = append(out, infoBaseline)
+	}
 	if s.Coconut != nil {
 		out = append(out, infoCoconut)
 	}
 	return out
+}
+
+// StandardLanes are the lanes of a set with all four required and optional
+// token models (the Reasoner's read-out, Mono, Dual, baseline): the tree
+// set's, for fixtures and documentation.
+func StandardLanes() []LaneInfo {
+	return []LaneInfo{infoReasoner, infoMono, infoDual, infoBaseline}
 }
 
 // LaneByInject returns the lane whose injection name (or lane name) is
@@ -108,10 +122,12 @@ func (s *Set) LaneByInject(name string) (LaneInfo, bool) {
 // newLanes makes the models of the set's lanes for one session (the
 // Reasoner's read-out is computed by the session itself).
 func (s *Session) newLanes(bd *baseline.Decoder, b0 int) ([]lane, error) {
-	out := []lane{
-		&monoLane{ms: s.Set.Mono.NewStepper()},
-		&dualLane{dr: s.Set.Dual.NewReader(s.steps)},
-		&baselineLane{bd: bd, b0: b0, prompt: len(s.prompt)},
+	out := []lane{&monoLane{ms: s.Set.Mono.NewStepper()}}
+	if s.Set.Dual != nil {
+		out = append(out, &dualLane{dr: s.Set.Dual.NewReader(s.steps)})
+	}
+	if s.Set.Baseline != nil {
+		out = append(out, &baselineLane{bd: bd, b0: b0, prompt: len(s.prompt)})
 	}
 	if s.Set.Coconut != nil {
 		c, err := s.newCoconutLane()

@@ -33,8 +33,16 @@ const MaxSetMemory = 16 << 30
 // the estimate counts one such batch of work buffers.
 const estimateBatch = 128
 
-// Set is a complete model set: the Reasoner with its target table, both
-// Talkers and the coupled baseline, with each file's SHA-256 and metadata.
+// Set is a model set: the Reasoner with its target table and the
+// Mono-Talker, and, when the set has them, the Dual-Talker and the coupled
+// baseline (nil otherwise: a big set trained elsewhere often has neither),
+// with each file's SHA-256 and metadata.
+//
+// A set whose files hold F16 or BF16 tensors, or whose files add up to
+// more than MapThreshold, is opened mapped (LoadDir only): the Reasoner
+// and the Mono-Talker view their files in place (latent.OpenMapped,
+// talker.OpenMonoMapped), so the set costs its files' bytes, and Close
+// releases them. Such a set steps and reads out; it cannot train.
 type Set struct {
 	Source   string // directory, or "embedded"
 	Reasoner *latent.Reasoner
@@ -49,6 +57,28 @@ type Set struct {
 	// Coconut is the optional COCONUT model (coconut.safetensors; nil when
 	// the set has none): a lane of its own.
 	Coconut *baseline.Coconut
+	// Mapped reports a set opened mapped (see Set).
+	Mapped bool
+
+	maps   []*nn.MappedSafetensors
+	tables [2]*tokenTable // target, embed: the read-outs of a mapped set
+}
+
+// MapThreshold is the total file size from which LoadDir opens a set
+// mapped even when every tensor is F32: 256 MiB.
+const MapThreshold = 256 << 20
+
+// Close releases a mapped set's files (a no-op for another set). The set
+// must not be used after it.
+func (s *Set) Close() error {
+	var first error
+	for _, m := range s.maps {
+		if err := m.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	s.maps = nil
+	return first
 }
 
 // setFile is one model file whose header has been read and checked, with
@@ -58,7 +88,12 @@ type setFile struct {
 	size  int64
 	read  func() ([]byte, error)
 	close func()
+	// mapped opens the file mapped (nil where the set cannot be).
+	mapped func() (*nn.MappedSafetensors, error)
 }
+
+// maxAuxFile bounds a file a task reads from its set (a tokenizer.json).
+const maxAuxFile = 64 << 20
 
 // LoadDir loads a model set from a directory. Each file is read through
 // jrx's guarded reader: a FIFO, a device, a directory (or a link to one)
@@ -73,11 +108,15 @@ func LoadDir(dir string) (*Set, error) {
 		return nil, fmt.Errorf("model set: %s is not a directory", dir)
 	}
 	return load(dir, func(name string) (*setFile, error) {
-		o, err := nn.OpenSafetensorsFile(filepath.Join(dir, name))
+		p := filepath.Join(dir, name)
+		o, err := nn.OpenSafetensorsFile(p)
 		if err != nil {
 			return nil, err
 		}
-		return &setFile{h: o.Header, size: o.Size(), read: o.ReadAll, close: func() { o.Close() }}, nil
+		return &setFile{h: o.Header, size: o.Size(), read: o.ReadAll, close: func() { o.Close() },
+			mapped: func() (*nn.MappedSafetensors, error) { return nn.OpenSafetensorsMapped(p) }}, nil
+	}, func(name string) ([]byte, error) {
+		return safeio.ReadFile(filepath.Join(dir, name), maxAuxFile)
 	})
 }
 
@@ -100,6 +139,12 @@ func LoadFS(fsys fs.FS, dir, source string) (*Set, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		return &setFile{h: h, size: int64(len(b)), read: func() ([]byte, error) { return b, nil }, close: func() {}}, nil
+	}, func(name string) ([]byte, error) {
+		p := path.Join(dir, name)
+		if st, err := fs.Stat(fsys, p); err == nil && st.Size() > maxAuxFile {
+			return nil, fmt.Errorf("%s: %s, more than the %s limit", name, safeio.FormatBytes(st.Size()), safeio.FormatBytes(maxAuxFile))
+		}
+		return fs.ReadFile(fsys, p)
 	})
 }
 
@@ -109,60 +154,40 @@ type Configs struct {
 	Reasoner, Baseline latent.Config
 	Mono, Dual         talker.Config
 	Task               tasks.Task
+	// NoBaseline and NoDual say that the set lacks those files.
+	NoBaseline, NoDual bool
+	// Mapped: the set is opened mapped (the memory estimate counts the
+	// files once and no training or evaluation buffers).
+	Mapped bool
 }
 
-// setModel is one required file of a set: how its config is read from its
-// header, the tensor shapes that config declares, and how its data is
-// decoded into the set.
-type setModel struct {
-	name   string
-	parse  func(h *nn.SafeHeader, c *Configs) error
-	shapes func(c Configs) map[string][]int
-	decode func(b []byte, s *Set) (map[string]string, error)
+var setFiles = [4]string{FileReasoner, FileBaseline, FileMono, FileDual}
+
+// decodeModel decodes one of a set's files into s.
+func decodeModel(name string, b []byte, s *Set) (meta map[string]string, err error) {
+	switch name {
+	case FileReasoner:
+		s.Reasoner, meta, err = latent.Load(b, name)
+	case FileBaseline:
+		s.Baseline, meta, err = baseline.Load(b, name)
+	case FileMono:
+		s.Mono, meta, err = talker.LoadMono(b, name)
+	case FileDual:
+		s.Dual, meta, err = talker.LoadDual(b, name)
+	default:
+		err = fmt.Errorf("%s: not a file of a model set", name)
+	}
+	return meta, err
 }
 
-// setModels are the required files in load order (COCONUT is optional:
-// loadCoconut).
-var setModels = [4]setModel{
-	{FileReasoner, func(h *nn.SafeHeader, c *Configs) (err error) {
-		if c.Reasoner, err = latent.ParseConfig(h.Meta); err == nil && !h.Has(latent.NameTarget) {
-			err = fmt.Errorf("no %s (is it a baseline?)", latent.NameTarget)
-		}
-		return err
-	}, func(c Configs) map[string][]int { return c.Reasoner.Shapes(true) },
-		func(b []byte, s *Set) (meta map[string]string, err error) {
-			s.Reasoner, meta, err = latent.Load(b, FileReasoner)
-			return meta, err
-		}},
-	{FileBaseline, func(h *nn.SafeHeader, c *Configs) (err error) {
-		if c.Baseline, err = latent.ParseConfig(h.Meta); err == nil && (h.Has(latent.NameTarget) || c.Baseline.Stage != "baseline") {
-			err = fmt.Errorf("not a baseline checkpoint (stage %q)", c.Baseline.Stage)
-		}
-		return err
-	}, func(c Configs) map[string][]int { return c.Baseline.Shapes(false) },
-		func(b []byte, s *Set) (meta map[string]string, err error) {
-			s.Baseline, meta, err = baseline.Load(b, FileBaseline)
-			return meta, err
-		}},
-	{FileMono, func(h *nn.SafeHeader, c *Configs) (err error) {
-		c.Mono, err = talker.ParseConfig(h.Meta, talker.FormatMono)
-		return err
-	}, func(c Configs) map[string][]int { return c.Mono.Shapes() },
-		func(b []byte, s *Set) (meta map[string]string, err error) {
-			s.Mono, meta, err = talker.LoadMono(b, FileMono)
-			return meta, err
-		}},
-	{FileDual, func(h *nn.SafeHeader, c *Configs) (err error) {
-		c.Dual, err = talker.ParseConfig(h.Meta, talker.FormatDual)
-		return err
-	}, func(c Configs) map[string][]int { return c.Dual.Shapes() },
-		func(b []byte, s *Set) (meta map[string]string, err error) {
-			s.Dual, meta, err = talker.LoadDual(b, FileDual)
-			return meta, err
-		}},
+// taskWithFiles is a task that reads files from its set's directory (the
+// text task's tokenizer.json).
+type taskWithFiles interface {
+	Files() []string
+	WithFiles(read func(name string) ([]byte, error)) (tasks.Task, error)
 }
 
-func load(source string, open func(name string) (*setFile, error)) (*Set, error) {
+func load(source string, open func(name string) (*setFile, error), aux func(name string) ([]byte, error)) (*Set, error) {
 	fail := func(format string, args ...any) (*Set, error) {
 		return nil, fmt.Errorf("model set %s: %s", source, fmt.Sprintf(format, args...))
 	}
@@ -174,11 +199,13 @@ func load(source string, open func(name string) (*setFile, error)) (*Set, error)
 			}
 		}
 	}()
-	for i, m := range setModels {
-		name := m.name
+	for i, name := range setFiles {
 		f, err := open(name)
+		if errors.Is(err, fs.ErrNotExist) && (name == FileBaseline || name == FileDual) {
+			continue // optional
+		}
 		if errors.Is(err, fs.ErrNotExist) {
-			return fail("missing %s (a set holds %s, %s, %s and %s)", name, FileReasoner, FileBaseline, FileMono, FileDual)
+			return fail("missing %s (a set holds %s and %s, and may hold %s and %s)", name, FileReasoner, FileMono, FileBaseline, FileDual)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("model set %s: %w", source, err)
@@ -189,13 +216,36 @@ func load(source string, open func(name string) (*setFile, error)) (*Set, error)
 	// Every config, from the headers alone.
 	var c Configs
 	var err error
-	for i, m := range setModels {
-		if err := m.parse(files[i].h, &c); err != nil {
-			return fail("%s: %v", m.name, err)
+	if c.Reasoner, err = latent.ParseConfig(files[0].h.Meta); err != nil {
+		return fail("%s: %v", FileReasoner, err)
+	}
+	if !files[0].h.Has(latent.NameTarget) {
+		return fail("%s has no %s (is it a baseline?)", FileReasoner, latent.NameTarget)
+	}
+	c.NoBaseline, c.NoDual = files[1] == nil, files[3] == nil
+	if !c.NoBaseline {
+		if c.Baseline, err = latent.ParseConfig(files[1].h.Meta); err != nil {
+			return fail("%s: %v", FileBaseline, err)
+		}
+		if files[1].h.Has(latent.NameTarget) || c.Baseline.Stage != "baseline" {
+			return fail("%s: not a baseline checkpoint (stage %q)", FileBaseline, c.Baseline.Stage)
+		}
+	}
+	if c.Mono, err = talker.ParseConfig(files[2].h.Meta, talker.FormatMono); err != nil {
+		return fail("%s: %v", FileMono, err)
+	}
+	if !c.NoDual {
+		if c.Dual, err = talker.ParseConfig(files[3].h.Meta, talker.FormatDual); err != nil {
+			return fail("%s: %v", FileDual, err)
 		}
 	}
 	if c.Task, err = taskOf(files[0].h.Meta, c.Mono.Context); err != nil {
 		return fail("%v", err)
+	}
+	if ft, ok := c.Task.(taskWithFiles); ok && len(ft.Files()) > 0 {
+		if c.Task, err = ft.WithFiles(aux); err != nil {
+			return fail("%v", err)
+		}
 	}
 
 	// The set as a whole, then its memory, then each file's tensors
@@ -204,35 +254,82 @@ func load(source string, open func(name string) (*setFile, error)) (*Set, error)
 		return fail("%v", err)
 	}
 	var fileBytes int64
+	narrow := false
 	for _, f := range files {
-		fileBytes += f.size
+		if f != nil {
+			fileBytes += f.size
+			narrow = narrow || len(f.h.DTypes()) > 1 || f.h.DTypes()[nn.F32] == 0 && len(f.h.Infos) > 0
+		}
 	}
+	c.Mapped = files[0].mapped != nil && (narrow || fileBytes > MapThreshold)
 	if err := c.checkMemory(fileBytes, memAvailable()); err != nil {
 		return fail("%v", err)
 	}
-	for i, m := range setModels {
-		if err := files[i].h.Expect(m.shapes(c)); err != nil {
-			return fail("%s: %v", m.name, err)
+	shapes := [4]func() map[string][]int{func() map[string][]int { return c.Reasoner.Shapes(true) },
+		func() map[string][]int { return c.Baseline.Shapes(false) }, c.Mono.Shapes, c.Dual.Shapes}
+	for i, f := range files {
+		if f == nil {
+			continue
+		}
+		if err := f.h.Expect(shapes[i]()); err != nil {
+			return fail("%s: %v", setFiles[i], err)
 		}
 	}
 
 	// Read, hash and decode (every value must be finite).
-	s := &Set{Source: source, Hashes: map[string]string{}, Meta: map[string]map[string]string{}, Task: c.Task}
-	for i, m := range setModels {
+	s := &Set{Source: source, Hashes: map[string]string{}, Meta: map[string]map[string]string{}, Task: c.Task, Mapped: c.Mapped}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+	for i, name := range setFiles {
+		if files[i] == nil {
+			continue
+		}
+		if c.Mapped && (name == FileReasoner || name == FileMono) {
+			if err := s.openMapped(files[i], name); err != nil {
+				return fail("%v", err)
+			}
+			continue
+		}
 		b, err := files[i].read()
 		if err != nil {
 			return nil, fmt.Errorf("model set %s: %w", source, err)
 		}
 		sum := sha256.Sum256(b)
-		s.Hashes[m.name] = hex.EncodeToString(sum[:])
-		if s.Meta[m.name], err = m.decode(b, s); err != nil {
+		s.Hashes[name] = hex.EncodeToString(sum[:])
+		if s.Meta[name], err = decodeModel(name, b, s); err != nil {
 			return fail("%v", err)
 		}
 	}
 	if err := s.loadCoconut(open, c); err != nil {
 		return fail("%v", err)
 	}
+	if c.Mapped {
+		s.tables = [2]*tokenTable{newTokenTable(s.Reasoner.TargetMat(), c.Reasoner.D), newTokenTable(s.Reasoner.EmbedMat(), c.Reasoner.D)}
+	}
+	ok = true
 	return s, nil
+}
+
+// openMapped opens one of a mapped set's models over its mapped file.
+func (s *Set) openMapped(f *setFile, name string) error {
+	f.close()
+	m, err := f.mapped()
+	if err != nil {
+		return err
+	}
+	s.maps = append(s.maps, m)
+	sum := sha256.Sum256(m.Bytes())
+	s.Hashes[name] = hex.EncodeToString(sum[:])
+	if name == FileReasoner {
+		s.Reasoner, s.Meta[name], err = latent.OpenMapped(m, name)
+	} else {
+		s.Mono, s.Meta[name], err = talker.OpenMonoMapped(m, name)
+	}
+	return err
 }
 
 // taskOf builds a set's task from the recipe in the Reasoner's metadata. A
@@ -265,6 +362,9 @@ func (c Configs) Check() error {
 		name  string
 		vocab int
 	}{{FileReasoner, c.Reasoner.Vocab}, {FileBaseline, c.Baseline.Vocab}, {FileMono, c.Mono.Vocab}, {FileDual, c.Dual.Vocab}} {
+		if !c.has(m.name) {
+			continue
+		}
 		if m.vocab != vocab {
 			return fmt.Errorf("%s has a vocabulary of %d tokens; the %s task has %d", m.name, m.vocab, c.Task.Name(), vocab)
 		}
@@ -273,6 +373,9 @@ func (c Configs) Check() error {
 		name string
 		d    int
 	}{{FileMono, c.Mono.D}, {FileDual, c.Dual.D}} {
+		if !c.has(m.name) {
+			continue
+		}
 		if m.d != c.Reasoner.D {
 			return fmt.Errorf("%s reads latents of width %d; the Reasoner's are %d wide", m.name, m.d, c.Reasoner.D)
 		}
@@ -284,6 +387,9 @@ func (c Configs) Check() error {
 		name string
 		ctx  int
 	}{{FileReasoner, c.Reasoner.Context}, {FileBaseline, c.Baseline.Context}} {
+		if !c.has(m.name) {
+			continue
+		}
 		if m.ctx < need {
 			return fmt.Errorf("%s has a context of %d positions; a %s problem needs %d (a %d-token prompt and %d answer steps)", m.name, m.ctx, what, need, need-steps, steps)
 		}
@@ -292,11 +398,25 @@ func (c Configs) Check() error {
 		name string
 		ctx  int
 	}{{FileMono, c.Mono.Context}, {FileDual, c.Dual.Context}} {
+		if !c.has(m.name) {
+			continue
+		}
 		if m.ctx < steps {
 			return fmt.Errorf("%s has a context of %d latents; the answer of a %s problem takes %d steps", m.name, m.ctx, what, steps)
 		}
 	}
 	return nil
+}
+
+// has reports whether the set has the named file.
+func (c Configs) has(name string) bool {
+	switch name {
+	case FileBaseline:
+		return !c.NoBaseline
+	case FileDual:
+		return !c.NoDual
+	}
+	return true
 }
 
 // problemName names a task's problems in messages ("depth-4", "cfg").
@@ -342,21 +462,42 @@ func (c Configs) EstimateMemory(fileBytes int64) MemoryEstimate {
 		return p
 	}
 	mono := c.Mono.StackOf(c.Mono.Layers)
-	enc, dec := c.Dual.StackOf(c.Dual.EncLayers), c.Dual.StackOf(c.Dual.DecLayers)
 	logits := func(b int, v int) float64 { return 3 * 4 * float64(b*steps) * float64(v) }
 	parts := []part{
 		reasonerLike(FileReasoner, c.Reasoner, true),
-		reasonerLike(FileBaseline, c.Baseline, false),
+		{name: FileBaseline},
 		{name: FileMono, weights: nn.ParamBytes(float64(c.Mono.NumParams())),
 			sess: nn.CacheBytes(mono, c.Mono.Context),
 			eval: nn.ActsBytes(mono, false, B, steps, 0) + logits(B, c.Mono.Vocab)},
-		{name: FileDual, weights: nn.ParamBytes(float64(c.Dual.NumParams())),
+		{name: FileDual},
+	}
+	if !c.NoBaseline {
+		parts[1] = reasonerLike(FileBaseline, c.Baseline, false)
+	}
+	if !c.NoDual {
+		enc, dec := c.Dual.StackOf(c.Dual.EncLayers), c.Dual.StackOf(c.Dual.DecLayers)
+		parts[3] = part{name: FileDual, weights: nn.ParamBytes(float64(c.Dual.NumParams())),
 			sess: nn.ActsBytes(enc, false, 1, steps, 0) + nn.ActsBytes(dec, true, 1, steps, steps) + logits(1, c.Dual.Vocab),
-			eval: nn.ActsBytes(enc, false, B, steps, 0) + nn.ActsBytes(dec, true, B, steps, steps) + logits(B, c.Dual.Vocab)},
+			eval: nn.ActsBytes(enc, false, B, steps, 0) + nn.ActsBytes(dec, true, B, steps, steps) + logits(B, c.Dual.Vocab)}
+	}
+	if c.Mapped {
+		// The Reasoner and the Mono-Talker are their mapped files; a
+		// session holds their KV caches and one prompt's prefill work.
+		parts[0] = part{name: FileReasoner, sess: nn.CacheBytes(c.Reasoner.Stack(), c.Reasoner.Context) + prefillBytes(c.Reasoner.Stack(), c.Task.MaxPrompt())}
+		parts[2] = part{name: FileMono, sess: nn.CacheBytes(mono, c.Mono.Context) + 4*float64(c.Mono.Vocab)}
 	}
 	m := MemoryEstimate{Files: float64(fileBytes)}
+	if c.Mapped {
+		m.Files = 0
+	}
 	var sess, eval, largest float64
-	for _, p := range parts {
+	for i, p := range parts {
+		if !c.has(setFiles[i]) {
+			continue
+		}
+		if c.Mapped {
+			p.eval = 0 // a mapped set is not evaluated in batches
+		}
 		m.Weights += p.weights
 		sess += p.sess
 		eval = max(eval, p.eval)
@@ -365,7 +506,16 @@ func (c Configs) EstimateMemory(fileBytes int64) MemoryEstimate {
 		}
 	}
 	m.Work = max(sess, eval)
+	if c.Mapped {
+		m.Weights += float64(fileBytes)
+	}
 	return m
+}
+
+// prefillBytes is FrozenStack.Prefill's work for a T-token prompt.
+func prefillBytes(sc nn.StackConfig, T int) float64 {
+	t := float64(T)
+	return 4 * (float64(sc.Heads)*t*t + 2*t*float64(sc.F) + 8*t*float64(max(sc.D, sc.A)) + float64(sc.D)*float64(max(sc.A, sc.F)))
 }
 
 // checkMemory refuses a set whose estimate is over MaxSetMemory or over

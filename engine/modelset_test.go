@@ -252,9 +252,37 @@ func TestLoadRefusesHostileFiles(t *testing.T) {
 	})
 	t.Run("missing file", func(t *testing.T) {
 		dir := copySet(t)
-		os.Remove(filepath.Join(dir, FileDual))
-		if _, err := LoadDir(dir); err == nil || !strings.Contains(err.Error(), "missing "+FileDual) {
+		os.Remove(filepath.Join(dir, FileMono))
+		if _, err := LoadDir(dir); err == nil || !strings.Contains(err.Error(), "missing "+FileMono) {
 			t.Errorf("missing: %v", err)
+		}
+	})
+	t.Run("without the optional models", func(t *testing.T) {
+		// A set of a Reasoner and a Mono-Talker only (a big set trained
+		// elsewhere) loads, has those two lanes, and runs a session.
+		dir := copySet(t)
+		os.Remove(filepath.Join(dir, FileDual))
+		os.Remove(filepath.Join(dir, FileBaseline))
+		set, err := LoadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, l := range set.Lanes() {
+			names = append(names, l.Name)
+		}
+		if strings.Join(names, ",") != "reasoner,mono" {
+			t.Errorf("lanes %v", names)
+		}
+		s, err := NewSession(set, NewProblem(set.Task, 3), nil, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RunToEnd(); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(s.Snapshots()[0].Lanes); got != 2 {
+			t.Errorf("%d lanes in a snapshot", got)
 		}
 	})
 	t.Run("tensor shape against its config", func(t *testing.T) {

@@ -131,10 +131,10 @@ func newSession(set *Set, p Problem, inj []Injection, opts Options) (*Session, e
 		s.prompt = tasks.Corrupt(set.Task.Vocab(), s.prompt, f, rand.New(rand.NewPCG(p.Seed, 0x696e707574)))
 	}
 	need := len(s.prompt) + s.steps
-	if need > set.Reasoner.Cfg.Context || need > set.Baseline.Net.Cfg.Context {
+	if need > set.Reasoner.Cfg.Context || set.Baseline != nil && need > set.Baseline.Net.Cfg.Context {
 		return nil, fmt.Errorf("session: the problem needs %d positions, the models hold %d", need, set.Reasoner.Cfg.Context)
 	}
-	if s.steps > set.Mono.Cfg.Context || s.steps > set.Dual.Cfg.Context {
+	if s.steps > set.Mono.Cfg.Context || set.Dual != nil && s.steps > set.Dual.Cfg.Context {
 		return nil, fmt.Errorf("session: the route needs %d steps, the Talkers read at most %d (the model set was trained on shallower trees)", s.steps, set.Mono.Cfg.Context)
 	}
 	// The baseline reads the prompt on the other core while the Reasoner
@@ -147,6 +147,10 @@ func newSession(set *Set, p Problem, inj []Injection, opts Options) (*Session, e
 	bch := make(chan baseInit, 1)
 	go func() {
 		var r baseInit
+		if set.Baseline == nil {
+			bch <- r
+			return
+		}
 		if r.bd, r.err = set.Baseline.NewDecoder(s.prompt); r.err == nil {
 			r.b0 = r.bd.Next()
 		}
@@ -373,6 +377,29 @@ func (s *Session) readOuts(t int, lat []float32, snap *Snapshot) {
 		hyp[h] = true
 	}
 	content := func(tok int) bool { return hyp[tok] }
+	if s.Set.Mapped {
+		// Big vocabularies: one pass over each table, and the mixture over
+		// the problem's hypotheses or else the nearest tokens.
+		tt, te := s.Set.tables[0], s.Set.tables[1]
+		near := tt.nearest(lat, max(s.Opts.TopK, mixCandidates))
+		snap.NearestTarget = near[:min(s.Opts.TopK, len(near))]
+		snap.NearestEmbed = te.nearest(lat, s.Opts.TopK)
+		snap.Margin = probes.Margin(snap.NearestTarget)
+		cands := s.Problem.Instance.Hypotheses()
+		if len(cands) == 0 {
+			for _, ts := range near {
+				cands = append(cands, ts.Token)
+			}
+		}
+		snap.Mixture = tt.decompose(lat, s.Opts.MixAtoms, cands)
+		return
+	}
+	if len(hyp) == 0 {
+		// No hypotheses (free text): the mixture is over the nearest tokens.
+		for _, ts := range probes.Nearest(r.Target, d, lat, mixCandidates, nil) {
+			hyp[ts.Token] = true
+		}
+	}
 	snap.NearestTarget = probes.Nearest(r.Target, d, lat, s.Opts.TopK, nil)
 	snap.NearestEmbed = probes.Nearest(r.Embed(), d, lat, s.Opts.TopK, nil)
 	snap.Margin = probes.Margin(snap.NearestTarget)

@@ -18,7 +18,22 @@ type Stepper struct {
 // NewStepper makes a stepper with room for Cfg.Context positions.
 func (r *Reasoner) NewStepper() *Stepper {
 	d := r.Cfg.D
-	return &Stepper{r: r, cache: r.Net.NewCache(r.Cfg.Context), x: make([]float32, d), h: make([]float32, d)}
+	var c *nn.KVCache
+	if r.Frozen != nil {
+		c = r.Frozen.NewCache(r.Cfg.Context)
+	} else {
+		c = r.Net.NewCache(r.Cfg.Context)
+	}
+	return &Stepper{r: r, cache: c, x: make([]float32, d), h: make([]float32, d)}
+}
+
+// step runs one position of the stack on the cache.
+func (s *Stepper) step() {
+	if s.r.Frozen != nil {
+		s.r.Frozen.Step(s.cache, s.x, s.h)
+		return
+	}
+	s.r.Net.Step(s.cache, s.x, s.h)
 }
 
 // Len is the number of positions fed so far.
@@ -52,8 +67,12 @@ func (s *Stepper) FeedToken(tok int) error {
 		return err
 	}
 	d := s.r.Cfg.D
-	copy(s.x, s.r.Embed()[tok*d:(tok+1)*d])
-	s.r.Net.Step(s.cache, s.x, s.h)
+	if s.r.Frozen != nil {
+		s.r.embedM.Slice(tok*d, (tok+1)*d).Widen(s.x)
+	} else {
+		copy(s.x, s.r.Embed()[tok*d:(tok+1)*d])
+	}
+	s.step()
 	return nil
 }
 
@@ -89,6 +108,13 @@ func (s *Stepper) FeedTokens(toks []int) error {
 	}
 	d := s.r.Cfg.D
 	x := make([]float32, len(toks)*d)
+	if s.r.Frozen != nil {
+		for i, tok := range toks {
+			s.r.embedM.Slice(tok*d, (tok+1)*d).Widen(x[i*d : (i+1)*d])
+		}
+		s.r.Frozen.Prefill(s.cache, x, len(toks), s.h)
+		return nil
+	}
 	gather(x, s.r.Embed(), toks, d)
 	a, _ := s.r.prefill.Get().(*nn.StackActs)
 	if a == nil {
@@ -108,7 +134,7 @@ func (s *Stepper) FeedLatent(lat []float32) error {
 	for i, v := range lat {
 		s.x[i] = c * v
 	}
-	s.r.Net.Step(s.cache, s.x, s.h)
+	s.step()
 	return nil
 }
 

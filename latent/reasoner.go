@@ -29,6 +29,11 @@ type Reasoner struct {
 	// Target is Ē [V×d], updated only by EMA; nil for a baseline network.
 	Target []float32
 	Net    *nn.Stack
+	// Frozen is set instead of P and Net for a Reasoner opened for
+	// inference from a mapped checkpoint (OpenMapped); embedM and targetM
+	// are then its tables in their stored dtype.
+	Frozen          *nn.FrozenStack
+	embedM, targetM nn.Mat
 
 	// prefill pools the activations of Stepper.FeedTokens' batched pass
 	// (*nn.StackActs for one sequence of Context positions).
@@ -151,11 +156,17 @@ func (s source) W(name string) []float32 {
 // Save writes the network (without the two-ahead head) as a safetensors
 // checkpoint, atomically. extra metadata entries are stored beside the config.
 func (r *Reasoner) Save(path string, extra map[string]string) error {
+	return r.SaveAs(path, extra, nn.F32)
+}
+
+// SaveAs is Save storing the tensors as dt (F16 and BF16 round to nearest
+// even; see nn.EncodeSafetensorsAs).
+func (r *Reasoner) SaveAs(path string, extra map[string]string, dt nn.DType) error {
 	meta := map[string]string{"format": r.Cfg.Format, "config": r.Cfg.JSON()}
 	for k, v := range extra {
 		meta[k] = v
 	}
-	return nn.WriteSafetensors(path, source{r}, meta)
+	return nn.WriteSafetensorsAs(path, source{r}, meta, dt)
 }
 
 // ReadHeader checks a checkpoint written by Save from its header alone,

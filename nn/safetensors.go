@@ -1,6 +1,8 @@
 package nn
 
-// Safetensors checkpoint I/O (float32 only).
+// Safetensors checkpoint I/O (F32, F16 and BF16 tensors; models compute in
+// float32, so the readers that decode widen F16 and BF16 exactly, and
+// OpenSafetensorsMapped keeps them in their dtype, memory-mapped).
 //
 // File layout (https://github.com/huggingface/safetensors):
 //
@@ -151,6 +153,19 @@ func stCheckName(name string) error {
 // element count; metadata keys and values must be valid UTF-8. An empty or
 // nil meta writes no __metadata__ entry.
 func EncodeSafetensors(w io.Writer, src TensorSource, meta map[string]string) error {
+	return EncodeSafetensorsAs(w, src, meta, F32)
+}
+
+// EncodeSafetensorsAs is EncodeSafetensors storing every tensor as dtype:
+// F32 writes the values as they are; F16 and BF16 round each to the
+// nearest value of that type (ties to even). A value that rounds to an
+// infinity (past 65504 in F16) is refused, naming the tensor, as a
+// non-finite one is.
+func EncodeSafetensorsAs(w io.Writer, src TensorSource, meta map[string]string, dtype DType) error {
+	if dtype != F32 && dtype != F16 && dtype != BF16 {
+		return fmt.Errorf("safetensors: cannot write dtype %v", dtype)
+	}
+	size := dtype.Size()
 	names := src.Names()
 	datas := make([][]float32, len(names))
 	seen := make(map[string]bool, len(names))
@@ -205,16 +220,19 @@ func EncodeSafetensors(w io.Writer, src TensorSource, meta map[string]string) er
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 				return fmt.Errorf("safetensors: tensor %q: value %d of %d is %v (non-finite values are not written: the reader refuses them)", name, j, n, v)
 			}
+			if dtype == F16 && F32ToF16(v)&0x7c00 == 0x7c00 || dtype == BF16 && F32ToBF16(v)&0x7f80 == 0x7f80 {
+				return fmt.Errorf("safetensors: tensor %q: value %d of %d (%v) is out of the range of %s", name, j, n, v, dtype)
+			}
 		}
 		datas[i] = data
-		if off > math.MaxInt-4*n {
+		if off > math.MaxInt-size*n {
 			return fmt.Errorf("safetensors: tensor %q: total data size overflows", name)
 		}
 		if len(meta) > 0 || i > 0 {
 			hdr.WriteByte(',')
 		}
 		stWriteJSONString(&hdr, name)
-		hdr.WriteString(`:{"dtype":"F32","shape":[`)
+		hdr.WriteString(`:{"dtype":"` + dtype.String() + `","shape":[`)
 		for j, d := range shape {
 			if j > 0 {
 				hdr.WriteByte(',')
@@ -224,7 +242,7 @@ func EncodeSafetensors(w io.Writer, src TensorSource, meta map[string]string) er
 		hdr.WriteString(`],"data_offsets":[`)
 		hdr.WriteString(strconv.Itoa(off))
 		hdr.WriteByte(',')
-		off += 4 * n
+		off += size * n
 		hdr.WriteString(strconv.Itoa(off))
 		hdr.WriteString("]}")
 	}
@@ -244,8 +262,15 @@ func EncodeSafetensors(w io.Writer, src TensorSource, meta map[string]string) er
 	var buf [4]byte
 	for _, data := range datas {
 		for _, v := range data {
-			binary.LittleEndian.PutUint32(buf[:], math.Float32bits(v))
-			if _, err := bw.Write(buf[:]); err != nil {
+			switch dtype {
+			case F16:
+				binary.LittleEndian.PutUint16(buf[:], F32ToF16(v))
+			case BF16:
+				binary.LittleEndian.PutUint16(buf[:], F32ToBF16(v))
+			default:
+				binary.LittleEndian.PutUint32(buf[:], math.Float32bits(v))
+			}
+			if _, err := bw.Write(buf[:size]); err != nil {
 				return fmt.Errorf("safetensors: write: %w", err)
 			}
 		}
@@ -274,8 +299,14 @@ func stWriteJSONString(b *bytes.Buffer, s string) {
 // written through to its target; a directory, device node or FIFO is
 // refused.
 func WriteSafetensors(path string, src TensorSource, meta map[string]string) error {
+	return WriteSafetensorsAs(path, src, meta, F32)
+}
+
+// WriteSafetensorsAs is WriteSafetensors storing every tensor as dtype
+// (see EncodeSafetensorsAs).
+func WriteSafetensorsAs(path string, src TensorSource, meta map[string]string, dtype DType) error {
 	return safeio.WriteFile(path, func(w io.Writer) error {
-		if err := EncodeSafetensors(w, src, meta); err != nil {
+		if err := EncodeSafetensorsAs(w, src, meta, dtype); err != nil {
 			return fmt.Errorf("%w (writing %s)", err, path)
 		}
 		return nil
@@ -397,6 +428,7 @@ func (o *SafetensorsReader) Close() error { return o.f.Close() }
 // and its byte range [Begin, End) in the data section.
 type SafeTensorInfo struct {
 	Name       string
+	DType      DType
 	Shape      []int
 	Begin, End int
 	index      int // position in the header
@@ -534,19 +566,21 @@ func (h *SafeHeader) LoadInto(b []byte, dst TensorSource) error {
 	}
 	views := make([][]float32, len(names))
 	srcs := make([][]byte, len(names))
+	types := make([]DType, len(names))
 	for i, name := range names {
 		t := h.Infos[h.byName[name]]
 		views[i] = dst.W(name)
 		srcs[i] = b[h.DataStart+t.Begin : h.DataStart+t.End]
-		if len(views[i]) != len(srcs[i])/4 {
-			return fmt.Errorf("safetensors: load: tensor %q: destination W has %d values, file has %d", name, len(views[i]), len(srcs[i])/4)
+		types[i] = t.DType
+		if len(views[i]) != len(srcs[i])/t.DType.Size() {
+			return fmt.Errorf("safetensors: load: tensor %q: destination W has %d values, file has %d", name, len(views[i]), len(srcs[i])/t.DType.Size())
 		}
-		if err := stCheckFinite(name, srcs[i]); err != nil {
+		if err := stCheckFinite(name, t.DType, srcs[i]); err != nil {
 			return err
 		}
 	}
 	for i := range names {
-		stDecode(views[i], srcs[i])
+		stDecode(views[i], types[i], srcs[i])
 	}
 	return nil
 }
@@ -558,9 +592,12 @@ func stDataEnd(infos []SafeTensorInfo) int {
 	return infos[len(infos)-1].End
 }
 
-// stCheckFinite rejects a NaN or an infinity in src (little-endian F32),
-// naming the tensor and the value's index.
-func stCheckFinite(name string, src []byte) error {
+// stCheckFinite rejects a NaN or an infinity in src (little-endian values
+// of dtype t), naming the tensor and the value's index.
+func stCheckFinite(name string, t DType, src []byte) error {
+	if t != F32 {
+		return stCheckFinite16(name, t, src)
+	}
 	for j := 0; j+4 <= len(src); j += 4 {
 		u := binary.LittleEndian.Uint32(src[j:])
 		if u&0x7f800000 == 0x7f800000 {
@@ -570,7 +607,35 @@ func stCheckFinite(name string, src []byte) error {
 	return nil
 }
 
-func stDecode(dst []float32, src []byte) {
+// stCheckFinite16 is stCheckFinite for F16 and BF16 values.
+func stCheckFinite16(name string, t DType, src []byte) error {
+	mask := uint16(0x7c00) // F16: exponent all ones
+	if t == BF16 {
+		mask = 0x7f80
+	}
+	for j := 0; j+2 <= len(src); j += 2 {
+		u := binary.LittleEndian.Uint16(src[j:])
+		if u&mask == mask {
+			return fmt.Errorf("safetensors: tensor %q: value %d of %d is %v (non-finite weights are refused)", name, j/2, len(src)/2, Mat{DType: t, U16: []uint16{u}}.At(0))
+		}
+	}
+	return nil
+}
+
+// stDecode widens the little-endian values of dtype t in src into dst.
+func stDecode(dst []float32, t DType, src []byte) {
+	switch t {
+	case F16:
+		for j := range dst {
+			dst[j] = F16ToF32(binary.LittleEndian.Uint16(src[2*j:]))
+		}
+		return
+	case BF16:
+		for j := range dst {
+			dst[j] = BF16ToF32(binary.LittleEndian.Uint16(src[2*j:]))
+		}
+		return
+	}
 	for j := range dst {
 		dst[j] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*j:]))
 	}
@@ -579,7 +644,8 @@ func stDecode(dst []float32, src []byte) {
 // ParseSafetensors parses a whole safetensors file held in b. It rejects,
 // with an error naming the tensor where there is one: a truncated file, a
 // header over MaxSafetensorsHeader, invalid JSON or UTF-8, duplicate keys,
-// more than MaxSafetensorsTensors tensors, a dtype other than F32, a
+// more than MaxSafetensorsTensors tensors, a dtype other than F32, F16 or
+// BF16 (those two are widened to float32, exactly), a
 // missing, negative or overflowing shape or one of more than
 // MaxSafetensorsRank dimensions, bad data_offsets, a byte range that does
 // not match the shape, ranges that overlap, leave gaps or do not end
@@ -592,14 +658,14 @@ func ParseSafetensors(b []byte) (*SafeFile, error) {
 		return nil, err
 	}
 	for _, t := range h.Infos {
-		if err := stCheckFinite(t.Name, b[h.DataStart+t.Begin:h.DataStart+t.End]); err != nil {
+		if err := stCheckFinite(t.Name, t.DType, b[h.DataStart+t.Begin:h.DataStart+t.End]); err != nil {
 			return nil, err
 		}
 	}
 	f := &SafeFile{Meta: h.Meta, Tensors: make(map[string]*SafeTensor, len(h.Infos)), Order: make([]string, len(h.Infos))}
 	for i, t := range h.Infos {
-		vals := make([]float32, (t.End-t.Begin)/4)
-		stDecode(vals, b[h.DataStart+t.Begin:h.DataStart+t.End])
+		vals := make([]float32, (t.End-t.Begin)/t.DType.Size())
+		stDecode(vals, t.DType, b[h.DataStart+t.Begin:h.DataStart+t.End])
 		f.Tensors[t.Name] = &SafeTensor{Name: t.Name, Shape: t.Shape, Data: vals}
 		f.Order[i] = t.Name
 	}
@@ -757,7 +823,7 @@ func stParseTensorInfo(dec *json.Decoder, name string) (SafeTensorInfo, error) {
 				return fail("invalid JSON: %v", err)
 			}
 			if _, nested := dtype.(json.Delim); nested {
-				return fail("dtype %s not supported (only F32)", stDescribe(dtype))
+				return fail("dtype %s not supported (F32, F16 or BF16)", stDescribe(dtype))
 			}
 			hasDtype = true
 		case "shape":
@@ -778,9 +844,15 @@ func stParseTensorInfo(dec *json.Decoder, name string) (SafeTensorInfo, error) {
 	if !hasDtype {
 		return fail("missing dtype")
 	}
-	if s, ok := dtype.(string); !ok || s != "F32" {
-		return fail("dtype %s not supported (only F32)", stDescribe(dtype))
+	s, ok := dtype.(string)
+	if ok && s != "F32" && s != "F16" && s != "BF16" {
+		ok = false
 	}
+	if !ok {
+		return fail("dtype %s not supported (F32, F16 or BF16)", stDescribe(dtype))
+	}
+	rt.DType, _ = ParseDType(s)
+	size := rt.DType.Size()
 	if !shape.set {
 		return fail("missing shape")
 	}
@@ -806,8 +878,8 @@ func stParseTensorInfo(dec *json.Decoder, name string) (SafeTensorInfo, error) {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if rt.End-rt.Begin != 4*elems {
-		return fail("shape %v needs %d bytes but data_offsets [%d, %d] span %d", rt.Shape, 4*elems, rt.Begin, rt.End, rt.End-rt.Begin)
+	if rt.End-rt.Begin != size*elems {
+		return fail("shape %v needs %d bytes of %s but data_offsets [%d, %d] span %d", rt.Shape, size*elems, rt.DType, rt.Begin, rt.End, rt.End-rt.Begin)
 	}
 	return rt, nil
 }

@@ -326,8 +326,8 @@ var stRejectCases = []struct {
 	{"trailing NUL", stFile("{}\x00"), []string{"after the object"}},
 	{"invalid UTF-8", stFile("{\"\xff\":1}"), []string{"UTF-8"}},
 	{"tensor not an object", stFile(`{"w":[1]}`), []string{`"w"`, "expected a JSON object"}},
-	{"dtype F16", stFile(`{"w":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}`, 0, 0),
-		[]string{`"w"`, `dtype "F16" not supported`}},
+	{"dtype F8_E4M3", stFile(`{"w":{"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,1]}}`, 0, 0),
+		[]string{`"w"`, `dtype "F8_E4M3" not supported`}},
 	{"dtype F64", stFile(`{"w":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}`, make([]byte, 8)...),
 		[]string{`"w"`, "F64"}},
 	{"dtype lowercase", stFile(`{"w":{"dtype":"f32","shape":[1],"data_offsets":[0,4]}}`, stLE1p0...),
@@ -465,7 +465,7 @@ func TestReadSafetensorsFileErrors(t *testing.T) {
 		t.Errorf("missing file accepted")
 	}
 	p := filepath.Join(dir, "bad.safetensors")
-	if err := os.WriteFile(p, stFile(`{"w":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}`, 0, 0), 0o644); err != nil {
+	if err := os.WriteFile(p, stFile(`{"w":{"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,2]}}`, 0, 0), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err := ReadSafetensorsFile(p)

@@ -166,6 +166,11 @@ func (m *Dual) Decode(lat [][]float32, force map[int]int) ([]int, error) {
 	return out, nil
 }
 
+// SaveAs is Save storing the tensors as dt.
+func (m *Dual) SaveAs(path string, extra map[string]string, dt nn.DType) error {
+	return saveAs(path, m.P, m.Cfg, extra, dt)
+}
+
 // Save writes the Dual-Talker checkpoint atomically.
 func (m *Dual) Save(path string, extra map[string]string) error {
 	return save(path, m.P, m.Cfg, extra)

@@ -12,6 +12,11 @@ type Mono struct {
 	Cfg Config
 	P   *nn.ParamSet
 	Net *nn.Stack
+	// Frozen is set instead of P and Net for a Mono-Talker opened for
+	// inference from a mapped checkpoint (OpenMonoMapped); headM is then
+	// its head in its stored dtype.
+	Frozen *nn.FrozenStack
+	headM  nn.Mat
 }
 
 // NameHead is the output head's tensor name (d×V).
@@ -95,7 +100,7 @@ func (m *Mono) Read(lat [][]float32) ([]int, error) {
 		return nil, fmt.Errorf("mono-talker: %d latents exceed its context of %d", len(lat), m.Cfg.Context)
 	}
 	d, v := m.Cfg.D, m.Cfg.Vocab
-	c := m.Net.NewCache(len(lat))
+	c := m.newCache(len(lat))
 	h := make([]float32, d)
 	z := make([]float32, v)
 	out := make([]int, len(lat))
@@ -103,11 +108,15 @@ func (m *Mono) Read(lat [][]float32) ([]int, error) {
 		if len(r) != d {
 			return nil, fmt.Errorf("mono-talker: latent %d has width %d, want %d", t, len(r), d)
 		}
-		m.Net.Step(c, r, h)
-		nn.Sgemm(false, false, 1, v, d, 1, h, d, m.P.W(NameHead), v, 0, z, v)
+		m.stepLogits(c, r, h, z)
 		out[t] = nn.Argmax(z)
 	}
 	return out, nil
+}
+
+// SaveAs is Save storing the tensors as dt.
+func (m *Mono) SaveAs(path string, extra map[string]string, dt nn.DType) error {
+	return saveAs(path, m.P, m.Cfg, extra, dt)
 }
 
 // Save writes the Mono-Talker checkpoint atomically.
@@ -141,7 +150,7 @@ type MonoStepper struct {
 
 // NewStepper returns a stepper with room for Cfg.Context latents.
 func (m *Mono) NewStepper() *MonoStepper {
-	return &MonoStepper{m: m, c: m.Net.NewCache(m.Cfg.Context), h: make([]float32, m.Cfg.D), z: make([]float32, m.Cfg.Vocab)}
+	return &MonoStepper{m: m, c: m.newCache(m.Cfg.Context), h: make([]float32, m.Cfg.D), z: make([]float32, m.Cfg.Vocab)}
 }
 
 // Len is the number of latents read.
@@ -153,14 +162,13 @@ func (s *MonoStepper) Truncate(n int) { s.c.Truncate(n) }
 // Next reads one more latent and returns the greedy token and its logits (a
 // view, valid until the next call).
 func (s *MonoStepper) Next(r []float32) (int, []float32, error) {
-	d, v := s.m.Cfg.D, s.m.Cfg.Vocab
+	d := s.m.Cfg.D
 	if len(r) != d {
 		return 0, nil, fmt.Errorf("mono-talker: latent width %d, want %d", len(r), d)
 	}
 	if s.c.Len() >= s.c.Cap() {
 		return 0, nil, fmt.Errorf("mono-talker: context of %d latents is full", s.c.Cap())
 	}
-	s.m.Net.Step(s.c, r, s.h)
-	nn.Sgemm(false, false, 1, v, d, 1, s.h, d, s.m.P.W(NameHead), v, 0, s.z, v)
+	s.m.stepLogits(s.c, r, s.h, s.z)
 	return nn.Argmax(s.z), s.z, nil
 }

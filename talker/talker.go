@@ -82,11 +82,16 @@ func newRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x6a7278
 
 // save writes p with the config as metadata.
 func save(path string, p *nn.ParamSet, cfg Config, extra map[string]string) error {
+	return saveAs(path, p, cfg, extra, nn.F32)
+}
+
+// saveAs is save storing the tensors as dt.
+func saveAs(path string, p *nn.ParamSet, cfg Config, extra map[string]string, dt nn.DType) error {
 	meta := map[string]string{"format": cfg.Format, "config": cfg.json()}
 	for k, v := range extra {
 		meta[k] = v
 	}
-	return nn.WriteSafetensors(path, p, meta)
+	return nn.WriteSafetensorsAs(path, p, meta, dt)
 }
 
 // ParseConfig decodes and validates the "config" metadata of a Talker

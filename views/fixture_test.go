@@ -85,7 +85,7 @@ func fixture(t testing.TB, taken int, injected bool) *Frame {
 			{Lane: engine.LaneDual, Token: dual[step-1], SoFar: dual}, {Lane: engine.LaneBaseline, Token: base}}
 		return sn
 	}
-	f := &Frame{Task: task.Name(), Problem: p.Instance, Vocab: task.Vocab(), LaneInfo: (&engine.Set{}).Lanes(), Steps: len(ans), Answer: ans}
+	f := &Frame{Task: task.Name(), Problem: p.Instance, Vocab: task.Vocab(), LaneInfo: engine.StandardLanes(), Steps: len(ans), Answer: ans}
 	var clean []*engine.Snapshot
 	for s := 1; s <= len(ans); s++ {
 		clean = append(clean, mk(s, false))

@@ -410,7 +410,7 @@ func TestKeyMapCopiesAreIndependent(t *testing.T) {
 // lane that cannot be forced gets none.
 func TestLanePickersFollowTheLanes(t *testing.T) {
 	k := DefaultKeyMap().Main
-	lanes := append((&engine.Set{}).Lanes(), engine.LaneInfo{Name: "fork", Label: "fork", Kind: engine.KindCoupled, Inject: "fork"},
+	lanes := append(engine.StandardLanes(), engine.LaneInfo{Name: "fork", Label: "fork", Kind: engine.KindCoupled, Inject: "fork"},
 		engine.LaneInfo{Name: "coconut", Label: "coconut", Kind: engine.KindCoupled, Inject: "coconut"})
 	k.ForLanes(lanes)
 	var got []string

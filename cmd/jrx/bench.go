@@ -28,7 +28,11 @@ func init() {
           baseline (median and 99th percentile ms), the time to open a
           problem (the prompt read by the Reasoner and the baseline), and
           one session's bytes, on the model set of --model (default:
-          embedded)
+          embedded); and the Reasoner's latent step against the memory
+          bound (its weight bytes ÷ a streaming-read bandwidth measured in
+          the same run): step_ms_p50, bandwidth_gb_s, bandwidth_bound_ms,
+          ratio_to_bound. For a big set (mapped, or without a baseline)
+          only the latter, with the read-outs' time
 With --json each line is one JSON object.`,
 		run: runBench,
 	})
@@ -125,8 +129,33 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
+		defer set.Close()
 		sm := startSteal()
+		if set.Mapped || set.Baseline == nil {
+			// A big set: the Reasoner's latent step against the memory
+			// bound (docs/SCALE.md).
+			lb, err := engine.BenchLatent(ctx, set, *dur)
+			if err != nil {
+				return err
+			}
+			steal := sm.pct()
+			if *asJSON {
+				return writeJSON(env.stdout, struct {
+					engine.LatentBench
+					CPUStealPct *float64 `json:"cpu_steal_pct,omitempty"`
+				}{lb, steal}, false)
+			}
+			fmt.Fprintf(env.stdout, "latent step (model set %s, %s, %s of weights): p50 %.1f ms, p99 %.1f ms over %d steps; bound %.1f ms at %.1f GB/s streaming read, ratio %.2f×\n",
+				termsafe.Line(set.Source), lb.DType, fmtGB(lb.WeightBytes), lb.StepMsP50, lb.StepMsP99, lb.Steps, lb.BandwidthBoundMs, lb.BandwidthGBs, lb.RatioToBound)
+			fmt.Fprintf(env.stdout, "prompt of %d tokens read in %.0f ms; read-outs (nearest tokens of %d, mixture) p50 %.1f ms; kernel %s, GOMAXPROCS %d%s\n",
+				lb.PromptTokens, lb.PrefillMs, lb.Vocab, lb.ReadoutMsP50, lb.Kernel, lb.GOMAXPROCS, stealNote(steal))
+			return nil
+		}
 		r, err := engine.BenchStep(ctx, set, *dur)
+		if err != nil {
+			return err
+		}
+		lb, err := engine.BenchLatent(ctx, set, *dur/4)
 		if err != nil {
 			return err
 		}
@@ -134,8 +163,9 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		if *asJSON {
 			return writeJSON(env.stdout, struct {
 				engine.StepBench
-				CPUStealPct *float64 `json:"cpu_steal_pct,omitempty"`
-			}{r, steal}, false)
+				Latent      engine.LatentBench `json:"latent"`
+				CPUStealPct *float64           `json:"cpu_steal_pct,omitempty"`
+			}{r, lb, steal}, false)
 		}
 		fmt.Fprintf(env.stdout, "engine step (model set %s): p50 %.3f ms, p99 %.3f ms over %d steps in %d sessions; opening a problem (the Reasoner and the baseline read the prompt) p50 %.2f ms; one session %.1f KiB; GOMAXPROCS %d%s\n",
 			termsafe.Line(set.Source), r.StepMsP50, r.StepMsP99, r.Steps, r.Sessions, r.NewSessionMsP50, float64(r.SessionBytes)/1024, r.GOMAXPROCS, stealNote(steal))
@@ -144,3 +174,6 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		return usagef("unknown benchmark %q (matmul, train or step)", what)
 	}
 }
+
+// fmtGB writes a byte count in GB.
+func fmtGB(n int64) string { return fmt.Sprintf("%.2f GB", float64(n)/1e9) }

@@ -47,11 +47,16 @@ func runInfo(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	loadTime := time.Since(start)
+	defer set.Close()
 	params := map[string]int{
-		engine.FileReasoner: set.Reasoner.P.NumParams() + len(set.Reasoner.Target),
-		engine.FileBaseline: set.Baseline.Net.P.NumParams(),
-		engine.FileMono:     set.Mono.P.NumParams(),
-		engine.FileDual:     set.Dual.P.NumParams(),
+		engine.FileReasoner: set.Reasoner.Cfg.NumParams() + set.Reasoner.TargetMat().Len(),
+		engine.FileMono:     set.Mono.Cfg.NumParams(),
+	}
+	if set.Baseline != nil {
+		params[engine.FileBaseline] = set.Baseline.Net.Cfg.NumParams()
+	}
+	if set.Dual != nil {
+		params[engine.FileDual] = set.Dual.Cfg.NumParams()
 	}
 	raw := func(s string) json.RawMessage {
 		if s == "" || !json.Valid([]byte(s)) {
@@ -61,7 +66,10 @@ func runInfo(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	var infos []modelInfo
 	for _, f := range []string{engine.FileReasoner, engine.FileMono, engine.FileDual, engine.FileBaseline} {
-		m := set.Meta[f]
+		m, ok := set.Meta[f]
+		if !ok {
+			continue // the set has no such model
+		}
 		infos = append(infos, modelInfo{File: f, SHA256: set.Hashes[f], Params: params[f],
 			Config: raw(m["config"]), Eval: raw(m["eval"]), Recipe: raw(m["recipe"])})
 	}

@@ -5,5 +5,6 @@ package all
 
 import (
 	_ "jrx/tasks/cfg"  // the grammar task (PAPER.md, Experiment 2)
+	_ "jrx/tasks/text" // free text with a tokenizer.json (big models trained elsewhere)
 	_ "jrx/tasks/tree" // the tree-search task (PAPER.md, Experiment 1)
 )

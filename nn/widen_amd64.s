@@ -1,0 +1,328 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Widening kernels for F16 and BF16 weights (see widen.go). Each widens 8
+// values at a time to float32 in registers (BF16: zero-extend and shift
+// left 16; F16: VCVTPH2PS, which needs F16C) and multiplies them in with
+// FMA; nothing widened is stored.
+
+// func gemvBF16AVX2(x *float32, w *uint16, y *float32, in int, ldw int, n int)
+// y[j] += Σ_p x[p]·w[p·ldw + j] for 0 ≤ j < n (n a multiple of 8), p
+// ascending, one FMA per term: rows four at a time, each streamed
+// contiguously, y loaded and stored once per four rows.
+TEXT ·gemvBF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), SI
+	MOVQ w+8(FP), DX
+	MOVQ y+16(FP), DI
+	MOVQ in+24(FP), R8
+	MOVQ ldw+32(FP), R9
+	SHLQ $1, R9
+	MOVQ n+40(FP), CX
+
+BF16quad:
+	CMPQ R8, $4
+	JLT BF16single
+	VBROADCASTSS 0(SI), Y12
+	VBROADCASTSS 4(SI), Y13
+	VBROADCASTSS 8(SI), Y14
+	VBROADCASTSS 12(SI), Y15
+	MOVQ DX, R10
+	LEAQ (DX)(R9*1), R11
+	LEAQ (R11)(R9*1), R12
+	LEAQ (R12)(R9*1), R13
+	XORQ BX, BX
+
+BF16quad16:
+	MOVQ CX, AX
+	SUBQ BX, AX
+	CMPQ AX, $16
+	JLT BF16quad8
+	VMOVUPS (DI)(BX*4), Y0
+	VMOVUPS 32(DI)(BX*4), Y1
+	VPMOVZXWD (R10)(BX*2), Y4
+	VPSLLD $16, Y4, Y4
+	VPMOVZXWD 16(R10)(BX*2), Y5
+	VPSLLD $16, Y5, Y5
+	VPMOVZXWD (R11)(BX*2), Y6
+	VPSLLD $16, Y6, Y6
+	VPMOVZXWD 16(R11)(BX*2), Y7
+	VPSLLD $16, Y7, Y7
+	VPMOVZXWD (R12)(BX*2), Y8
+	VPSLLD $16, Y8, Y8
+	VPMOVZXWD 16(R12)(BX*2), Y9
+	VPSLLD $16, Y9, Y9
+	VPMOVZXWD (R13)(BX*2), Y10
+	VPSLLD $16, Y10, Y10
+	VPMOVZXWD 16(R13)(BX*2), Y11
+	VPSLLD $16, Y11, Y11
+	VFMADD231PS Y4, Y12, Y0
+	VFMADD231PS Y5, Y12, Y1
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VFMADD231PS Y8, Y14, Y0
+	VFMADD231PS Y9, Y14, Y1
+	VFMADD231PS Y10, Y15, Y0
+	VFMADD231PS Y11, Y15, Y1
+	VMOVUPS Y0, (DI)(BX*4)
+	VMOVUPS Y1, 32(DI)(BX*4)
+	ADDQ $16, BX
+	JMP BF16quad16
+
+BF16quad8:
+	CMPQ BX, CX
+	JGE BF16quadnext
+	VMOVUPS (DI)(BX*4), Y0
+	VPMOVZXWD (R10)(BX*2), Y4
+	VPSLLD $16, Y4, Y4
+	VPMOVZXWD (R11)(BX*2), Y5
+	VPSLLD $16, Y5, Y5
+	VPMOVZXWD (R12)(BX*2), Y6
+	VPSLLD $16, Y6, Y6
+	VPMOVZXWD (R13)(BX*2), Y7
+	VPSLLD $16, Y7, Y7
+	VFMADD231PS Y4, Y12, Y0
+	VFMADD231PS Y5, Y13, Y0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y15, Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	JMP BF16quad8
+
+BF16quadnext:
+	ADDQ $16, SI
+	LEAQ (R13)(R9*1), DX
+	SUBQ $4, R8
+	JMP BF16quad
+
+BF16single:
+	TESTQ R8, R8
+	JEQ BF16done
+	VBROADCASTSS (SI), Y12
+	XORQ BX, BX
+
+BF16singleloop:
+	CMPQ BX, CX
+	JGE BF16singlenext
+	VMOVUPS (DI)(BX*4), Y0
+	VPMOVZXWD (DX)(BX*2), Y4
+	VPSLLD $16, Y4, Y4
+	VFMADD231PS Y4, Y12, Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	JMP BF16singleloop
+
+BF16singlenext:
+	ADDQ $4, SI
+	ADDQ R9, DX
+	DECQ R8
+	JMP BF16single
+
+BF16done:
+	VZEROUPPER
+	RET
+
+// func dotBF16AVX2(x *float32, w *uint16, n int) float32
+// Σ x[i]·w[i] for i < n (n a multiple of 8): four accumulators of 8 lanes
+// over 32 values a step, then 8 a step, summed at the end.
+TEXT ·dotBF16AVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ w+8(FP), DX
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ BX, BX
+
+BF16dot32:
+	MOVQ CX, AX
+	SUBQ BX, AX
+	CMPQ AX, $32
+	JLT BF16dot8
+	VPMOVZXWD 0(DX)(BX*2), Y4
+	VPSLLD $16, Y4, Y4
+	VPMOVZXWD 16(DX)(BX*2), Y5
+	VPSLLD $16, Y5, Y5
+	VPMOVZXWD 32(DX)(BX*2), Y6
+	VPSLLD $16, Y6, Y6
+	VPMOVZXWD 48(DX)(BX*2), Y7
+	VPSLLD $16, Y7, Y7
+	VFMADD231PS 0(SI)(BX*4), Y4, Y0
+	VFMADD231PS 32(SI)(BX*4), Y5, Y1
+	VFMADD231PS 64(SI)(BX*4), Y6, Y2
+	VFMADD231PS 96(SI)(BX*4), Y7, Y3
+	ADDQ $32, BX
+	JMP BF16dot32
+
+BF16dot8:
+	CMPQ BX, CX
+	JGE BF16dotsum
+	VPMOVZXWD (DX)(BX*2), Y4
+	VPSLLD $16, Y4, Y4
+	VFMADD231PS (SI)(BX*4), Y4, Y0
+	ADDQ $8, BX
+	JMP BF16dot8
+
+BF16dotsum:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func gemvF16AVX2(x *float32, w *uint16, y *float32, in int, ldw int, n int)
+// y[j] += Σ_p x[p]·w[p·ldw + j] for 0 ≤ j < n (n a multiple of 8), p
+// ascending, one FMA per term: rows four at a time, each streamed
+// contiguously, y loaded and stored once per four rows.
+TEXT ·gemvF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), SI
+	MOVQ w+8(FP), DX
+	MOVQ y+16(FP), DI
+	MOVQ in+24(FP), R8
+	MOVQ ldw+32(FP), R9
+	SHLQ $1, R9
+	MOVQ n+40(FP), CX
+
+F16quad:
+	CMPQ R8, $4
+	JLT F16single
+	VBROADCASTSS 0(SI), Y12
+	VBROADCASTSS 4(SI), Y13
+	VBROADCASTSS 8(SI), Y14
+	VBROADCASTSS 12(SI), Y15
+	MOVQ DX, R10
+	LEAQ (DX)(R9*1), R11
+	LEAQ (R11)(R9*1), R12
+	LEAQ (R12)(R9*1), R13
+	XORQ BX, BX
+
+F16quad16:
+	MOVQ CX, AX
+	SUBQ BX, AX
+	CMPQ AX, $16
+	JLT F16quad8
+	VMOVUPS (DI)(BX*4), Y0
+	VMOVUPS 32(DI)(BX*4), Y1
+	VCVTPH2PS (R10)(BX*2), Y4
+	VCVTPH2PS 16(R10)(BX*2), Y5
+	VCVTPH2PS (R11)(BX*2), Y6
+	VCVTPH2PS 16(R11)(BX*2), Y7
+	VCVTPH2PS (R12)(BX*2), Y8
+	VCVTPH2PS 16(R12)(BX*2), Y9
+	VCVTPH2PS (R13)(BX*2), Y10
+	VCVTPH2PS 16(R13)(BX*2), Y11
+	VFMADD231PS Y4, Y12, Y0
+	VFMADD231PS Y5, Y12, Y1
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VFMADD231PS Y8, Y14, Y0
+	VFMADD231PS Y9, Y14, Y1
+	VFMADD231PS Y10, Y15, Y0
+	VFMADD231PS Y11, Y15, Y1
+	VMOVUPS Y0, (DI)(BX*4)
+	VMOVUPS Y1, 32(DI)(BX*4)
+	ADDQ $16, BX
+	JMP F16quad16
+
+F16quad8:
+	CMPQ BX, CX
+	JGE F16quadnext
+	VMOVUPS (DI)(BX*4), Y0
+	VCVTPH2PS (R10)(BX*2), Y4
+	VCVTPH2PS (R11)(BX*2), Y5
+	VCVTPH2PS (R12)(BX*2), Y6
+	VCVTPH2PS (R13)(BX*2), Y7
+	VFMADD231PS Y4, Y12, Y0
+	VFMADD231PS Y5, Y13, Y0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y15, Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	JMP F16quad8
+
+F16quadnext:
+	ADDQ $16, SI
+	LEAQ (R13)(R9*1), DX
+	SUBQ $4, R8
+	JMP F16quad
+
+F16single:
+	TESTQ R8, R8
+	JEQ F16done
+	VBROADCASTSS (SI), Y12
+	XORQ BX, BX
+
+F16singleloop:
+	CMPQ BX, CX
+	JGE F16singlenext
+	VMOVUPS (DI)(BX*4), Y0
+	VCVTPH2PS (DX)(BX*2), Y4
+	VFMADD231PS Y4, Y12, Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	JMP F16singleloop
+
+F16singlenext:
+	ADDQ $4, SI
+	ADDQ R9, DX
+	DECQ R8
+	JMP F16single
+
+F16done:
+	VZEROUPPER
+	RET
+
+// func dotF16AVX2(x *float32, w *uint16, n int) float32
+// Σ x[i]·w[i] for i < n (n a multiple of 8): four accumulators of 8 lanes
+// over 32 values a step, then 8 a step, summed at the end.
+TEXT ·dotF16AVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ w+8(FP), DX
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ BX, BX
+
+F16dot32:
+	MOVQ CX, AX
+	SUBQ BX, AX
+	CMPQ AX, $32
+	JLT F16dot8
+	VCVTPH2PS 0(DX)(BX*2), Y4
+	VCVTPH2PS 16(DX)(BX*2), Y5
+	VCVTPH2PS 32(DX)(BX*2), Y6
+	VCVTPH2PS 48(DX)(BX*2), Y7
+	VFMADD231PS 0(SI)(BX*4), Y4, Y0
+	VFMADD231PS 32(SI)(BX*4), Y5, Y1
+	VFMADD231PS 64(SI)(BX*4), Y6, Y2
+	VFMADD231PS 96(SI)(BX*4), Y7, Y3
+	ADDQ $32, BX
+	JMP F16dot32
+
+F16dot8:
+	CMPQ BX, CX
+	JGE F16dotsum
+	VCVTPH2PS (DX)(BX*2), Y4
+	VFMADD231PS (SI)(BX*4), Y4, Y0
+	ADDQ $8, BX
+	JMP F16dot8
+
+F16dotsum:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
