@@ -1,8 +1,9 @@
 // Package assets embeds the default checkpoints (go:embed) and demo scripts,
 // so that the first run of jrx needs no set-up.
 //
-// Default holds the directory "default" with the shipped model set
-// (reasoner, baseline, Mono- and Dual-Talker safetensors files).
+// Default holds the directory "default" with the shipped tree model set
+// (reasoner, baseline, Mono- and Dual-Talker safetensors files); Grammar
+// the directory "cfg" with the grammar set (the same and COCONUT).
 package assets
 
 import "embed"
@@ -11,3 +12,9 @@ import "embed"
 //
 //go:embed all:default
 var Default embed.FS
+
+// Grammar is the embedded grammar model set (jrx train cfg), under "cfg/";
+// a build may hold only its README (then there is none).
+//
+//go:embed all:cfg
+var Grammar embed.FS

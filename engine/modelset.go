@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"jrx/assets"
 	"jrx/baseline"
@@ -576,6 +577,33 @@ func Load(dir string) (*Set, error) {
 		return LoadEmbedded()
 	}
 	return LoadDir(dir)
+}
+
+// EmbeddedTasks are the tasks that may have an embedded model set.
+var EmbeddedTasks = []string{"tree", "cfg"}
+
+// LoadTask loads dir, or, when dir is empty, the embedded set of task
+// ("" or "tree": the default set; "cfg": the grammar set). With both a
+// directory and a task, the directory's set must be of that task.
+func LoadTask(dir, task string) (*Set, error) {
+	if dir != "" {
+		s, err := LoadDir(dir)
+		if err == nil && task != "" && s.Task.Name() != task {
+			s.Close()
+			return nil, fmt.Errorf("model set %s is a %s set, not %s", dir, s.Task.Name(), task)
+		}
+		return s, err
+	}
+	switch task {
+	case "", "tree":
+		return LoadEmbedded()
+	case "cfg":
+		if _, err := fs.Stat(assets.Grammar, path.Join("cfg", FileReasoner)); err != nil {
+			return nil, fmt.Errorf("this build has no embedded grammar model set; train one with 'jrx train cfg --out DIR' and open it with --model DIR")
+		}
+		return LoadFS(assets.Grammar, "cfg", "embedded cfg")
+	}
+	return nil, fmt.Errorf("no embedded model set for task %q (embedded: %s); give --model DIR", task, strings.Join(EmbeddedTasks, ", "))
 }
 
 // Depth is the depth (levels) of a task that has one — the tree task's —

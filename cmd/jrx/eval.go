@@ -99,6 +99,7 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 // evalFlags are the flags both evaluations take.
 type evalFlags struct {
 	model *string
+	task  *string
 	n     *int
 	seed  *uint64
 }
@@ -106,6 +107,7 @@ type evalFlags struct {
 func declareEvalFlags(fs *flag.FlagSet, n int, nHelp, seedHelp string) evalFlags {
 	return evalFlags{
 		model: fs.String("model", "", "model-set directory (default: the embedded set)"),
+		task:  fs.String("task", "", "the task whose embedded model set to open when --model is not given: tree (default) or cfg"),
 		n:     fs.Int("n", n, nHelp),
 		seed:  fs.Uint64("seed", 20251219, seedHelp),
 	}
@@ -122,7 +124,7 @@ func (ef evalFlags) load(fs *flag.FlagSet, env *cliEnv, args []string) (set *eng
 	if *ef.n < 1 || *ef.n > 1_000_000 {
 		return nil, 0, 0, usagef("--n %d: want 1..1000000", *ef.n)
 	}
-	set, err = engine.Load(*ef.model)
+	set, err = engine.LoadTask(*ef.model, *ef.task)
 	return set, *ef.n, *ef.seed, err
 }
 

@@ -49,3 +49,28 @@ func TestEvalCfg(t *testing.T) {
 		t.Errorf("the embedded tree set: exit %d, %s", code, out)
 	}
 }
+
+// --task picks the embedded set of a task, and checks a --model set's task.
+func TestTaskFlag(t *testing.T) {
+	dir := t.TempDir()
+	if err := testmodels.RandomGrammarSet(dir); err != nil {
+		t.Fatal(err)
+	}
+	run1 := func(args ...string) (string, int) {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), &cliEnv{stdout: &out, stderr: &errb}, args)
+		return out.String() + errb.String(), code
+	}
+	if out, code := run1("run", "--model", dir, "--task", "cfg", "--seed", "3"); code != 0 || !strings.Contains(out, "coconut") {
+		t.Errorf("a grammar set with --task cfg: exit %d\n%s", code, out)
+	}
+	if out, code := run1("run", "--model", dir, "--task", "tree"); code != 1 || !strings.Contains(out, "is a cfg set, not tree") {
+		t.Errorf("a grammar set with --task tree: exit %d\n%s", code, out)
+	}
+	if out, code := run1("info", "--task", "nosuch"); code != 1 || !strings.Contains(out, `no embedded model set for task "nosuch"`) {
+		t.Errorf("an unknown task: exit %d\n%s", code, out)
+	}
+	if out, code := run1("info", "--task", "tree"); code != 0 {
+		t.Errorf("--task tree (the embedded default set): exit %d\n%s", code, out)
+	}
+}

@@ -87,6 +87,7 @@ func runExplore(ctx context.Context, env *cliEnv, args []string) error {
 	seed := fs.Uint64("seed", 0, "problem seed (0 = random); with --prompt it seeds only noise injections")
 	prompt := fs.String("prompt", "", "a problem in text form, e.g. 'NL,NO,LJ,LI,OA,OM[ROOT]N[TARGET]J'")
 	model := fs.String("model", "", "directory with a model set (default: the embedded model)")
+	task := fs.String("task", "", "the task whose embedded model set to open when --model is not given: tree (default) or cfg")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -100,10 +101,11 @@ func runExplore(ctx context.Context, env *cliEnv, args []string) error {
 		*seed = rand.Uint64()%1_000_000 + 1
 	}
 	opts := app.Options{ModelDir: *model, Seed: *seed, Prompt: *prompt, NoColor: os.Getenv("NO_COLOR") != ""}
+	opts.Load = func(dir string) (*engine.Set, error) { return engine.LoadTask(dir, *task) }
 	if *prompt != "" {
 		// A typed problem is read with the model set's task: load the set
 		// first (the explorer then opens it without loading it again).
-		set, err := engine.Load(*model)
+		set, err := engine.LoadTask(*model, *task)
 		if err != nil {
 			return err
 		}

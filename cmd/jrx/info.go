@@ -34,6 +34,7 @@ type modelInfo struct {
 func runInfo(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(lookup("info"), env)
 	model := fs.String("model", "", "model-set directory (default: the embedded set)")
+	task := fs.String("task", "", "the task whose embedded model set to open when --model is not given: tree (default) or cfg")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -42,7 +43,7 @@ func runInfo(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	start := time.Now()
-	set, err := engine.Load(*model)
+	set, err := engine.LoadTask(*model, *task)
 	if err != nil {
 		return err
 	}

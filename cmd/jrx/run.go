@@ -56,6 +56,7 @@ func indent(s, pre string) string {
 func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(lookup("run"), env)
 	model := fs.String("model", "", "model-set directory (default: the embedded set)")
+	task := fs.String("task", "", "the task whose embedded model set to open when --model is not given: tree (default) or cfg")
 	seed := fs.Uint64("seed", 0, "problem seed (0 = random; the seed used is printed); with --prompt it seeds only noise and input corruption")
 	prompt := fs.String("prompt", "", "a problem in text form, e.g. 'AB,AC[ROOT]A[TARGET]C'")
 	var inj stringList
@@ -71,7 +72,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err := checkPrompt(fs, *prompt); err != nil {
 		return err
 	}
-	set, err := engine.Load(*model)
+	set, err := engine.LoadTask(*model, *task)
 	if err != nil {
 		return err
 	}
