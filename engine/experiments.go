@@ -40,6 +40,10 @@ type LaneRate struct {
 	// recovered). The rest are contained.
 	Propagated float64 `json:"propagated"`
 	Recovered  float64 `json:"recovered"`
+	// N is the number of problems behind the rates: every problem on the
+	// tree task; on a task whose answers differ in length, those that have
+	// this step (and, for COCONUT, a token rather than a thought there).
+	N int `json:"n"`
 }
 
 // SweepRow is one level of a sweep.
@@ -57,6 +61,9 @@ type SweepLane struct {
 	Rel  []float64 `json:"step_rel"`
 	// Whole-answer exact match.
 	Exact float64 `json:"exact"`
+	// count[s] is the number of problems with a step s+1 (the divisor of
+	// Step[s]).
+	count []int
 }
 
 // SweepLane returns the row's lane called name (nil when absent).
@@ -142,7 +149,7 @@ func newTally(set *Set, T int) *tally {
 		var out []SweepLane
 		for _, l := range set.Lanes() {
 			if l.Kind != KindReadout && in.Reaches(l) {
-				out = append(out, SweepLane{Lane: l.Name, Step: make([]float64, T)})
+				out = append(out, SweepLane{Lane: l.Name, Step: make([]float64, T), count: make([]int, T)})
 			}
 		}
 		return out
@@ -167,6 +174,7 @@ func (t *tally) add(o *tally) {
 				r.Lanes[j].Exact += x.Lanes[j].Exact
 				r.Lanes[j].Propagated += x.Lanes[j].Propagated
 				r.Lanes[j].Recovered += x.Lanes[j].Recovered
+				r.Lanes[j].N += x.Lanes[j].N
 			}
 			r.MaxLatentChange = math.Max(r.MaxLatentChange, x.MaxLatentChange)
 		}
@@ -179,6 +187,7 @@ func (t *tally) add(o *tally) {
 				d.Exact += x.Exact
 				for s := range d.Step {
 					d.Step[s] += x.Step[s]
+					d.count[s] += x.count[s]
 				}
 			}
 		}
@@ -203,7 +212,7 @@ func containmentProblem(set *Set, k int, seed uint64, tick func()) (*tally, erro
 	p := NewProblem(set.Task, seed+uint64(k)*7919)
 	answer := p.Instance.Answer()
 	T := len(answer)
-	tl := newTally(set, T)
+	tl := newTally(set, set.Task.MaxAnswer())
 	opts := Options{Light: true}
 	clean, err := cleanRun(set, p, opts)
 	if err != nil {
@@ -227,8 +236,8 @@ func containmentProblem(set *Set, k int, seed uint64, tick func()) (*tally, erro
 	tokenError := func(s, wrong int, row *ContainmentRow) error {
 		first := true
 		for _, target := range ContainmentLanes(set) {
-			if target.Inject == "" {
-				continue
+			if target.Inject == "" || (target.Thinks && s <= target.Thoughts) {
+				continue // COCONUT's thought steps have no token to force
 			}
 			sess, err := run([]Injection{ForceToken(target.Inject, s, wrong, v)})
 			if err != nil {
@@ -240,6 +249,7 @@ func containmentProblem(set *Set, k int, seed uint64, tick func()) (*tally, erro
 				l := sum.Lane(lr.Lane)
 				if lr.Lane == target.Name || (!lr.Forced && first) {
 					lr.Exact += b2f(l.Correct)
+					lr.N++
 				}
 				if lr.Lane == target.Name {
 					lr.Propagated += b2f(l.Verdict == VerdictPropagated)
@@ -348,9 +358,11 @@ func containment(ctx context.Context, set *Set, n int, seed uint64, workers int,
 	for _, rows := range [][]ContainmentRow{sum.rows, sum.eos, sum.early} {
 		for i := range rows {
 			for j := range rows[i].Lanes {
-				rows[i].Lanes[j].Exact /= fn
-				rows[i].Lanes[j].Propagated /= fn
-				rows[i].Lanes[j].Recovered /= fn
+				l := &rows[i].Lanes[j]
+				d := float64(max(l.N, 1))
+				l.Exact /= d
+				l.Propagated /= d
+				l.Recovered /= d
 			}
 		}
 	}
@@ -360,7 +372,7 @@ func containment(ctx context.Context, set *Set, n int, seed uint64, workers int,
 				l := &rows[i].Lanes[j]
 				l.Exact /= fn
 				for s := range l.Step {
-					l.Step[s] /= fn
+					l.Step[s] /= float64(max(l.count[s], 1))
 				}
 			}
 		}
@@ -383,8 +395,14 @@ func sweepOne(sess *Session, answer []int, row *SweepRow) {
 		toks := LaneTokens(snaps, l.Lane)
 		ok := 1.0
 		for s, tok := range toks {
+			if tok < 0 && s < len(snaps) {
+				if ls := snaps[s].LaneStep(l.Lane); ls != nil && ls.Thought {
+					continue // a thought step has no token to score
+				}
+			}
 			x := b2f(tok == answer[s])
 			l.Step[s] += x
+			l.count[s]++
 			ok *= x
 		}
 		l.Exact += ok

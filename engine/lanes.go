@@ -51,6 +51,8 @@ type LaneInfo struct {
 	// (COCONUT) instead of tokens; those steps have no token (-1) and are
 	// left out of its verdict, like forced steps.
 	Thinks bool `json:"thinks,omitempty"`
+	// Thoughts is how many of its first steps are thoughts (Thinks only).
+	Thoughts int `json:"thoughts,omitempty"`
 }
 
 // LaneStep is one lane's output at one step.
@@ -96,7 +98,9 @@ func (s *Set) Lanes() []LaneInfo {
 		out = append(out, infoBaseline)
 	}
 	if s.Coconut != nil {
-		out = append(out, infoCoconut)
+		c := infoCoconut
+		c.Thoughts = s.Coconut.Thoughts
+		out = append(out, c)
 	}
 	return out
 }
