@@ -55,8 +55,9 @@ func (t *Task) SampleCut(rng *rand.Rand, cut, minRest int) (*Problem, error) {
 }
 
 // SampleBatch draws n problems that share one cut point, for a batch of
-// equal-length prompts (a batched free run of the Reasoner needs one
-// prompt length): the first is Sample's problem conditioned on at least
+// equal-length prompts (rows padded to the batch's longest waste nothing:
+// COCONUT's training batches; a batched free run of the Reasoner needs
+// one prompt length): the first is Sample's problem conditioned on at least
 // minRest symbols after the cut (drawn again until it has them), the
 // others SampleCut's at the first one's cut. Every problem of the batch
 // therefore has, on its own, exactly the distribution of Sample's
