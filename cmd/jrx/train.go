@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/charmbracelet/x/term"
@@ -21,9 +24,9 @@ import (
 func init() {
 	register(&command{
 		name:    "train",
-		summary: "train a model set from scratch (jrx train tree)",
-		usage:   "tree [--depth 3|4] [--out DIR] [--resume] [--seed N] [flags]",
-		help: `Trains the whole model set on the tree-search task, in order:
+		summary: "train a model set from scratch (jrx train tree, jrx train cfg)",
+		usage:   "tree|cfg [--out DIR] [--resume] [--seed N] [flags]  (jrx train cfg --help: the grammar's flags)",
+		help: `jrx train tree trains the whole model set on the tree-search task, in order:
   pretrain  token next-token training of the Reasoner's network
   sst       JEPA self-supervised training (L2 latents, EMA target table)
   baseline  the coupled Transformer T: as many extra token steps as SST
@@ -36,16 +39,90 @@ files. The finished set (reasoner, baseline, mono, dual .safetensors)
 is what 'jrx --model DIR' loads.
 
 Depth 3 is the quick preset (for demos and watching training); depth 4 is
-the paper's setting.`,
+the paper's setting.
+
+jrx train cfg trains the grammar set (the paper's Experiment 2); see
+'jrx train cfg --help'.`,
 		run: runTrain,
 	})
+}
+
+// cfgTrainHelp is 'jrx train cfg --help'.
+const cfgTrainHelp = `Trains the grammar model set (the paper's Experiment 2, docs/TRAINING.md
+"Grammars") from one pretrained Transformer T0, in order:
+  pretrain   T0: next-token cross-entropy on whole sentences of the grammar,
+             [ANS] at a random cut (L blocks; cosine learning-rate decay)
+  baseline   T: T0 + as many further steps as SST takes (the coupled baseline)
+  sst        R: T0's embedding, first N blocks and final norm, then SST
+             (k = 4, EMA 0.98, target table from E), loss on the positions
+             after [ANS]
+  dual, mono the Talkers on R's free-running latents of the answer
+  coconut0…  C: COCONUT from T0, curriculum stage s = 0 … 4 (s answer
+             symbols replaced by s continuous thoughts)
+then evaluates the set on fresh problems (the next 8 symbols are a valid
+prefix for T and R + Dual-Talker; C's 4 symbols after 4 thoughts fit some
+4 grammatical symbols; T's greedy continuation to [EOS] is a sentence) and
+writes the figures into every file and DIR/eval.json. The set (reasoner,
+baseline, mono, dual, coconut .safetensors) carries the recipe and the
+grammar's rule table in its metadata: 'jrx --model DIR' loads it.
+
+State files, --resume and Ctrl-C work as for 'jrx train tree'.`
+
+// trainOut checks --out against --resume: a directory holding a run needs
+// --resume, and --resume needs a directory holding one.
+func trainOut(out string, resume bool, hint string) error {
+	states, _ := filepath.Glob(filepath.Join(out, "*.state.safetensors"))
+	switch {
+	case !resume && len(states) > 0:
+		return fmt.Errorf("%s already holds a training run; add --resume to continue it, or choose another --out", out)
+	case resume && len(states) == 0:
+		// Starting from scratch under --resume would silently throw away
+		// the hours the user thinks are being continued.
+		return fmt.Errorf("--resume: %s holds no saved training state (no *.state.safetensors), so there is nothing to continue; check --out%s, or drop --resume to start a new run", out, hint)
+	}
+	return nil
+}
+
+// readRecipe reads a recipe file into r (strict: unknown fields are
+// errors).
+func readRecipe(path string, r any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(r); err != nil {
+		return fmt.Errorf("recipe %s: %w", path, err)
+	}
+	return nil
+}
+
+// startProfile starts a CPU profile into path (if set); stop ends it.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	c := lookup("train")
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		if args[0] != "tree" {
-			return usagef("unknown task %q (the tasks are: tree)", args[0])
+		switch args[0] {
+		case "tree":
+		case "cfg":
+			return runTrainCFG(ctx, env, args[1:])
+		default:
+			return usagef("unknown task %q (the tasks are: tree, cfg)", args[0])
 		}
 		args = args[1:]
 	}
@@ -206,4 +283,141 @@ func (p *progressPrinter) finish() {
 		fmt.Fprintln(p.w)
 		p.bar = false
 	}
+}
+
+// runTrainCFG is 'jrx train cfg'.
+func runTrainCFG(ctx context.Context, env *cliEnv, args []string) error {
+	c := &command{name: "train cfg", usage: "[--levels 4] [--out DIR] [--resume] [--seed N] [flags]", help: cfgTrainHelp}
+	fs := newFlags(c, env)
+	levels := fs.Int("levels", 4, "grammar levels, the root's included: 2 (tiny test) … 5")
+	grammarSeed := fs.Uint64("grammar-seed", 6, "seed the grammar is generated from (6 is the task's default grammar)")
+	out := fs.String("out", "", "output directory (default runs/cfg-l<levels>)")
+	resume := fs.Bool("resume", false, "continue from the state files in --out")
+	seed := fs.Uint64("seed", 1, "training seed (recorded in every checkpoint)")
+	layers := fs.Int("layers", 0, "override: T0's blocks L")
+	rlayers := fs.Int("reasoner-layers", 0, "override: R's blocks N (T0's first N)")
+	pre := fs.Int("pretrain-steps", -1, "override: T0's pretraining steps")
+	sst := fs.Int("sst-steps", -1, "override: SST steps (also T's extra steps)")
+	dual := fs.Int("dual-steps", -1, "override: Dual-Talker steps")
+	mono := fs.Int("mono-steps", -1, "override: Mono-Talker steps")
+	coconut := fs.String("coconut-steps", "", "override: COCONUT steps per curriculum stage, comma-separated from stage 0 (e.g. 100,100,100,100,100: 4 thoughts)")
+	batch := fs.Int("batch", 0, "override: batch size of every stage (sequences)")
+	lr := fs.Float64("lr", 0, "override: peak pretraining learning rate")
+	finalN := fs.Int("final-eval-n", -1, "override: problems in the final evaluation")
+	evalEvery := fs.Int("eval-every", -1, "override: steps between two evaluations in a stage, which also evaluates at its end (0: none)")
+	recipeFile := fs.String("recipe", "", "read the whole recipe from a JSON file (see --print-recipe)")
+	printRecipe := fs.Bool("print-recipe", false, "print the recipe as JSON and exit")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *levels < 2 || *levels > 5 {
+		return usagef("--levels %d: want 2..5", *levels)
+	}
+	r, err := train.CFGRecipeFor(*levels)
+	if err != nil {
+		return usageError{err}
+	}
+	if *recipeFile != "" {
+		if err := readRecipe(*recipeFile, &r); err != nil {
+			return err
+		}
+		if err := r.Validate(); err != nil {
+			return fmt.Errorf("recipe %s: %w", *recipeFile, err)
+		}
+	}
+	if set["levels"] || set["grammar-seed"] || *recipeFile == "" {
+		if err := r.SetShape(*levels, *grammarSeed, r.AnswerLen); err != nil {
+			return usageError{err}
+		}
+	}
+	r.Seed = *seed
+	if *layers > 0 {
+		r.Model.Layers = *layers
+		r.ReasonerLayers = min(r.ReasonerLayers, *layers)
+	}
+	if *rlayers > 0 {
+		r.ReasonerLayers = *rlayers
+	}
+	for _, o := range []struct {
+		v   int
+		dst *int
+	}{{*pre, &r.PretrainSteps}, {*sst, &r.SSTSteps}, {*dual, &r.DualSteps}, {*mono, &r.MonoSteps}, {*finalN, &r.FinalEvalN}, {*evalEvery, &r.EvalEvery}} {
+		if o.v >= 0 {
+			*o.dst = o.v
+		}
+	}
+	if *coconut != "" {
+		var steps []int
+		for _, f := range strings.Split(*coconut, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 0 {
+				return usagef("--coconut-steps %q: want comma-separated step counts ≥ 0", *coconut)
+			}
+			steps = append(steps, n)
+		}
+		r.CoconutSteps = steps
+	}
+	if *batch > 0 {
+		r.Batch, r.TalkerBatch, r.CoconutBatch = *batch, *batch, *batch
+	}
+	if *lr > 0 {
+		r.LR = float32(*lr)
+		r.MinLR = min(r.MinLR, r.LR)
+	}
+	if err := r.Validate(); err != nil {
+		return usageError{err}
+	}
+	if *printRecipe {
+		return writeJSON(env.stdout, r, true)
+	}
+	if *out == "" {
+		*out = filepath.Join("runs", fmt.Sprintf("cfg-l%d", r.Levels))
+	}
+	if err := trainOut(*out, *resume, " (and --levels, which names the default directory)"); err != nil {
+		return err
+	}
+	stop, err := startProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	p := newProgressPrinter(env.stdout)
+	// A finished stage's line also says how much CPU time the process has
+	// used so far: on a shared machine the wall time says little, and the
+	// CPU time per stage is what predicts a quiet machine's wall time.
+	t := &train.CFGTrainer{Recipe: r, Dir: *out, Resume: *resume, Progress: func(e train.Event) {
+		if e.Done {
+			e.Eval = strings.TrimSpace(e.Eval + fmt.Sprintf("  [process CPU %s]", processCPU().Round(time.Second)))
+		}
+		p.event(e)
+	}}
+	fmt.Fprintf(env.stdout, "jrx train cfg: %d-level grammar (seed %d), T0 %d blocks, R %d, seed %d, output %s\n",
+		r.Levels, r.GrammarSeed, r.Model.Layers, r.ReasonerLayers, r.Seed, *out)
+	start := time.Now()
+	err = t.Run(ctx)
+	p.finish()
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(env.stderr, "interrupted: state saved in %s; continue with --resume\n", *out)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "done in %s; model set in %s (open it with: jrx --model %s)\n", time.Since(start).Round(time.Second), *out, *out)
+	return nil
+}
+
+// processCPU is the CPU time (user + system) the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
