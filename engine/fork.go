@@ -170,11 +170,7 @@ func (s *Session) applyFork(in Injection, lat []float32, snap *Snapshot) error {
 	r := s.Set.Reasoner
 	var mix probes.Mixture
 	if in.Hyp != ForkNamed {
-		hyp := map[int]bool{}
-		for _, h := range s.Problem.Instance.Hypotheses() {
-			hyp[h] = true
-		}
-		mix = probes.Decompose(r.Target, r.Cfg.D, lat, max(s.Opts.MixAtoms, in.Hyp), func(t int) bool { return hyp[t] })
+		mix = s.forkMixture(lat, in.Hyp)
 	}
 	tok, err := ForkLatent(lat, r.Target, mix, in)
 	if err != nil {
@@ -201,4 +197,16 @@ func (s *Session) ForkAt(ctx context.Context, in Injection) (*Session, error) {
 		return nil, err
 	}
 	return n, n.JumpToContext(ctx, max(len(s.snaps), min(in.Step, s.steps)))
+}
+
+// forkMixture is the mixture a fork onto hypothesis hyp reads: the
+// snapshots' mixture (over the problem's hypotheses), with at least hyp
+// atoms.
+func (s *Session) forkMixture(lat []float32, hyp int) probes.Mixture {
+	r := s.Set.Reasoner
+	allow := map[int]bool{}
+	for _, h := range s.Problem.Instance.Hypotheses() {
+		allow[h] = true
+	}
+	return probes.Decompose(r.Target, r.Cfg.D, lat, max(s.Opts.MixAtoms, hyp), func(t int) bool { return allow[t] })
 }
