@@ -25,6 +25,9 @@ type ForkLaneRate struct {
 	Lane string `json:"lane"`
 	// Follows: the lane's token at the fork step is the hypothesis.
 	Follows float64 `json:"follows"`
+	// FollowsRival: the lane's token at the fork step is the step's rival
+	// (the tree: the right child's sibling).
+	FollowsRival float64 `json:"follows_rival"`
 	// Changed: some token after the fork step differs from the clean run.
 	Changed float64 `json:"changed"`
 	// Valid: the whole answer passes the problem's CheckAnswer (the tree:
@@ -117,6 +120,7 @@ func (t *forkTally) add(o *forkTally) {
 			for j := range r.Lanes {
 				a, b := &r.Lanes[j], &x.Lanes[j]
 				a.Follows += b.Follows
+				a.FollowsRival += b.FollowsRival
 				a.Changed += b.Changed
 				a.Valid += b.Valid
 				a.ValidAfter += b.ValidAfter
@@ -201,6 +205,7 @@ func forkExperiment(ctx context.Context, set *Set, n int, seed uint64, judge For
 			for j := range r.Lanes {
 				l := &r.Lanes[j]
 				l.Follows /= f
+				l.FollowsRival /= f
 				l.Changed /= f
 				l.Valid /= f
 				l.ValidAfter /= f
@@ -281,6 +286,9 @@ func forkProblem(ctx context.Context, set *Set, lanes []LaneInfo, rows int, p Pr
 				ref := LaneTokens(cs, l.Name)
 				lr := &row.Lanes[j]
 				lr.Follows += b2f(toks[t-1] == h)
+				if _, rival, ok := p.Instance.Rival(t); ok {
+					lr.FollowsRival += b2f(toks[t-1] == rival)
+				}
 				changed := false
 				for i := t; i < len(toks); i++ {
 					changed = changed || toks[i] != ref[i]
@@ -291,7 +299,14 @@ func forkProblem(ctx context.Context, set *Set, lanes []LaneInfo, rows int, p Pr
 				lr.ValidAfter += b2f(bad < t)
 				lr.EOS += b2f(len(toks) > 0 && toks[len(toks)-1] == v.EOS())
 				if judge != nil {
-					for name, ok := range judge(p.Instance, t, h, toks) {
+					// The task judges the continuation from the hypothesis
+					// forked onto; after -top, from the lane's own token at
+					// the fork step (the dropped top is not followed).
+					from := h
+					if hyp == ForkDropTop {
+						from = toks[t-1]
+					}
+					for name, ok := range judge(p.Instance, t, from, toks) {
 						lr.Task[name] += b2f(ok)
 					}
 				}

@@ -30,13 +30,15 @@ Reasoner's read-out and the Talkers) are judged:
 
   follows   the lane's token at the fork step is the hypothesis forked onto
             (for -top: is still the dropped top hypothesis)
+  =rival    the lane's token at the fork step is the step's rival (the
+            tree: the sibling of the right child)
   changed   a later token differs from the clean run
   valid     the whole answer passes the task's check (the tree: a route to
             the original target; the grammar: a grammatical continuation)
   ok-after  no step after the fork is the answer's first invalid one
   EOS       the answer ends with EOS
 and, on trees: subtree_path (from the fork on, a downward path from the
-forked node), leaf_then_eos (that path ends at a leaf, then EOS),
+forked node; after -top, from the lane's own token at the fork), leaf_then_eos (that path ends at a leaf, then EOS),
 reaches_target (the target appears at or after the fork).
 docs/FORK.md reads the numbers.`,
 		run: runEvalFork,
@@ -95,7 +97,7 @@ func printForkTable(w io.Writer, rep engine.ForkReport, set *engine.Set) {
 				}
 			}
 		}
-		fmt.Fprint(tw, "step\tforked\thyp=rival\thyp valid\tweight\tlane\tfollows\tchanged\tvalid\tok-after\tEOS\t")
+		fmt.Fprint(tw, "step\tforked\thyp=rival\thyp valid\tweight\tlane\tfollows\t=rival\tchanged\tvalid\tok-after\tEOS\t")
 		for _, e := range extra {
 			fmt.Fprintf(tw, "%s\t", e)
 		}
@@ -111,7 +113,7 @@ func printForkTable(w io.Writer, rep engine.ForkReport, set *engine.Set) {
 				} else {
 					fmt.Fprint(tw, "\t\t\t\t\t")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t", short[l.Lane], pct(l.Follows), pct(l.Changed), pct(l.Valid), pct(l.ValidAfter), pct(l.EOS))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t", short[l.Lane], pct(l.Follows), pct(l.FollowsRival), pct(l.Changed), pct(l.Valid), pct(l.ValidAfter), pct(l.EOS))
 				for _, e := range extra {
 					fmt.Fprintf(tw, "%s\t", pct(l.Task[e]))
 				}

@@ -67,21 +67,26 @@ func runEvalPCA(ctx context.Context, env *cliEnv, args []string) error {
 		pts = append(pts, termplot.Point{X: c[0], Y: c[1]})
 	}
 	var legend []string
+	// Vocabulary points first, so that a route latent lying on its token's
+	// point shows its step number there.
 	for _, p := range rep.Points {
 		if p.Step > 0 {
-			r := rune('0' + p.Step%10)
-			pts = append(pts, termplot.Point{X: p.X, Y: p.Y, Label: r})
-		} else {
-			lab := []rune(set.Task.Vocab().Short(p.Token))
-			l := lab[0]
-			if len(lab) > 1 {
-				l = '•'
-				legend = append(legend, "• = "+string(lab))
-			}
-			pts = append(pts, termplot.Point{X: p.X, Y: p.Y, Label: l})
+			continue
+		}
+		lab := []rune(set.Task.Vocab().Short(p.Token))
+		l := lab[0]
+		if len(lab) > 1 {
+			l = '•'
+			legend = append(legend, "• = "+string(lab))
+		}
+		pts = append(pts, termplot.Point{X: p.X, Y: p.Y, Label: l})
+	}
+	for _, p := range rep.Points {
+		if p.Step > 0 {
+			pts = append(pts, termplot.Point{X: p.X, Y: p.Y, Label: rune('0' + p.Step%10)})
 		}
 	}
-	fmt.Fprintln(env.stdout, "PC2 ↑ / PC1 →: dots = every route latent; 1, 2, … = problem 0's route latents by step; letters = its vocabulary points "+strings.Join(legend, " "))
+	fmt.Fprintln(env.stdout, "PC2 ↑ / PC1 →: dots = every route latent; letters = problem 0's vocabulary points; 1, 2, … = its route latents by step (drawn over the letter they sit on) "+strings.Join(legend, " "))
 	for _, l := range termplot.Scatter(pts, 72, 20) {
 		fmt.Fprintln(env.stdout, "│"+l)
 	}
