@@ -205,7 +205,7 @@ func Ablations(rep engine.AblationReport) Figure {
 		names = append(names, s.name)
 	}
 	groupedBars(p, cats, names, func(s, c int) float64 { return series[s].get(rep.Rows[c]) })
-	p.Y.Min, p.Y.Max = 0, 1.15
+	p.Y.Min, p.Y.Max = 0, 1.45
 	return Figure{Rows: [][]*plot.Plot{{p}}, W: 18 * vg.Centimeter, H: 11 * vg.Centimeter}
 }
 
@@ -248,7 +248,7 @@ func Containment(rep engine.ContainmentReport) Figure {
 		}
 		return 0
 	})
-	prop.Y.Min, prop.Y.Max = 0, 1.15
+	prop.Y.Min, prop.Y.Max = 0, 1.45
 	curves := func(title, x string, rows []engine.SweepRow, scale float64) *plot.Plot {
 		p := newPlot(title, x, "exact match")
 		if len(rows) == 0 {
@@ -265,7 +265,7 @@ func Containment(rep engine.ContainmentReport) Figure {
 				p.Legend.Add(name(l.Lane), ln, pts)
 			}
 		}
-		p.Y.Min, p.Y.Max = 0, 1.15
+		p.Y.Min, p.Y.Max = 0, 1.45
 		return p
 	}
 	corr := curves("Input corruption", "prompt letters replaced (%)", rep.Corruption, 100)
