@@ -54,9 +54,10 @@ func (s *Set) loadCoconut(open func(name string) (*setFile, error), c Configs) e
 	if err != nil {
 		return err
 	}
-	// The prompt, [BOT], the thoughts, [EOT], and the answer's tokens but
-	// the last (which is read, never fed).
-	if need := c.Task.MaxPrompt() + 1 + m.Thoughts + 1 + c.Task.MaxAnswer() - 1; cfg.Context < need {
+	// The prompt, [BOT], the thoughts (in place of the first answer
+	// symbols), [EOT], and the remaining answer tokens but the last (which
+	// is read, never fed): P + 1 + k + 1 + (T − k − 1) = P + T + 1.
+	if need := c.Task.MaxPrompt() + c.Task.MaxAnswer() + 1; cfg.Context < need {
 		return fmt.Errorf("%s has a context of %d positions; a %s problem with %d thoughts needs %d", FileCoconut, cfg.Context, problemName(c.Task), m.Thoughts, need)
 	}
 	sum := sha256.Sum256(b)

@@ -55,6 +55,8 @@ type Injection struct {
 	Frac  float64
 	Sigma float64
 	Mix   []MixTerm
+	// Hyp is a fork's hypothesis (Fork only; see Fork).
+	Hyp int
 }
 
 // ForceToken is the injection that forces tok into the lane whose
@@ -72,7 +74,7 @@ func (in Injection) Reaches(l LaneInfo) bool {
 		return l.Inject != "" && in.Lane == l.Inject
 	case InputCorrupt:
 		return in.Frac > 0
-	case Noise, Surgery:
+	case Noise, Surgery, Fork:
 		return l.ReadsLatents
 	case ThoughtNoise:
 		return l.Thinks
@@ -115,6 +117,9 @@ func ParseInjection(spec string, v tasks.Vocab) (Injection, error) {
 		return Injection{}, fmt.Errorf("injection %q: %s", spec, fmt.Sprintf(format, a...))
 	}
 	name, rest, sep := cut(s)
+	if name == "fork" {
+		return parseFork(spec, rest, sep, v)
+	}
 	switch name {
 	case "input", "noise", "thought", "latent", "":
 	default:
@@ -491,6 +496,9 @@ func (in Injection) String() string {
 			b.WriteString(t.Sym)
 		}
 		return fmt.Sprintf("latent@%d=%s", in.Step, b.String())
+	}
+	if in.Kind == Fork {
+		return forkString(in)
 	}
 	return fmt.Sprintf("Injection(%d)", int(in.Kind))
 }

@@ -451,6 +451,10 @@ func (s *Session) applyLatentInjections(t int, lat []float32, snap *Snapshot) er
 				return fmt.Errorf("injection %s: %w", in, err)
 			}
 			snap.Injected = append(snap.Injected, in.String())
+		case in.Kind == Fork && in.Step == t:
+			if err := s.applyFork(in, lat, snap); err != nil {
+				return fmt.Errorf("injection %s: %w", in, err)
+			}
 		case in.Kind == Noise && (in.Step == t || in.Step == 0) && in.Sigma > 0:
 			var mx float64
 			for _, v := range lat {

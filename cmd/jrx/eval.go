@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"jrx/engine"
+	"jrx/internal/figures"
 	"jrx/internal/termsafe"
 	"jrx/probes/treeprobe"
 )
@@ -17,8 +18,8 @@ import (
 func init() {
 	register(&command{
 		name:    "eval",
-		summary: "evaluate a model set (jrx eval tree | containment | cfg)",
-		usage:   "tree|containment|cfg [--model DIR] [--n N] [--seed N] [--json] [--csv]",
+		summary: "evaluate a model set (jrx eval tree | containment | cfg | fork | pca | ablations)",
+		usage:   "tree|containment|cfg|fork|pca|ablations [--model DIR] [--task T] [--n N] [--seed N] [--json] [--csv]",
 		help: `Evaluates a model set on fresh leaf-target trees drawn from --seed (not a
 training seed) and prints the paper's Experiment-1 figures beside jrx's:
 route exact match of Reasoner + Mono-Talker, Reasoner + Dual-Talker and the
@@ -35,7 +36,11 @@ error propagated, and the Reasoner's largest latent change, which must be
 for R and T); and latent noise σ = 0, 5, 10, 15% of max|component| at every
 step. Problems run on GOMAXPROCS workers; the report does not depend on
 their number or order. 1,000 depth-4 problems take about 4 minutes on 2
-cores.
+cores. --svg FILE and --png FILE draw its figures (propagation by step, the
+input-corruption and latent-noise curves).
+
+'jrx eval fork', 'jrx eval pca' and 'jrx eval ablations': see
+'jrx eval NAME --help'.
 
 'jrx eval cfg' runs the paper's Experiment-2 tables on a grammar model set
 (jrx train cfg) over --n problems (default 2000): Table 7, input-token
@@ -59,7 +64,10 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 		case "cfg":
 			return runEvalCfg(ctx, env, args[1:])
 		default:
-			return usagef("unknown evaluation %q (available: tree, containment, cfg)", args[0])
+			if sub, ok := evalSubcommands[args[0]]; ok {
+				return sub.run(ctx, env, args[1:])
+			}
+			return usagef("unknown evaluation %q (available: tree, containment, cfg, %s)", args[0], evalSubcommandNames())
 		}
 		args = args[1:]
 	}
@@ -133,6 +141,7 @@ func runContainment(ctx context.Context, env *cliEnv, args []string) error {
 	ef := declareEvalFlags(fs, 1000, "number of problems", "seed of the problems")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	asCSV := fs.Bool("csv", false, "print CSV tables")
+	ff := declareFigFlags(fs)
 	set, n, seed, err := ef.load(fs, env, args)
 	if err != nil {
 		return err
@@ -170,6 +179,9 @@ func runContainment(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := ff.write(env, func() figures.Figure { return figures.Containment(rep) }); err != nil {
+		return err
+	}
 	switch {
 	case *asJSON:
 		return writeJSON(env.stdout, rep, false)
@@ -177,6 +189,7 @@ func runContainment(ctx context.Context, env *cliEnv, args []string) error {
 		printContainmentCSV(env.stdout, rep)
 	default:
 		printContainmentTable(env.stdout, rep)
+		printContainmentBars(env.stdout, rep)
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func init() {
 	register(&command{
 		name:    "run",
 		summary: "run one problem headless, with optional injections",
-		usage:   "[--model DIR] [--seed N | --prompt TEXT] [--inject SPEC]... [--json] [--record FILE]",
+		usage:   "[--model DIR] [--seed N | --prompt TEXT] [--inject SPEC]... [--break COND]... [--fork STEP:K] [--json | --csv | --markdown | --command] [--record FILE]",
 		help: `Runs the Reasoner one latent step at a time with the Talkers and the coupled
 baseline in lockstep, on a generated tree (--seed) or a typed one (--prompt),
 under the given injections, and prints a table (or, with --json, one JSON
@@ -35,7 +35,7 @@ With --prompt, --seed does not change the problem: it only seeds the noise
 and input-corruption injections (a warning says so when there are none).
 
 Injections (repeat --inject):
-` + indent(engine.Grammar, "  "),
+` + indent(engine.Grammar, "  ") + indent(runExtrasHelp, "  "),
 		run: runRun,
 	})
 	register(&command{
@@ -63,6 +63,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	fs.Var(&inj, "inject", "an injection (repeatable); see above")
 	asJSON := fs.Bool("json", false, "one JSON object per step, then a summary object")
 	record := fs.String("record", "", "write the session to this file")
+	rx := declareRunExtras(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -74,6 +75,9 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	set, err := engine.LoadTask(*model, *task)
 	if err != nil {
+		return err
+	}
+	if err := rx.check(set); err != nil {
 		return err
 	}
 	var injections []engine.Injection
@@ -109,7 +113,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.RunToEnd(); err != nil {
+	if s, err = rx.run(ctx, s); err != nil {
 		return err
 	}
 	if *record != "" {
@@ -117,10 +121,14 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 	}
+	if done, err := rx.print(env.stdout, s, *asJSON); done {
+		return err
+	}
 	if *asJSON {
 		return printRunJSON(env.stdout, s)
 	}
 	printRunTable(env.stdout, s)
+	rx.printNotes(env.stdout, s)
 	if *record != "" {
 		fmt.Fprintf(env.stdout, "session recorded in %s (check it with: jrx replay %s)\n", termsafe.Line(*record), termsafe.Line(*record))
 	}

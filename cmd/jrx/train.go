@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime/pprof"
 	"strconv"
@@ -86,7 +87,7 @@ func trainOut(out string, resume bool, hint string) error {
 // readRecipe reads a recipe file into r (strict: unknown fields are
 // errors).
 func readRecipe(path string, r any) error {
-	b, err := os.ReadFile(path)
+	b, err := safeio.ReadFile(path, 1<<20)
 	if err != nil {
 		return err
 	}
@@ -98,20 +99,27 @@ func readRecipe(path string, r any) error {
 	return nil
 }
 
-// startProfile starts a CPU profile into path (if set); stop ends it.
+// startProfile starts a CPU profile into path (if set); stop ends it. The
+// profile is collected in memory and written through the guarded writer
+// when it stops (a device, FIFO or directory is refused before any work;
+// a symlink is written through).
 func startProfile(path string) (stop func(), err error) {
 	if path == "" {
 		return func() {}, nil
 	}
-	f, err := os.Create(path)
-	if err != nil {
+	if err := safeio.WriteBytes(path, nil); err != nil {
 		return nil, err
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
+	var prof bytes.Buffer
+	if err := pprof.StartCPUProfile(&prof); err != nil {
 		return nil, err
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	return func() {
+		pprof.StopCPUProfile()
+		if err := safeio.WriteBytes(path, prof.Bytes()); err != nil {
+			fmt.Fprintf(os.Stderr, "jrx train: --cpuprofile: %v\n", err)
+		}
+	}, nil
 }
 
 func runTrain(ctx context.Context, env *cliEnv, args []string) error {
@@ -150,14 +158,8 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	r := train.TreeRecipe(*depth)
 	if *recipeFile != "" {
-		b, err := safeio.ReadFile(*recipeFile, 1<<20)
-		if err != nil {
+		if err := readRecipe(*recipeFile, &r); err != nil {
 			return err
-		}
-		dec := json.NewDecoder(strings.NewReader(string(b)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&r); err != nil {
-			return fmt.Errorf("recipe %s: %w", *recipeFile, err)
 		}
 		// What the file says is checked on its own: a bad recipe file is an
 		// error in a file (exit 1), not in the command line.
@@ -199,29 +201,16 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 		// the hours the user thinks are being continued.
 		return fmt.Errorf("--resume: %s holds no saved training state (no *.state.safetensors), so there is nothing to continue; check --out (and --depth, which names the default directory), or drop --resume to start a new run", *out)
 	}
-	if *cpuProfile != "" {
-		// The profile is collected in memory and written through the
-		// guarded writer at the end (a device, FIFO or directory is refused
-		// before any work; a symlink is written through).
-		if err := safeio.WriteBytes(*cpuProfile, nil); err != nil {
-			return err
-		}
-		var prof bytes.Buffer
-		if err := pprof.StartCPUProfile(&prof); err != nil {
-			return err
-		}
-		defer func() {
-			pprof.StopCPUProfile()
-			if werr := safeio.WriteBytes(*cpuProfile, prof.Bytes()); werr != nil {
-				fmt.Fprintf(env.stderr, "jrx train: --cpuprofile: %v\n", werr)
-			}
-		}()
+	stop, err := startProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	p := newProgressPrinter(env.stdout)
 	t := &train.Trainer{Recipe: r, Dir: *out, Resume: *resume, Progress: p.event}
 	fmt.Fprintf(env.stdout, "jrx train tree: depth %d, seed %d, output %s\n", r.Depth, r.Seed, *out)
 	start := time.Now()
-	err := t.Run(ctx)
+	err = t.Run(ctx)
 	p.finish()
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintf(env.stderr, "interrupted: state saved in %s; continue with --resume\n", *out)
