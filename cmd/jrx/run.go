@@ -277,6 +277,9 @@ func runReplay(ctx context.Context, env *cliEnv, args []string) error {
 	if len(rec.Injections) == 1 {
 		inj = "1 injection"
 	}
-	fmt.Fprintf(env.stdout, "%s: %d steps replayed, every latent bit-identical (seed %d, %s)\n", termsafe.Line(file), rec.Steps, rec.Seed, inj)
+	fmt.Fprintf(env.stdout, "%s: %d steps replayed, every latent bit-identical, every lane's tokens and the summary as recorded (seed %d, %s)\n", termsafe.Line(file), rec.Steps, rec.Seed, inj)
+	if !rec.VerdictsComparable() {
+		fmt.Fprintf(env.stdout, "(a version-%d file: its verdicts predate pending/recovered, docs/VERDICTS.md, so they were not compared)\n", rec.Version)
+	}
 	return nil
 }
