@@ -24,6 +24,9 @@ const (
 	// VerdictPropagated: an injection reached the lane, and its last step
 	// chosen itself still differs from the clean run.
 	VerdictPropagated = "propagated"
+	// VerdictUnknown: no injection reached the lane, it finished, and the
+	// task has no reference answer to compare it with (free text).
+	VerdictUnknown = "unknown"
 )
 
 // Evidence is what a lane's verdict is decided from.
@@ -55,13 +58,16 @@ type Decision struct {
 func Decide(e Evidence) Decision {
 	var d Decision
 	lastSelf, lastDiff := -1, -1
-	wrong := false
+	wrong, unknown := false, false
 	for i, tok := range e.Tokens {
 		if i < len(e.Forced) && e.Forced[i] {
 			continue
 		}
 		lastSelf = i
-		if i < len(e.Truth) && tok != e.Truth[i] {
+		switch {
+		case i >= len(e.Truth) || e.Truth[i] < 0:
+			unknown = true // no reference at this step
+		case tok != e.Truth[i]:
 			wrong = true
 		}
 		if i < len(e.Clean) && tok != e.Clean[i] {
@@ -76,6 +82,8 @@ func Decide(e Evidence) Decision {
 		d.Verdict = VerdictWrong
 	case !e.Finished:
 		d.Verdict = VerdictPending
+	case !e.Reached && unknown:
+		d.Verdict = VerdictUnknown
 	case !e.Reached:
 		d.Verdict = VerdictCorrect
 	case lastDiff < 0:
@@ -154,8 +162,8 @@ func (s *Session) Summary() Summary {
 		}
 		ref := LaneTokens(clean[:min(len(clean), len(s.snaps))], info.Name)
 		for i, tok := range l.Tokens {
-			if !notOwn[i] && tok != s.answer[i] {
-				l.Correct = false
+			if !notOwn[i] && (s.answer[i] < 0 || tok != s.answer[i]) {
+				l.Correct = false // a step without a reference is not known to be right
 			}
 			if i < len(ref) && tok != ref[i] && l.FirstDivergence == 0 {
 				l.FirstDivergence = i + 1

@@ -39,6 +39,8 @@ func TestDecide(t *testing.T) {
 		{"forced at the last step only", true, 5, []int{1, 2, 3, 4, 7}, f(5), nil, engine.VerdictContained, 0, 0},
 		{"latent injection healing a step later", true, 5, []int{1, 9, 3, 4, 5}, f(), nil, engine.VerdictRecovered, 2, 3},
 		{"reached, equal to a wrong clean run", true, 5, clean, f(), []int{1, 2, 3, 4, 6}, engine.VerdictContained, 0, 0},
+		{"untouched, no reference (free text)", false, 5, clean, f(), []int{-1, -1, -1, -1, -1}, engine.VerdictUnknown, 0, 0},
+		{"untouched, no reference, mid-run", false, 3, []int{1, 2, 3}, f(), []int{-1, -1, -1, -1, -1}, engine.VerdictPending, 0, 0},
 	}
 	for _, c := range cases {
 		truth := c.truth
