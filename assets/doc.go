@@ -2,7 +2,9 @@
 // so that the first run of jrx needs no set-up.
 //
 // Default holds the directory "default" with the shipped model set
-// (reasoner, baseline, Mono- and Dual-Talker safetensors files).
+// (reasoner, baseline, Mono- and Dual-Talker safetensors files). Lessons
+// holds the guided tour's built-in lessons, "lessons/NN-name.lesson", in
+// the text format of docs/TOUR.md (read by package tour).
 package assets
 
 import "embed"
@@ -11,3 +13,8 @@ import "embed"
 //
 //go:embed all:default
 var Default embed.FS
+
+// Lessons are the built-in lessons of the tour, under "lessons/".
+//
+//go:embed lessons/*.lesson
+var Lessons embed.FS
