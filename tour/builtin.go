@@ -38,6 +38,17 @@ func Builtin() ([]*Lesson, error) {
 	return out, nil
 }
 
+// List is what jrx tour --list prints: each lesson's number, name, title,
+// size and summary.
+func List(ls []*Lesson) string {
+	var b strings.Builder
+	for i, l := range ls {
+		fmt.Fprintf(&b, "%d  %-14s %s (%d pages, %d facts checked)\n     %s\n", i+1, l.Name, l.Title, len(l.Pages), l.Expectations(), l.Summary)
+	}
+	b.WriteString("\nOpen one with: jrx tour NAME (or jrx tour for all of them, in order).\n")
+	return b.String()
+}
+
 // Open finds what `jrx tour ARG` names: a built-in lesson by name, or a
 // lesson file (read through internal/safeio, at most MaxFileSize bytes).
 func Open(arg string, builtin []*Lesson) (*Lesson, error) {

@@ -131,11 +131,8 @@ func indexOf(ls []*tour.Lesson, l *tour.Lesson) int {
 }
 
 func listLessons(w io.Writer, ls []*tour.Lesson) error {
-	for i, l := range ls {
-		fmt.Fprintf(w, "%d  %-14s %s (%d pages, %d facts checked)\n     %s\n", i+1, l.Name, l.Title, len(l.Pages), l.Expectations(), l.Summary)
-	}
-	fmt.Fprintln(w, "\nOpen one with: jrx tour NAME (or jrx tour for all of them, in order).")
-	return nil
+	_, err := io.WriteString(w, tour.List(ls))
+	return err
 }
 
 // checkLessons builds every page of every lesson and prints its

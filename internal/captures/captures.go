@@ -273,12 +273,20 @@ func Options(set *engine.Set, args []string) (app.Options, error) {
 	return app.Options{}, fmt.Errorf("captures are of jrx explore and jrx tour, not jrx %s", cmd)
 }
 
-// Render is what the binary draws for s: the explorer or the tour opened
+// Render is what the binary draws for s (or, for `jrx tour --list`, what
+// it prints): the explorer or the tour opened
 // as `jrx ARGS` would open it, on a terminal of W × H, after each key
 // has been handled and the work it started has finished, as text (the
 // colours dropped, trailing spaces trimmed: what tmux capture-pane -p
 // shows).
 func Render(set *engine.Set, s Spec) (string, error) {
+	if strings.Join(s.Args, " ") == "tour --list" { // the one command-line output captured
+		ls, err := tour.Builtin()
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimRight(tour.List(ls), "\n"), nil
+	}
 	opts, err := Options(set, s.Args)
 	if err != nil {
 		return "", err
