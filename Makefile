@@ -10,7 +10,7 @@ export CGO_ENABLED ?= 0
 STATICCHECK ?= staticcheck
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: help build run test test-short bench lint fuzz e2e clean
+.PHONY: help build run test test-short bench lint fuzz e2e clean docs docs-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -52,3 +52,9 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 
 clean: ## remove build outputs
 	rm -rf bin
+
+docs: ## regenerate every capture in README.md and docs/*.md from the binary's screens
+	$(GO) run ./internal/captures/makedocs
+
+docs-check: ## fail when a capture in README.md or docs/*.md differs from what the binary draws
+	$(GO) run ./internal/captures/makedocs -check

@@ -26,6 +26,10 @@ func (m *Model) mainKey(k tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	case key.Matches(k, ks.Help):
 		m.dialog = views.NewHelp(m.keys.Help, m.keys.Main)
+	case key.Matches(k, ks.Glossary):
+		m.dialog = views.NewGlossary(m.keys.Glossary)
+	case key.Matches(k, ks.Tour):
+		return m.openBuiltinTour()
 	case key.Matches(k, ks.Toggle):
 		m.dialog = views.NewToggles(m.keys.Toggles, m.frame)
 	case key.Matches(k, ks.Step):
@@ -81,6 +85,8 @@ func (m *Model) act(a views.Action) tea.Cmd {
 		return m.submit(a)
 	case views.ToggleShown:
 		m.show.Toggle(a.Item)
+	case views.TourGo, views.TourLeave:
+		return m.tourAct(a)
 	}
 	return nil
 }

@@ -40,6 +40,9 @@ func (m *Model) onSet(msg setMsg) tea.Cmd {
 	if m.seed == 0 {
 		m.seed = m.opts.Seeds()
 	}
+	if t := m.opts.Tour; t != nil {
+		return m.openTour(t.Lessons, t.Lesson, t.Page)
+	}
 	if m.opts.Prompt != "" {
 		p, err := engine.ParseProblem(m.set.Task, m.opts.Prompt, m.seed)
 		if err == nil {

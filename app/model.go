@@ -32,6 +32,9 @@ type Options struct {
 	Seeds func() uint64
 	// Session sets the read-out sizes.
 	Session engine.Options
+	// Tour, when set, opens the guided tour once the model set is loaded
+	// (tour.go).
+	Tour *TourStart
 }
 
 // Model is the explorer's root Bubble Tea model: a router. It sends key
@@ -122,6 +125,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onSet(msg)
 	case sessionMsg:
 		return m, m.onSession(msg)
+	case tourMsg:
+		return m, m.onTourPage(msg)
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
 	case tea.PasteMsg:

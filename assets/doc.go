@@ -3,7 +3,9 @@
 //
 // Default holds the directory "default" with the shipped tree model set
 // (reasoner, baseline, Mono- and Dual-Talker safetensors files); Grammar
-// the directory "cfg" with the grammar set (the same and COCONUT).
+// the directory "cfg" with the grammar set (the same and COCONUT). Lessons
+// holds the guided tour's built-in lessons, "lessons/NN-name.lesson", in
+// the text format of docs/TOUR.md (read by package tour).
 package assets
 
 import "embed"
@@ -18,3 +20,8 @@ var Default embed.FS
 //
 //go:embed all:cfg
 var Grammar embed.FS
+
+// Lessons are the built-in lessons of the tour, under "lessons/".
+//
+//go:embed lessons/*.lesson
+var Lessons embed.FS

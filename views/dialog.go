@@ -91,6 +91,9 @@ func (s *Screen) overlay() (lines []string, x, y int, hits []hit) {
 		return nil, 0, 0, nil
 	}
 	ov := s.Dialog.View(s.dialogCtx())
+	if ov.Title == "" && len(ov.Body) == 0 {
+		return nil, 0, 0, nil // a Docked dialog with nothing on top
+	}
 	st := s.Styles
 	bw := max(10, min(ov.W, s.Width))
 	iw := bw - 4

@@ -24,6 +24,9 @@ type KeyMap struct {
 	Input   InputKeys
 	Toggles TogglesKeys
 	Help    HelpKeys
+	// Glossary and Tour: dialog_glossary.go, dialog_tour.go.
+	Glossary GlossaryKeys
+	Tour     TourKeys
 }
 
 // LaneKey is the binding that opens the token picker of one lane; Lane is
@@ -46,6 +49,8 @@ type MainKeys struct {
 	Inject                []LaneKey
 	Noise, Surgery, Clear key.Binding
 	Toggle, Help, Quit    key.Binding
+	// Glossary explains the terms on the screen; Tour opens the guided tour.
+	Glossary, Tour key.Binding
 }
 
 // PickerKeys are the token picker's bindings.
@@ -142,6 +147,9 @@ func DefaultKeyMap() KeyMap {
 			Toggle:  b([]string{"v"}, "v", "panels"),
 			Help:    b([]string{"?"}, "?", "help"),
 			Quit:    b([]string{"q", "ctrl+c"}, "q", "quit"),
+
+			Glossary: b([]string{"g"}, "g", "glossary"),
+			Tour:     b([]string{"T"}, "T", "guided tour"),
 		},
 		Picker: PickerKeys{
 			Move:    b([]string{"left", "right", "up", "down", "tab", "shift+tab"}, "←↑↓→", "move"),
@@ -184,6 +192,9 @@ func DefaultKeyMap() KeyMap {
 		},
 		Toggles: TogglesKeys{Close: b([]string{"esc", "v", "enter"}, "esc", "close")},
 		Help:    HelpKeys{Close: b([]string{"esc", "?", "q"}, "esc", "close")},
+
+		Glossary: DefaultGlossaryKeys(),
+		Tour:     DefaultTourKeys(),
 	}
 }
 
@@ -220,7 +231,7 @@ func (k *MainKeys) ForLanes(lanes []engine.LaneInfo) {
 // pickers.
 func (k *MainKeys) all() []key.Binding {
 	out := []key.Binding{k.Step, k.Prev, k.Undo, k.End, k.Reset, k.Jump, k.New, k.Prompt, k.Save, k.Load,
-		k.Noise, k.Surgery, k.Clear, k.Toggle, k.Help, k.Quit}
+		k.Noise, k.Surgery, k.Clear, k.Toggle, k.Help, k.Quit, k.Glossary, k.Tour}
 	for _, lk := range k.Inject {
 		out = append(out, lk.Binding)
 	}
@@ -256,6 +267,8 @@ func (k *MainKeys) SetState(st KeyState) {
 	on(&k.Toggle, main)
 	on(&k.Help, top && !st.Loading)
 	on(&k.Quit, top)
+	on(&k.Glossary, top && !st.Loading)
+	on(&k.Tour, main)
 }
 
 // ShortHelp is the help bar of the main screen: the most useful keys that
@@ -288,7 +301,7 @@ func (k MainKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		all(k.Step, k.Prev, k.Undo, k.End, k.Reset, k.Jump),
 		all(append(inj, k.Noise, k.Surgery, k.Clear)...),
-		all(k.New, k.Prompt, k.Save, k.Load, k.Toggle, k.Help, k.Quit),
+		all(k.New, k.Prompt, k.Save, k.Load, k.Toggle, k.Help, k.Glossary, k.Tour, k.Quit),
 	}
 }
 

@@ -14,6 +14,9 @@ type PanelCtx struct {
 	Show    Visibility
 	Keys    *MainKeys // the main screen's bindings, for hints that name a key
 	Compact bool
+	// Dock are the open dialog's panels (a Docked dialog: the tour's
+	// commentary), laid out after the frame's.
+	Dock []Panel
 }
 
 // Panel is one panel of the main screen: what the toggles menu calls it,
@@ -153,7 +156,7 @@ var lanesPanel = Panel{
 func shownPanels(c PanelCtx) ([]Panel, []Want) {
 	var ps []Panel
 	var ws []Want
-	for _, p := range Panels(c.Frame) {
+	for _, p := range append(Panels(c.Frame), c.Dock...) {
 		if !c.Show.Panel(p.ID) {
 			continue
 		}

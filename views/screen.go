@@ -112,7 +112,11 @@ func (s *Screen) helpBar() string {
 
 // panelCtx is what the panels draw from.
 func (s *Screen) panelCtx() PanelCtx {
-	return PanelCtx{Styles: s.Styles, Frame: s.Frame, Sel: s.Sel, Show: s.Show, Keys: &s.Keys.Main, Compact: s.compact()}
+	c := PanelCtx{Styles: s.Styles, Frame: s.Frame, Sel: s.Sel, Show: s.Show, Keys: &s.Keys.Main, Compact: s.compact()}
+	if d, ok := s.Dialog.(Docked); ok {
+		c.Dock = []Panel{d.Dock()}
+	}
+	return c
 }
 
 // Layout is the screen's layout, with the chrome measured: the shown
