@@ -406,7 +406,7 @@ func TestClicksAndWheel(t *testing.T) {
 	traj := m.screen().Layout().Rect(views.PanelTrajectory)
 	// Find the trajectory cell of step 1 by asking the same hit test.
 	for x := traj.X; x < traj.X+traj.W; x++ {
-		if views.TrajectoryStepAt(traj, m.Frame().Steps, m.Selected(), x, traj.Y+1) == 1 {
+		if views.TrajectoryStepAt(traj, m.Frame().Steps, m.Selected(), x, traj.Y+1, false) == 1 {
 			m.Update(tea.MouseClickMsg{X: x, Y: traj.Y + 1, Button: tea.MouseLeft})
 			break
 		}

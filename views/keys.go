@@ -67,13 +67,19 @@ type NoiseKeys struct {
 	Cancel  key.Binding
 }
 
-// SurgeryKeys are the surgery dialog's bindings.
+// SurgeryKeys are the surgery dialog's bindings. Focus moves only with
+// Field; what the other keys do depends on the field (the dialog's
+// ShortHelp says it): on A or B a letter sets that token and Change
+// cycles the tokens; on the weight digits type it and Change steps it by
+// 0.1.
 type SurgeryKeys struct {
-	Type      key.Binding // a letter sets A or B
+	Type      key.Binding // a letter sets the token field (A or B)
 	Field     key.Binding // next field (shown)
 	FieldBack key.Binding // the keys of Field that go back
-	Change    key.Binding // change the field's value (shown)
+	Change    key.Binding // cycle the token, or step the weight (shown)
 	Less      key.Binding // the keys of Change that go down
+	Digit     key.Binding // type the weight (the weight field)
+	Erase     key.Binding // erase the weight's last typed character
 	Confirm   key.Binding
 	Cancel    key.Binding
 }
@@ -95,8 +101,16 @@ type EditKeys struct {
 // key is made from its ToggleItem).
 type TogglesKeys struct{ Close key.Binding }
 
-// HelpKeys are the help screen's bindings.
-type HelpKeys struct{ Close key.Binding }
+// HelpKeys are the help screen's bindings: it scrolls when the terminal
+// is too short for it.
+type HelpKeys struct {
+	Close       key.Binding
+	Scroll      key.Binding // a line up or down (shown)
+	Up          key.Binding // the keys of Scroll that go up
+	Page        key.Binding // a page up or down (shown)
+	PageUp      key.Binding // the keys of Page that go up
+	Top, Bottom key.Binding
+}
 
 // KeyState is what SetState needs to know.
 type KeyState struct {
@@ -143,28 +157,33 @@ func DefaultKeyMap() KeyMap {
 			Help:    b([]string{"?"}, "?", "help"),
 			Quit:    b([]string{"q", "ctrl+c"}, "q", "quit"),
 		},
+		// A letter injects its token at once, q included (it is the letter
+		// Q): one key per injection is the picker's point, and esc is its
+		// way out; the hint says so.
 		Picker: PickerKeys{
 			Move:    b([]string{"left", "right", "up", "down", "tab", "shift+tab"}, "←↑↓→", "move"),
 			Back:    key.NewBinding(key.WithKeys("left", "up", "shift+tab")),
-			Type:    b(letters(), "A-Z", "pick a letter"),
-			EOS:     b([]string{"."}, ".", "end token"),
-			Confirm: enter,
+			Type:    b(letters(), "A-Z", "inject that letter now (q is Q)"),
+			EOS:     b([]string{"."}, ".", "inject EOS"),
+			Confirm: b([]string{"enter"}, "enter", "inject"),
 			Cancel:  esc,
 		},
 		Noise: NoiseKeys{
 			Sigma:   b([]string{"left", "right", "up", "down", "-", "+", "="}, "←/→", "σ"),
 			Less:    key.NewBinding(key.WithKeys("left", "down", "-")),
 			Every:   b([]string{"a"}, "a", "this step / every step"),
-			Confirm: enter,
+			Confirm: b([]string{"enter"}, "enter", "inject"),
 			Cancel:  esc,
 		},
 		Surgery: SurgeryKeys{
-			Type:      b(letters(), "A-Z", "pick a letter"),
+			Type:      b(letters(), "A-Z", "set the token"),
 			Field:     b([]string{"tab", "shift+tab"}, "tab", "next field"),
 			FieldBack: key.NewBinding(key.WithKeys("shift+tab")),
-			Change:    b([]string{"left", "right", "up", "down", "-", "+", "="}, "←/→", "change"),
+			Change:    b([]string{"right", "left", "up", "down", "+", "=", "-"}, "←/→", "cycle the token"),
 			Less:      key.NewBinding(key.WithKeys("left", "down", "-")),
-			Confirm:   enter,
+			Digit:     b([]string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "."}, "0-9 .", "type the weight"),
+			Erase:     b([]string{"backspace"}, "backspace", "erase"),
+			Confirm:   b([]string{"enter"}, "enter", "inject"),
 			Cancel:    esc,
 		},
 		Input: InputKeys{
@@ -177,13 +196,21 @@ func DefaultKeyMap() KeyMap {
 				End:         key.NewBinding(key.WithKeys("end", "ctrl+e")),
 				Backspace:   key.NewBinding(key.WithKeys("backspace", "ctrl+h")),
 				Delete:      key.NewBinding(key.WithKeys("delete", "ctrl+d")),
-				CutBefore:   key.NewBinding(key.WithKeys("ctrl+u")),
+				CutBefore:   b([]string{"ctrl+u"}, "ctrl+u", "clear (before the cursor)"),
 				CutAfter:    key.NewBinding(key.WithKeys("ctrl+k")),
 				CutWordBack: key.NewBinding(key.WithKeys("ctrl+w", "alt+backspace")),
 			},
 		},
 		Toggles: TogglesKeys{Close: b([]string{"esc", "v", "enter"}, "esc", "close")},
-		Help:    HelpKeys{Close: b([]string{"esc", "?", "q"}, "esc", "close")},
+		Help: HelpKeys{
+			Close:  b([]string{"esc", "?", "q"}, "esc", "close"),
+			Scroll: b([]string{"down", "up", "j", "k"}, "↑/↓", "scroll"),
+			Up:     key.NewBinding(key.WithKeys("up", "k")),
+			Page:   b([]string{"pgdown", "pgup", "space", "b"}, "pgup/pgdn", "page"),
+			PageUp: key.NewBinding(key.WithKeys("pgup", "b")),
+			Top:    key.NewBinding(key.WithKeys("home", "g")),
+			Bottom: key.NewBinding(key.WithKeys("end", "G")),
+		},
 	}
 }
 

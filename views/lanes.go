@@ -64,7 +64,7 @@ func renderLanes(c PanelCtx, w, h int) []string {
 		return nil
 	}
 	vw := verdictW(compact)
-	cw, first, n := stepCells(w-laneLabelW-vw, f.Steps, sel, 5, 8)
+	cw, first, n := stepCells(w-laneLabelW-vw, f.Steps, sel, 5, laneCellMax(c.Large))
 	taken := f.Taken()
 	var out []string
 
@@ -243,17 +243,20 @@ func injectHint(f *Frame, keys *MainKeys) string {
 	return s + fmt.Sprintf("change the latent with %s (noise) or %s (surgery).", keys.Noise.Help().Key, keys.Surgery.Help().Key)
 }
 
+// laneCellMax is the widest a lane's step cell grows.
+func laneCellMax(large bool) int { return pickInt(large, 14, 8) }
+
 // LanesStepAt is the step whose column is at (x, y) in a lanes panel drawn
-// in r, or 0.
-func LanesStepAt(r Rect, steps, sel, x, y int, compact bool) int {
-	return lanesStepAt(r.inner(), steps, sel, x, y, compact)
+// in r (in the compact or the large layout), or 0.
+func LanesStepAt(r Rect, steps, sel, x, y int, compact, large bool) int {
+	return lanesStepAt(r.inner(), steps, sel, x, y, compact, large)
 }
 
-func lanesStepAt(in Rect, steps, sel, x, y int, compact bool) int {
+func lanesStepAt(in Rect, steps, sel, x, y int, compact, large bool) int {
 	if !in.Contains(x, y) {
 		return 0
 	}
-	cw, first, n := stepCells(in.W-laneLabelW-verdictW(compact), steps, sel, 5, 8)
+	cw, first, n := stepCells(in.W-laneLabelW-verdictW(compact), steps, sel, 5, laneCellMax(large))
 	dx := x - in.X - laneLabelW
 	if dx < 0 || cw <= 0 || dx/cw >= n {
 		return 0

@@ -67,7 +67,7 @@ func TestLayoutTilesTheBody(t *testing.T) {
 							wants = append(wants, wt)
 						}
 					}
-					l := Compute(w, h, 1, 1, wants)
+					l := Compute(w, h, 1, 1, wants, (w+h)%2 == 0)
 					if w < MinWidth || h < MinHeight {
 						if !l.TooSmall {
 							t.Fatalf("%d×%d: not too small", w, h)
@@ -108,7 +108,7 @@ func TestLayoutTilesTheBody(t *testing.T) {
 // (at most half the body).
 func TestLayoutOfTheExplorer(t *testing.T) {
 	wants := standardWants([4]int{36, 22, 4, 10})[:5]
-	l := Compute(120, 40, 1, 1, wants)
+	l := Compute(120, 40, 1, 1, wants, false)
 	tree, traj, near, mix, lanes := l.Rect("tree"), l.Rect(PanelTrajectory), l.Rect(PanelNearest), l.Rect(PanelMixture), l.Rect(PanelLanes)
 	want := map[string]Rect{
 		"tree": {0, 1, 38, 26}, "traj": {38, 1, 82, 6}, "near": {38, 7, 36, 20}, "mix": {74, 7, 46, 20}, "lanes": {0, 27, 120, 12},
@@ -120,7 +120,7 @@ func TestLayoutOfTheExplorer(t *testing.T) {
 	}
 	// Without the side panel (a task with no panel), the right column takes
 	// the whole width.
-	l = Compute(120, 40, 1, 1, wants[1:])
+	l = Compute(120, 40, 1, 1, wants[1:], false)
 	if r := l.Rect(PanelTrajectory); r.X != 0 || r.W != 120 {
 		t.Errorf("without a task panel the trajectory is %+v", r)
 	}
@@ -310,7 +310,7 @@ func TestClicksFindSteps(t *testing.T) {
 			if got := StepAt(s, lx, lanes.Y+2); got != step {
 				t.Errorf("%v: click at the lanes' column %d selects %d", sz, step, got)
 			}
-			if got := LanesStepAt(lanes, 4, 1, lx, lanes.Y+2, l.Compact); got != step {
+			if got := LanesStepAt(lanes, 4, 1, lx, lanes.Y+2, l.Compact, l.Large); got != step {
 				t.Errorf("%v: LanesStepAt at the lanes' column %d selects %d", sz, step, got)
 			}
 		}
