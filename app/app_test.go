@@ -388,12 +388,13 @@ func TestSaveAndOpenASession(t *testing.T) {
 	if got.Taken() != want.Taken() || !reflect.DeepEqual(got.Injections, want.Injections) || !tree.Of(got.Problem).Equal(tree.Of(want.Problem)) {
 		t.Fatalf("opened session differs: taken %d/%d, %v/%v", got.Taken(), want.Taken(), got.Injections, want.Injections)
 	}
-	// A missing file is an error in the status line, not a crash.
+	// A missing file is an error in the dialog, which stays open with the
+	// path to correct, not a crash.
 	press(t, m, "o")
 	m.Update(tea.PasteMsg{Content: filepath.Join(dir, "nope.json")})
 	press(t, m, "enter")
-	if msg, isErr := m.Status(); !isErr || !strings.Contains(msg, "nope.json") {
-		t.Fatalf("missing file: %q", msg)
+	if m.Dialog() != "input" || !strings.Contains(view(m), "nope.json") || !strings.Contains(view(m), "session file: stat") {
+		t.Fatalf("missing file: dialog %q\n%s", m.Dialog(), view(m))
 	}
 	if m.Frame() != got {
 		t.Fatal("a failed open replaced the session")
@@ -494,7 +495,7 @@ func invariants(t *testing.T, m *Model, what string, draw bool) {
 			d.A < 0 || d.A >= n || d.B < 0 || d.B >= n {
 			fail("surgery field %d weight %g A %d B %d at step %d", d.Field, d.Weight, d.A, d.B, d.Step)
 		}
-	case views.Input, views.Toggles, views.Help:
+	case views.Input, views.Toggles, views.Help, views.Files:
 	default:
 		fail("an unknown dialog %T", d)
 	}

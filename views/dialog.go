@@ -38,6 +38,12 @@ type Sizer interface {
 	Resize(w, h int) Dialog
 }
 
+// Handler is a dialog that runs commands of its own (the file picker reads
+// directories): the app hands it every message it does not handle itself.
+type Handler interface {
+	Handle(msg tea.Msg) (Dialog, tea.Cmd)
+}
+
 // Paster is a dialog that takes pasted text.
 type Paster interface {
 	Paste(text string) Dialog
@@ -73,6 +79,11 @@ type Submit struct {
 // ToggleShown shows or hides a panel or a lane (the menu stays open).
 type ToggleShown struct{ Item ToggleItem }
 
+// Run runs a command of the dialog's (its result comes back to the
+// dialog's Handle); the dialog stays open.
+type Run struct{ Cmd tea.Cmd }
+
+func (Run) action()         {}
 func (Close) action()       {}
 func (Inject) action()      {}
 func (Submit) action()      {}

@@ -22,6 +22,7 @@ type KeyMap struct {
 	Noise   NoiseKeys
 	Surgery SurgeryKeys
 	Input   InputKeys
+	Files   FilesKeys
 	Toggles TogglesKeys
 	Help    HelpKeys
 }
@@ -41,11 +42,21 @@ type MainKeys struct {
 
 	Step, Prev, Undo, End, Reset, Jump key.Binding
 	New, Prompt, Save, Load            key.Binding
+	// Back reopens the problem shown before the last new, typed or opened
+	// one (with its injections).
+	Back key.Binding
 	// Inject are the token pickers, one per lane that can be forced, in
 	// lane order ("t" the Dual-Talker, "b" the baseline).
 	Inject                []LaneKey
 	Noise, Surgery, Clear key.Binding
-	Toggle, Help, Quit    key.Binding
+	// Remove removes the injection acting at the selected step (the last
+	// one made there); UndoInj and RedoInj undo and redo a change of the
+	// injections (an injection, a removal, clear). u undoes a step.
+	Remove, UndoInj, RedoInj key.Binding
+	// Presenter switches the presenter mode (high contrast, a larger
+	// tree, fewer panels).
+	Presenter          key.Binding
+	Toggle, Help, Quit key.Binding
 }
 
 // PickerKeys are the token picker's bindings.
@@ -90,6 +101,17 @@ type InputKeys struct {
 	Edit            EditKeys
 }
 
+// FilesKeys are the file picker's bindings (the keys of Up, Down, PageUp,
+// PageDown, Top, Bottom, Back, Open and Select are bubbles' filepicker's
+// KeyMap; Move and Page are what the help bar shows of them).
+type FilesKeys struct {
+	Move, Up, Down           key.Binding
+	Page, PageUp, PageDown   key.Binding
+	Top, Bottom              key.Binding
+	Back, Open, Select, Type key.Binding
+	Cancel                   key.Binding
+}
+
 // EditKeys are the line editor's bindings.
 type EditKeys struct {
 	Left, Right, Home, End           key.Binding
@@ -122,6 +144,10 @@ type KeyState struct {
 	Taken, Steps  int
 	Selected      int
 	HasInjections bool
+	InjectedHere  bool // an injection acts at the selected step
+	CanUndoInj    bool
+	CanRedoInj    bool
+	HasPrevious   bool // a previous problem to go back to
 }
 
 func bind(keys []string, k, desc string) key.Binding {
@@ -143,6 +169,7 @@ func DefaultKeyMap() KeyMap {
 			Reset:  b([]string{"r", "home"}, "r", "reset"),
 			Jump:   b([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "1-9", "jump"),
 			New:    b([]string{"n"}, "n", "new problem"),
+			Back:   b([]string{"N"}, "N", "previous problem"),
 			Prompt: b([]string{"p"}, "p", "type problem"),
 			Save:   b([]string{"w"}, "w", "save"),
 			Load:   b([]string{"o"}, "o", "open"),
@@ -150,12 +177,16 @@ func DefaultKeyMap() KeyMap {
 				{"talker", b([]string{"t"}, "t", "talker error")},
 				{"baseline", b([]string{"b"}, "b", "baseline error")},
 			},
-			Noise:   b([]string{"z"}, "z", "noise"),
-			Surgery: b([]string{"m"}, "m", "surgery"),
-			Clear:   b([]string{"c"}, "c", "clear"),
-			Toggle:  b([]string{"v"}, "v", "panels"),
-			Help:    b([]string{"?"}, "?", "help"),
-			Quit:    b([]string{"q", "ctrl+c"}, "q", "quit"),
+			Noise:     b([]string{"z"}, "z", "noise"),
+			Surgery:   b([]string{"m"}, "m", "surgery"),
+			Clear:     b([]string{"c"}, "c", "clear"),
+			Remove:    b([]string{"d"}, "d", "remove injection"),
+			UndoInj:   b([]string{"ctrl+z"}, "ctrl+z", "undo injection"),
+			RedoInj:   b([]string{"ctrl+y"}, "ctrl+y", "redo injection"),
+			Presenter: b([]string{"P"}, "P", "presenter mode"),
+			Toggle:    b([]string{"v"}, "v", "panels"),
+			Help:      b([]string{"?"}, "?", "help"),
+			Quit:      b([]string{"q", "ctrl+c"}, "q", "quit"),
 		},
 		// A letter injects its token at once, q included (it is the letter
 		// Q): one key per injection is the picker's point, and esc is its
@@ -200,6 +231,21 @@ func DefaultKeyMap() KeyMap {
 				CutAfter:    key.NewBinding(key.WithKeys("ctrl+k")),
 				CutWordBack: key.NewBinding(key.WithKeys("ctrl+w", "alt+backspace")),
 			},
+		},
+		Files: FilesKeys{
+			Move:     b([]string{"down", "up", "ctrl+n", "ctrl+p"}, "↑/↓", "move"),
+			Up:       key.NewBinding(key.WithKeys("up", "ctrl+p")),
+			Down:     key.NewBinding(key.WithKeys("down", "ctrl+n")),
+			Page:     b([]string{"pgdown", "pgup"}, "pgup/pgdn", "page"),
+			PageUp:   key.NewBinding(key.WithKeys("pgup")),
+			PageDown: key.NewBinding(key.WithKeys("pgdown")),
+			Top:      b([]string{"home"}, "home", "first"),
+			Bottom:   b([]string{"end"}, "end", "last"),
+			Back:     b([]string{"left", "backspace"}, "←", "parent folder"),
+			Open:     b([]string{"enter", "right"}, "enter", "open"),
+			Select:   key.NewBinding(key.WithKeys("enter")),
+			Type:     b([]string{"tab"}, "tab", "type a path"),
+			Cancel:   esc,
 		},
 		Toggles: TogglesKeys{Close: b([]string{"esc", "v", "enter"}, "esc", "close")},
 		Help: HelpKeys{
@@ -246,8 +292,8 @@ func (k *MainKeys) ForLanes(lanes []engine.LaneInfo) {
 // all lists the main bindings other than the lane pickers, and the lane
 // pickers.
 func (k *MainKeys) all() []key.Binding {
-	out := []key.Binding{k.Step, k.Prev, k.Undo, k.End, k.Reset, k.Jump, k.New, k.Prompt, k.Save, k.Load,
-		k.Noise, k.Surgery, k.Clear, k.Toggle, k.Help, k.Quit}
+	out := []key.Binding{k.Step, k.Prev, k.Undo, k.End, k.Reset, k.Jump, k.New, k.Back, k.Prompt, k.Save, k.Load,
+		k.Noise, k.Surgery, k.Clear, k.Remove, k.UndoInj, k.RedoInj, k.Presenter, k.Toggle, k.Help, k.Quit}
 	for _, lk := range k.Inject {
 		out = append(out, lk.Binding)
 	}
@@ -269,6 +315,7 @@ func (k *MainKeys) SetState(st KeyState) {
 	on(&k.Reset, sess && st.Taken > 0)
 	on(&k.Jump, sess && st.Steps > 0)
 	on(&k.New, main)
+	on(&k.Back, main && st.HasPrevious)
 	on(&k.Prompt, main)
 	on(&k.Save, sess)
 	on(&k.Load, top && !st.Loading && st.HasSet)
@@ -280,6 +327,10 @@ func (k *MainKeys) SetState(st KeyState) {
 	on(&k.Noise, inj)
 	on(&k.Surgery, inj)
 	on(&k.Clear, sess && st.HasInjections)
+	on(&k.Remove, sess && st.InjectedHere)
+	on(&k.UndoInj, sess && st.CanUndoInj)
+	on(&k.RedoInj, sess && st.CanRedoInj)
+	on(&k.Presenter, main)
 	on(&k.Toggle, main)
 	on(&k.Help, top && !st.Loading)
 	on(&k.Quit, top)
@@ -295,7 +346,7 @@ func (k MainKeys) ShortHelp() []key.Binding {
 	for _, lk := range k.Inject {
 		out = append(out, lk.Binding)
 	}
-	return append(out, k.Clear, k.New, k.Undo, k.Reset, k.Noise, k.Surgery, k.Prompt, k.Toggle, k.Help, k.Quit)
+	return append(out, k.Clear, k.Remove, k.New, k.Undo, k.Reset, k.Noise, k.Surgery, k.UndoInj, k.Back, k.Prompt, k.Toggle, k.Help, k.Quit)
 }
 
 // FullHelp is the ? screen, in columns, every binding shown.
@@ -314,8 +365,8 @@ func (k MainKeys) FullHelp() [][]key.Binding {
 	}
 	return [][]key.Binding{
 		all(k.Step, k.Prev, k.Undo, k.End, k.Reset, k.Jump),
-		all(append(inj, k.Noise, k.Surgery, k.Clear)...),
-		all(k.New, k.Prompt, k.Save, k.Load, k.Toggle, k.Help, k.Quit),
+		all(append(inj, k.Noise, k.Surgery, k.Remove, k.Clear, k.UndoInj, k.RedoInj)...),
+		all(k.New, k.Back, k.Prompt, k.Save, k.Load, k.Toggle, k.Presenter, k.Help, k.Quit),
 	}
 }
 
