@@ -127,7 +127,8 @@ func overlayBody(ov Overlay, bw int) []string {
 func overlayBox(ov Overlay, w, h int) (bw, rows, n int) {
 	bw = max(10, min(ov.W, w))
 	n = len(overlayBody(ov, bw))
-	return bw, max(0, min(n+2, h)-2), n
+	// The box leaves the status line and the help bar visible.
+	return bw, max(0, min(n+2, h-2)-2), n
 }
 
 // ScrollMax is the largest useful Scroll of ov on a screen w × h: 0 when

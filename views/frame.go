@@ -33,11 +33,15 @@ type Frame struct {
 // offDistribution is the warning a problem panel shows on top when the
 // problem lies outside the training distribution: at most most lines of w
 // cells (the last one cut with "…"), none when it lies inside.
-func (f *Frame) offDistribution(st *Styles, w, most int) []string {
+func (f *Frame) offDistribution(st *Styles, w, most int, compact bool) []string {
 	if f == nil || f.OutOfDistribution == "" || most < 1 {
 		return nil
 	}
-	lines := wrap("⚠ outside the training distribution: "+f.OutOfDistribution+"; the models may well be wrong here.", w)
+	msg := "⚠ outside the training distribution: " + f.OutOfDistribution + "; the models may well be wrong here."
+	if compact {
+		msg = "⚠ off-distribution: " + f.OutOfDistribution
+	}
+	lines := wrap(msg, w)
 	if len(lines) > most {
 		lines = lines[:most]
 		lines[most-1] = fit(lines[most-1]+" …", w)

@@ -136,14 +136,14 @@ func (s *Screen) helpBar() string {
 	h := s.Help
 	h.Styles = s.Styles.Help
 	var hints []key.Binding
-	keep := 1 // the dialog's last binding (cancel or close) always shows
+	keep := 2 // a dialog's last two (apply and cancel) always show
 	if s.Dialog != nil {
 		hints = s.Dialog.ShortHelp()
 	} else {
 		hints = s.Keys.Main.ShortHelp()
 		keep = 2 // "? help" and "q quit"
 	}
-	return fit(fitHints(h, hints, keep, s.Width), s.Width)
+	return fit(fitHints(h, hints, min(keep, len(hints)), s.Width), s.Width)
 }
 
 // fitHints renders hints in w cells, dropping the least useful first (the

@@ -128,7 +128,7 @@ func init() {
 			return "Problem"
 		},
 		Render: func(c PanelCtx, w, h int) []string {
-			warn := c.Frame.offDistribution(c.Styles, w, h/3)
+			warn := c.Frame.offDistribution(c.Styles, w, max(h/3, 4), c.Compact)
 			return append(warn, renderTree(c.Styles, c.Frame, c.Sel, w, h-len(warn), c.Compact, c.Large)...)
 		},
 	})
@@ -149,7 +149,7 @@ func TreeNeeds(t *tree.Tree, large bool) (natural, least int) {
 // draws a bigger tree.
 func treeSlot(large bool) int { return pickInt(large, 14, 8) }
 
-func treeStems(large bool) int { return pickInt(large, 5, 2) }
+func treeStems(large bool) int { return pickInt(large, 8, 2) }
 
 func pickInt(b bool, yes, no int) int {
 	if b {
@@ -236,7 +236,10 @@ func renderTree(st *Styles, f *Frame, sel, w, h int, compact, large bool) []stri
 		spare -= showText + 1
 	}
 	topPad := 0
-	if spare > 0 {
+	switch {
+	case large && spare > 2:
+		topPad = spare / 2 // the large layout centres the tree
+	case spare > 0:
 		topPad = 1
 	}
 
