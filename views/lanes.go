@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
+
 	"jrx/engine"
 )
 
@@ -169,7 +171,8 @@ func renderLanes(c PanelCtx, w, h int) []string {
 // bindings that do it.
 func narrative(f *Frame, keys *MainKeys) []string {
 	if f.Taken() == 0 {
-		return []string{"Step with → to run the Reasoner one latent at a time; the Talkers and the baseline follow in lockstep."}
+		return []string{"Step with " + keyName(keys, func(k *MainKeys) key.Binding { return k.Step }, "→") +
+			" to run the Reasoner one latent at a time; the Talkers and the baseline follow in lockstep."}
 	}
 	if len(f.Injections) == 0 {
 		return []string{injectHint(f, keys)}
@@ -221,6 +224,16 @@ func narrative(f *Frame, keys *MainKeys) []string {
 		}
 	}
 	return []string{strings.Join(parts, " ")}
+}
+
+// keyName is the first key of the binding of keys that which picks, as
+// its help names it ("→" of "→/space"), or def without a key map.
+func keyName(keys *MainKeys, which func(*MainKeys) key.Binding, def string) string {
+	if keys == nil {
+		return def
+	}
+	k, _, _ := strings.Cut(which(keys).Help().Key, "/")
+	return k
 }
 
 // injectHint says which keys inject what, from the bindings.

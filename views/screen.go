@@ -220,7 +220,7 @@ func Render(s Screen) string {
 	}
 	l := s.Layout()
 	if l.TooSmall {
-		return s.finish(tooSmall(s.Styles, s.Width, s.Height))
+		return s.finish(tooSmall(s.Styles, s.Keys.Main.Quit.Help().Key, s.Width, s.Height))
 	}
 	st := s.Styles
 	var blocks []placed
@@ -230,7 +230,7 @@ func Render(s Screen) string {
 	case s.Fatal != "":
 		blocks = append(blocks, placed{l.Body, box(st, "Nothing to explore", fatalText(st, s.Fatal, l.Body.W-4), l.Body.W, l.Body.H, true)})
 	case s.Frame == nil:
-		msg := "No problem is open: press n for a new one, or p to type one."
+		msg := fmt.Sprintf("No problem is open: press %s for a new one, or %s to type one.", s.Keys.Main.New.Help().Key, s.Keys.Main.Prompt.Help().Key)
 		if s.Status.Busy != "" {
 			msg = s.Status.Busy + "…"
 		}
@@ -298,11 +298,14 @@ func fatalText(st *Styles, msg string, w int) []string {
 }
 
 // tooSmall is the screen for a terminal below MinWidth × MinHeight.
-func tooSmall(st *Styles, w, h int) []string {
+func tooSmall(st *Styles, quit string, w, h int) []string {
+	if quit == "" {
+		quit = "q"
+	}
 	msg := []string{
 		st.Bold.Render("terminal too small"),
 		fmt.Sprintf("need %d×%d, have %d×%d", MinWidth, MinHeight, w, h),
-		"enlarge the window, or press q to quit",
+		"enlarge the window, or press " + quit + " to quit",
 	}
 	out := make([]string, h)
 	top := max(0, (h-len(msg))/2)

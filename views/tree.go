@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -129,7 +130,7 @@ func init() {
 		},
 		Render: func(c PanelCtx, w, h int) []string {
 			warn := c.Frame.offDistribution(c.Styles, w, max(h/3, 4), c.Compact)
-			return append(warn, renderTree(c.Styles, c.Frame, c.Sel, w, h-len(warn), c.Compact, c.Large)...)
+			return append(warn, renderTree(c.Styles, c.Frame, c.Keys, c.Sel, w, h-len(warn), c.Compact, c.Large)...)
 		},
 	})
 }
@@ -161,7 +162,7 @@ func pickInt(b bool, yes, no int) int {
 // renderTree draws the problem: the tree with the root at the top, the
 // target marked, the route up to the selected step highlighted and the
 // selected step's hypothesis weights written under the nodes.
-func renderTree(st *Styles, f *Frame, sel, w, h int, compact, large bool) []string {
+func renderTree(st *Styles, f *Frame, keys *MainKeys, sel, w, h int, compact, large bool) []string {
 	if f.tree() == nil || w <= 0 || h <= 0 {
 		return nil
 	}
@@ -206,7 +207,7 @@ func renderTree(st *Styles, f *Frame, sel, w, h int, compact, large bool) []stri
 	if sel >= 1 && len(atoms) > 0 {
 		legend = append(legend, st.Dim.Render(fmt.Sprintf("step %d holds ", sel))+strings.Join(atoms, " · "))
 	} else if sel < 1 {
-		legend = append(legend, st.Dim.Render("take a step (→) to see hypotheses"))
+		legend = append(legend, st.Dim.Render("take a step ("+keyName(keys, func(k *MainKeys) key.Binding { return k.Step }, "→")+") to see hypotheses"))
 	}
 	var text []string
 	if !compact {
