@@ -521,7 +521,7 @@ func TestRandomInputNeverPanics(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	keys := []string{"right", "left", "space", "e", "r", "u", "backspace", "1", "2", "3", "4", "9", "n", "p", "w", "o",
 		"t", "b", "z", "m", "c", "v", "?", "enter", "esc", "tab", "up", "down", "a", "x", "j", "k", "l", "d", "-", "+",
-		"home", "end", "ctrl+u", "ctrl+a", "Q", "é", "[", "]", "."}
+		"home", "end", "ctrl+u", "ctrl+a", "Q", "é", "[", "]", ".", "N", "P", "ctrl+z", "ctrl+y", "0", "/"}
 	var pending []tea.Cmd
 	for i := 0; i < 4000; i++ {
 		var msg tea.Msg

@@ -157,7 +157,10 @@ func opStep() op {
 
 func opUndo(sel int) op {
 	return op{"stepping back", func(s *engine.Session) sessionMsg {
-		err := s.Back()
+		var err error
+		if s.T() > 0 { // an op queued before it (reset) may have gone back already
+			err = s.Back()
+		}
 		return sessionMsg{sess: s, frame: frameOf(s), sel: min(sel, s.T()), err: err}
 	}}
 }
