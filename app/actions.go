@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,11 +22,15 @@ import (
 // loading screens, whose bindings SetState leaves on).
 func (m *Model) mainKey(k tea.KeyPressMsg) tea.Cmd {
 	ks := &m.keys.Main
+	if m.acts(k) {
+		// A message says what the last action did; the next one clears it.
+		m.setInfo("")
+	}
 	switch {
 	case key.Matches(k, ks.Quit):
 		return tea.Quit
 	case key.Matches(k, ks.Help):
-		m.dialog = views.NewHelp(m.keys.Help, m.keys.Main)
+		m.dialog = views.NewHelp(m.keys.Help, m.keys.Main).Resize(m.w, m.h)
 	case key.Matches(k, ks.Glossary):
 		m.dialog = views.NewGlossary(m.keys.Glossary)
 	case key.Matches(k, ks.Tour):
@@ -50,19 +55,33 @@ func (m *Model) mainKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.jump(int(k.Code - '0'))
 	case key.Matches(k, ks.New):
 		return m.newProblem(m.opts.Seeds())
+	case key.Matches(k, ks.Back):
+		return m.goBack()
 	case key.Matches(k, ks.Prompt):
 		m.openInput(inputProblem, m.problem.Text)
 	case key.Matches(k, ks.Save):
 		m.openInput(inputSave, fmt.Sprintf("jrx-session-%d.json", m.seed))
 	case key.Matches(k, ks.Load):
-		m.openInput(inputOpen, "")
+		return m.openFiles()
+	case key.Matches(k, ks.Presenter):
+		m.setPresenter(!m.presenter)
 	case key.Matches(k, ks.Noise):
 		m.dialog = views.NewNoise(m.keys.Noise, m.sel)
 	case key.Matches(k, ks.Surgery):
 		m.openSurgery()
 	case key.Matches(k, ks.Clear):
-		m.inj = nil
-		return m.rebuild("injections cleared")
+		return m.changeInj(nil, "injections cleared")
+	case key.Matches(k, ks.Remove):
+		i := injectionAt(m.inj, m.sel)
+		if i < 0 {
+			return nil
+		}
+		removed := m.inj[i]
+		return m.changeInj(slices.Delete(slices.Clone(m.inj), i, i+1), "removed "+removed.String())
+	case key.Matches(k, ks.UndoInj):
+		return m.undoInj()
+	case key.Matches(k, ks.RedoInj):
+		return m.redoInj()
 	default:
 		for _, lk := range ks.Inject {
 			if key.Matches(k, lk.Binding) {
@@ -87,8 +106,96 @@ func (m *Model) act(a views.Action) tea.Cmd {
 		m.show.Toggle(a.Item)
 	case views.TourGo, views.TourLeave:
 		return m.tourAct(a)
+	case views.Run:
+		return a.Cmd
 	}
 	return nil
+}
+
+// acts reports whether k is a main-screen binding that does something now.
+func (m *Model) acts(k tea.KeyPressMsg) bool {
+	ks := m.keys.Main
+	bs := []key.Binding{ks.Step, ks.Prev, ks.Undo, ks.End, ks.Reset, ks.Jump, ks.New, ks.Back, ks.Prompt, ks.Save, ks.Load,
+		ks.Noise, ks.Surgery, ks.Clear, ks.Remove, ks.UndoInj, ks.RedoInj, ks.Presenter, ks.Toggle, ks.Help}
+	for _, lk := range ks.Inject {
+		bs = append(bs, lk.Binding)
+	}
+	return key.Matches(k, bs...)
+}
+
+// injectionAt is the index of the last injection in inj acting at step t
+// (noise on every step acts at every step), or -1.
+func injectionAt(inj []engine.Injection, t int) int {
+	if t < 1 {
+		return -1
+	}
+	for i := len(inj) - 1; i >= 0; i-- {
+		if inj[i].Step == t || (inj[i].Step == 0 && inj[i].Kind == engine.Noise) {
+			return i
+		}
+	}
+	return -1
+}
+
+// maxInjUndo bounds the injection changes that can be undone.
+const maxInjUndo = 100
+
+// changeInj makes inj the injections (remembering the old ones for
+// undo) and re-runs.
+func (m *Model) changeInj(inj []engine.Injection, note string) tea.Cmd {
+	m.injUndo = append(m.injUndo, slices.Clone(m.inj))
+	if len(m.injUndo) > maxInjUndo {
+		m.injUndo = m.injUndo[1:]
+	}
+	m.injRedo = nil
+	m.inj = inj
+	return m.rebuild(note)
+}
+
+func (m *Model) undoInj() tea.Cmd {
+	n := len(m.injUndo)
+	if n == 0 {
+		return nil
+	}
+	m.injRedo = append(m.injRedo, slices.Clone(m.inj))
+	m.inj = m.injUndo[n-1]
+	m.injUndo = m.injUndo[:n-1]
+	return m.rebuild("injection change undone")
+}
+
+func (m *Model) redoInj() tea.Cmd {
+	n := len(m.injRedo)
+	if n == 0 {
+		return nil
+	}
+	m.injUndo = append(m.injUndo, slices.Clone(m.inj))
+	m.inj = m.injRedo[n-1]
+	m.injRedo = m.injRedo[:n-1]
+	return m.rebuild("injection change redone")
+}
+
+// remember keeps the problem on screen (with its injections and steps) for
+// N, before another replaces it.
+func (m *Model) remember() {
+	if m.frame == nil || m.problem.Instance == nil {
+		return
+	}
+	m.previous = append(m.previous, shown{problem: m.problem, inj: slices.Clone(m.inj), typed: m.typed, taken: m.frame.Taken(), sel: m.sel})
+	if len(m.previous) > maxPrevious {
+		m.previous = m.previous[1:]
+	}
+}
+
+// goBack reopens the previous problem, as it was.
+func (m *Model) goBack() tea.Cmd {
+	n := len(m.previous)
+	if n == 0 || m.set == nil {
+		return nil
+	}
+	p := m.previous[n-1]
+	m.previous = m.previous[:n-1]
+	m.startJob("going back to the previous problem")
+	return fresh(buildSession(m.gen, m.set, p.problem, p.inj, m.opts.Session, p.taken, p.sel, p.typed, "back to the previous problem"), true)
 }
 
 // jump selects step t, running forward to it when it is not taken yet.
@@ -180,19 +287,52 @@ const (
 )
 
 func (m *Model) openInput(purpose, value string) {
+	m.dialog = m.input(purpose, value)
+}
+
+// input is the text input for purpose, holding value. Its hint says what
+// the text is; the keys' hints come from its bindings.
+func (m *Model) input(purpose, value string) views.Input {
 	var title, hint string
+	keys := m.keys.Input
 	switch purpose {
 	case inputProblem:
 		title = "Type or paste a problem"
-		hint = fmt.Sprintf("The problem's text form; the models were trained on %s. enter opens it · esc cancels", m.set.Task.Distribution())
+		hint = fmt.Sprintf("The problem's text form; the models were trained on %s, e.g. %s",
+			m.set.Task.Distribution(), tasks.Example(m.set.Task))
+		keys.Confirm.SetHelp("enter", "open it")
 	case inputSave:
 		title = "Save the session to"
-		hint = "A JSON session file (problem, injections, every snapshot). enter saves · esc cancels"
+		hint = "A JSON session file (problem, injections, every snapshot); ~ is your home folder."
+		keys.Confirm.SetHelp("enter", "save")
 	case inputOpen:
 		title = "Open a session file"
-		hint = "Replays it on this model set and checks every latent bit for bit. enter opens · esc cancels"
+		hint = "Replays it on this model set and checks every latent bit for bit; ~ is your home folder."
+		keys.Confirm.SetHelp("enter", "open")
 	}
-	m.dialog = views.NewInput(m.keys.Input, purpose, title, hint, value)
+	return views.NewInput(keys, purpose, title, hint, value)
+}
+
+// openFiles opens the file picker of session files in the working
+// directory.
+func (m *Model) openFiles() tea.Cmd {
+	d, cmd := views.NewFiles(m.keys.Files, m.input(inputOpen, ""), ".", m.styles, m.h)
+	m.dialog = d
+	return cmd
+}
+
+// expandPath expands a leading ~ (your home folder) and cleans the path.
+func expandPath(p string) (string, error) {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("cannot expand ~: %w", err)
+		}
+		p = filepath.Join(home, p[1:])
+	} else if strings.HasPrefix(p, "~") {
+		return "", fmt.Errorf("%s: only ~ (your home folder) is expanded, not ~user", p)
+	}
+	return filepath.Clean(p), nil
 }
 
 // inject adds in (replacing one of the same kind at the same step) and
@@ -205,17 +345,22 @@ func (m *Model) inject(in engine.Injection) tea.Cmd {
 		}
 		out = append(out, old)
 	}
-	m.inj = append(out, in)
-	return m.rebuild("")
+	return m.changeInj(append(out, in), "")
 }
 
 // submit acts on the text of an input dialog: it closes the dialog, or
-// keeps it open with the reason the text does not do.
+// keeps it open with the reason the text does not do (or a question), or
+// keeps it open while a job acts on the text (save, open: the job's error
+// comes back into it).
 func (m *Model) submit(a views.Submit) tea.Cmd {
+	in, ok := m.dialog.(views.Input)
+	if !ok {
+		// The file picker chose a file: the text input of its path shows
+		// while it opens, and takes the error if it does not.
+		in = m.input(a.Purpose, a.Text)
+	}
 	refuse := func(why string) tea.Cmd {
-		if in, ok := m.dialog.(views.Input); ok {
-			m.dialog = in.WithErr(why)
-		}
+		m.dialog = in.WithErr(why)
 		return nil
 	}
 	text := a.Text
@@ -225,28 +370,55 @@ func (m *Model) submit(a views.Submit) tea.Cmd {
 		if err != nil {
 			return refuse(DescribeParseError(text, err, 56))
 		}
-		if err := m.set.Task.InDistribution(p.Instance); err != nil {
-			m.setInfo("note: outside the training distribution: " + err.Error())
+		if n := in.Dropped(); n > 0 {
+			return refuse(fmt.Sprintf("the text was cut at %d characters (%d dropped); a problem that long is not one the models can read", views.InputLimit, n))
 		}
 		m.dialog = nil
 		m.startJob("building the typed problem")
-		return buildSession(m.gen, m.set, p, nil, m.opts.Session, 0, 0, true, "")
+		return fresh(buildSession(m.gen, m.set, p, nil, m.opts.Session, 0, 0, true, ""), false)
 	case inputSave:
 		if text == "" {
 			return refuse("type a file name")
 		}
-		m.dialog = nil
-		return m.enqueue(opSave(filepath.Clean(text), m.sel))
+		path, err := expandPath(text)
+		if err != nil {
+			return refuse(err.Error())
+		}
+		if dir := filepath.Dir(path); !isDir(dir) {
+			return refuse(fmt.Sprintf("no folder %s: save into a folder that exists", dir))
+		}
+		if fi, err := os.Stat(path); err == nil {
+			if fi.IsDir() {
+				return refuse(path + " is a folder: add a file name")
+			}
+			if !a.Confirmed {
+				m.dialog = in.AskConfirm(path + " exists: press enter again to overwrite it, or change the name")
+				return nil
+			}
+		}
+		m.dialog = in.WithErr("")
+		m.awaiting = inputSave
+		return m.enqueue(opSave(path, m.sel))
 	case inputOpen:
 		if text == "" {
 			return refuse("type the path of a session file")
 		}
-		m.dialog = nil
-		m.startJob("replaying " + text)
-		return openRecord(m.gen, m.set, filepath.Clean(text))
+		path, err := expandPath(text)
+		if err != nil {
+			return refuse(err.Error())
+		}
+		m.dialog = in.WithErr("")
+		m.awaiting = inputOpen
+		m.startJob("replaying " + path)
+		return fresh(openRecord(m.gen, m.set, path), false)
 	}
 	m.dialog = nil
 	return nil
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }
 
 // DescribeParseError shows a problem's parse error (a *tasks.ParseError)

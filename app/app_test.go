@@ -388,12 +388,13 @@ func TestSaveAndOpenASession(t *testing.T) {
 	if got.Taken() != want.Taken() || !reflect.DeepEqual(got.Injections, want.Injections) || !tree.Of(got.Problem).Equal(tree.Of(want.Problem)) {
 		t.Fatalf("opened session differs: taken %d/%d, %v/%v", got.Taken(), want.Taken(), got.Injections, want.Injections)
 	}
-	// A missing file is an error in the status line, not a crash.
+	// A missing file is an error in the dialog, which stays open with the
+	// path to correct, not a crash.
 	press(t, m, "o")
 	m.Update(tea.PasteMsg{Content: filepath.Join(dir, "nope.json")})
 	press(t, m, "enter")
-	if msg, isErr := m.Status(); !isErr || !strings.Contains(msg, "nope.json") {
-		t.Fatalf("missing file: %q", msg)
+	if m.Dialog() != "input" || !strings.Contains(view(m), "nope.json") || !strings.Contains(view(m), "session file: stat") {
+		t.Fatalf("missing file: dialog %q\n%s", m.Dialog(), view(m))
 	}
 	if m.Frame() != got {
 		t.Fatal("a failed open replaced the session")
@@ -406,7 +407,7 @@ func TestClicksAndWheel(t *testing.T) {
 	traj := m.screen().Layout().Rect(views.PanelTrajectory)
 	// Find the trajectory cell of step 1 by asking the same hit test.
 	for x := traj.X; x < traj.X+traj.W; x++ {
-		if views.TrajectoryStepAt(traj, m.Frame().Steps, m.Selected(), x, traj.Y+1) == 1 {
+		if views.TrajectoryStepAt(traj, m.Frame().Steps, m.Selected(), x, traj.Y+1, false) == 1 {
 			m.Update(tea.MouseClickMsg{X: x, Y: traj.Y + 1, Button: tea.MouseLeft})
 			break
 		}
@@ -494,7 +495,7 @@ func invariants(t *testing.T, m *Model, what string, draw bool) {
 			d.A < 0 || d.A >= n || d.B < 0 || d.B >= n {
 			fail("surgery field %d weight %g A %d B %d at step %d", d.Field, d.Weight, d.A, d.B, d.Step)
 		}
-	case views.Input, views.Toggles, views.Help:
+	case views.Input, views.Toggles, views.Help, views.Files:
 	default:
 		fail("an unknown dialog %T", d)
 	}
@@ -520,7 +521,7 @@ func TestRandomInputNeverPanics(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	keys := []string{"right", "left", "space", "e", "r", "u", "backspace", "1", "2", "3", "4", "9", "n", "p", "w", "o",
 		"t", "b", "z", "m", "c", "v", "?", "enter", "esc", "tab", "up", "down", "a", "x", "j", "k", "l", "d", "-", "+",
-		"home", "end", "ctrl+u", "ctrl+a", "Q", "é", "[", "]", "."}
+		"home", "end", "ctrl+u", "ctrl+a", "Q", "é", "[", "]", ".", "N", "P", "ctrl+z", "ctrl+y", "0", "/"}
 	var pending []tea.Cmd
 	for i := 0; i < 4000; i++ {
 		var msg tea.Msg

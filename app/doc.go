@@ -8,8 +8,11 @@
 // strings); a click goes to the dialog's item or to the panel's step cell
 // (views.StepAt); a paste to a dialog that takes text. actions.go does what
 // the bindings and the dialogs' Actions ask: opening dialogs, injecting,
-// acting on submitted text. jobs.go schedules the engine's work, ops.go
-// holds the commands.
+// acting on submitted text, the injections' undo and redo history (per
+// problem) and the problems N goes back to. jobs.go schedules the engine's
+// work, ops.go holds the commands. Below views.MinWidth × MinHeight only
+// quit and a resize act. A save or an open keeps its dialog open until
+// its job is done: the job's error goes back into the dialog.
 //
 // Invariants: Update never calls the engine for anything that may take
 // time (loading a model set, a new session, re-running after an injection,

@@ -11,6 +11,7 @@ import (
 
 	"jrx/engine"
 	"jrx/internal/termsafe"
+	"jrx/views"
 )
 
 // The scheduling of the engine's work (see ops.go for the commands).
@@ -67,7 +68,22 @@ func (m *Model) startJob(label string) {
 func (m *Model) newProblem(seed uint64) tea.Cmd {
 	p := engine.NewProblem(m.set.Task, seed)
 	m.startJob(fmt.Sprintf("building problem %d", seed))
-	return buildSession(m.gen, m.set, p, nil, m.opts.Session, 0, 0, false, "")
+	return fresh(buildSession(m.gen, m.set, p, nil, m.opts.Session, 0, 0, false, ""), false)
+}
+
+// fresh marks the result of cmd (a job) as a new problem replacing the one
+// on screen: when it arrives, the one on screen is remembered for N (unless
+// back: N itself is going back), and the injections' undo history, which
+// belongs to a problem, starts again.
+func fresh(cmd tea.Cmd, back bool) tea.Cmd {
+	return func() tea.Msg {
+		msg := cmd()
+		if sm, ok := msg.(sessionMsg); ok {
+			sm.fresh, sm.back = true, back
+			return sm
+		}
+		return msg
+	}
 }
 
 func (m *Model) rebuild(note string) tea.Cmd {
@@ -117,6 +133,19 @@ func (m *Model) onSession(msg sessionMsg) tea.Cmd {
 		return nil // superseded
 	}
 	m.inflight = false
+	if msg.purpose != "" && msg.purpose == m.awaiting {
+		// The result of a save or an open whose dialog waits for it: an
+		// error goes back into the dialog, success closes it.
+		m.awaiting = ""
+		if in, ok := m.dialog.(views.Input); ok && in.Purpose == msg.purpose {
+			if msg.err != nil {
+				m.dialog = in.WithErr(termsafe.String(msg.err.Error()))
+				msg.err = nil
+			} else {
+				m.dialog = nil
+			}
+		}
+	}
 	if msg.err != nil {
 		m.setError(msg.err)
 	} else if msg.warn != nil {
@@ -125,6 +154,12 @@ func (m *Model) onSession(msg sessionMsg) tea.Cmd {
 		m.setInfo(msg.note)
 	} else if msg.replace {
 		m.setInfo("")
+	}
+	if msg.fresh && msg.err == nil && msg.frame != nil && msg.sess != nil {
+		if !msg.back {
+			m.remember()
+		}
+		m.injUndo, m.injRedo = nil, nil
 	}
 	if msg.frame != nil && msg.sess != nil {
 		m.sess = msg.sess

@@ -26,6 +26,12 @@ type Options struct {
 	Prompt string
 	// NoColor draws without colour (NO_COLOR).
 	NoColor bool
+	// ASCII draws boxes and glyphs with ASCII characters only (LANG=C,
+	// TERM=dumb, --ascii).
+	ASCII bool
+	// Presenter starts in the presenter mode (high contrast, a larger
+	// tree, fewer panels; P switches it).
+	Presenter bool
 	// Load loads a model set (default engine.Load); tests inject one.
 	Load func(dir string) (*engine.Set, error)
 	// Seeds draws the seed of each new problem (default: random).
@@ -70,9 +76,34 @@ type Model struct {
 
 	// dialog is the open dialog; nil: the main screen has the keys.
 	dialog views.Dialog
+	// awaiting is the purpose of the input dialog whose submitted text a
+	// job is acting on (save, open): the job's error goes back into that
+	// dialog, and success closes it. "" for none.
+	awaiting string
 
 	status views.Status
+
+	// injUndo and injRedo are the injections before each change (and
+	// after each undone one) on the problem shown.
+	injUndo, injRedo [][]engine.Injection
+	// previous are the problems shown before, most recent last (N).
+	previous []shown
+
+	presenter bool
+	// show0 is the visibility to restore when the presenter mode ends.
+	show0 views.Visibility
 }
+
+// shown is a problem as it was on screen: N goes back to it.
+type shown struct {
+	problem    engine.Problem
+	inj        []engine.Injection
+	typed      bool
+	taken, sel int
+}
+
+// maxPrevious bounds the problems N can go back to.
+const maxPrevious = 50
 
 // New returns the explorer's model; Init loads the model set.
 func New(opts Options) *Model {
@@ -83,6 +114,9 @@ func New(opts Options) *Model {
 		opts.Seeds = func() uint64 { return rand.Uint64()%1_000_000 + 1 }
 	}
 	m := &Model{opts: opts, dark: true, keys: views.DefaultKeyMap(), help: help.New(), show: views.AllVisible()}
+	if opts.Presenter {
+		m.setPresenter(true)
+	}
 	m.setStyles()
 	m.seed = opts.Seed
 	m.status.Model = "embedded"
@@ -93,12 +127,37 @@ func New(opts Options) *Model {
 }
 
 func (m *Model) setStyles() {
-	if m.opts.NoColor {
+	switch {
+	case m.opts.NoColor:
 		m.styles = views.PlainStyles()
-	} else {
+	case m.presenter:
+		m.styles = views.ContrastStyles(m.dark)
+	default:
 		m.styles = views.NewStyles(m.dark)
 	}
+	if m.opts.ASCII {
+		m.styles = m.styles.WithASCII()
+	}
 	m.help.Styles = m.styles.Help
+}
+
+// setPresenter switches the presenter mode: high-contrast styles, the
+// large layout, and only the task's panel and the lanes (the panels menu
+// still shows the others); leaving it restores the panels shown before.
+func (m *Model) setPresenter(on bool) {
+	if on == m.presenter {
+		return
+	}
+	m.presenter = on
+	if on {
+		m.show0 = m.show
+		for _, id := range []string{views.PanelTrajectory, views.PanelNearest, views.PanelMixture} {
+			m.show.Hide(id)
+		}
+	} else {
+		m.show = m.show0
+	}
+	m.setStyles()
 }
 
 // Init asks for the background colour and loads the model set.
@@ -118,6 +177,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = max(0, msg.Width), max(0, msg.Height)
+		if d, ok := m.dialog.(views.Sizer); ok {
+			m.dialog = d.Resize(m.w, m.h)
+		}
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
 		m.setStyles()
@@ -130,20 +192,43 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
 	case tea.PasteMsg:
-		m.onPaste(msg.Content)
+		if !m.tooSmall() {
+			m.onPaste(msg.Content)
+		}
 	case tea.MouseClickMsg:
-		return m, m.onClick(msg.Mouse())
+		if !m.tooSmall() {
+			return m, m.onClick(msg.Mouse())
+		}
 	case tea.MouseWheelMsg:
-		m.onWheel(msg.Mouse())
+		if !m.tooSmall() {
+			m.onWheel(msg.Mouse())
+		}
+	default:
+		if d, ok := m.dialog.(views.Handler); ok {
+			var cmd tea.Cmd
+			m.dialog, cmd = d.Handle(msg)
+			return m, cmd
+		}
 	}
 	return m, nil
 }
+
+// tooSmall reports whether the terminal is below the smallest size the
+// explorer draws in: then only quit and resize act (the screen shows what
+// is needed, and keys must not act on what cannot be seen).
+func (m *Model) tooSmall() bool { return m.w < views.MinWidth || m.h < views.MinHeight }
 
 // onKey routes a key press: the force-quit binding always quits; otherwise
 // the open dialog gets it, or the main screen's bindings.
 func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(k, m.keys.ForceQuit) {
 		return tea.Quit
+	}
+	if m.tooSmall() {
+		if key.Matches(k, m.keys.Main.Quit) {
+			return tea.Quit
+		}
+		return nil
 	}
 	if m.dialog != nil {
 		var a views.Action
@@ -205,7 +290,9 @@ func (m *Model) onWheel(ms tea.Mouse) {
 // keyState is what decides which main-screen keys work.
 func (m *Model) keyState() views.KeyState {
 	st := views.KeyState{Loading: m.set == nil && m.fatal == "", Fatal: m.fatal != "", Dialog: m.dialog != nil,
-		HasSet: m.set != nil, HasSession: m.frame != nil, Selected: m.sel, HasInjections: len(m.inj) > 0}
+		HasSet: m.set != nil, HasSession: m.frame != nil, Selected: m.sel, HasInjections: len(m.inj) > 0,
+		InjectedHere: injectionAt(m.inj, m.sel) >= 0, CanUndoInj: len(m.injUndo) > 0, CanRedoInj: len(m.injRedo) > 0,
+		HasPrevious: len(m.previous) > 0}
 	if m.frame != nil {
 		st.Taken, st.Steps = m.frame.Taken(), m.frame.Steps
 	}
@@ -229,6 +316,7 @@ func (m *Model) screen() views.Screen {
 	return views.Screen{
 		Width: m.w, Height: m.h, Styles: m.styles, Keys: keys, Help: m.help,
 		Frame: m.frame, Sel: m.sel, Show: m.show, Status: st, Dialog: m.dialog, Fatal: m.fatal,
+		Presenter: m.presenter,
 	}
 }
 
@@ -279,6 +367,9 @@ func (m *Model) Typed() bool { return m.typed }
 // loaded or is still loading): the explorer showed it and had nothing else
 // to show.
 func (m *Model) LoadErr() error { return m.loadErr }
+
+// Presenter reports whether the presenter mode is on.
+func (m *Model) Presenter() bool { return m.presenter }
 
 // Seed is the seed of the problem on screen.
 func (m *Model) Seed() uint64 { return m.seed }

@@ -41,6 +41,12 @@ type sessionMsg struct {
 	replace bool   // a new session (from a job) rather than the same one changed
 	seed    uint64
 	typed   bool
+	// purpose names the input whose text the work acted on ("save",
+	// "open"), "" for none: the result goes back into that dialog.
+	purpose string
+	// fresh: a new problem replaces the one on screen (see fresh); back:
+	// it is the previous one, reopened.
+	fresh, back bool
 }
 
 // op is work on the current session.
@@ -62,6 +68,9 @@ func frameOf(s *engine.Session) *views.Frame {
 		Summary:    s.Summary(),
 		Injections: s.Injections(),
 		Answer:     s.Answer(),
+	}
+	if err := s.Set.Task.InDistribution(s.Problem.Instance); err != nil {
+		f.OutOfDistribution = err.Error()
 	}
 	if len(f.Injections) > 0 {
 		f.Clean = s.Clean()
@@ -100,16 +109,19 @@ func openRecord(gen int, set *engine.Set, path string) tea.Cmd {
 	return func() tea.Msg {
 		rec, err := engine.ReadRecord(path)
 		if err != nil {
-			return sessionMsg{gen: gen, err: err}
+			return sessionMsg{gen: gen, err: err, purpose: "open"}
 		}
 		s, err := engine.Replay(set, rec)
 		if s == nil {
 			if err == nil {
 				err = errors.New("session file: nothing to replay")
 			}
-			return sessionMsg{gen: gen, err: err}
+			return sessionMsg{gen: gen, err: err, purpose: "open"}
 		}
-		msg := sessionMsg{gen: gen, sess: s, frame: frameOf(s), sel: s.T(), replace: true, seed: rec.Seed, typed: true,
+		// A file of a generated problem holds the seed that generates it:
+		// then it is that seed's problem, not a typed one.
+		typed := rec.Seed == 0 || engine.NewProblem(set.Task, rec.Seed).Text != s.Problem.Text
+		msg := sessionMsg{gen: gen, sess: s, frame: frameOf(s), sel: s.T(), replace: true, seed: rec.Seed, typed: typed, purpose: "open",
 			note: fmt.Sprintf("opened %s: %d steps replayed bit-identically", path, s.T())}
 		if err != nil {
 			msg.warn = err
@@ -145,7 +157,10 @@ func opStep() op {
 
 func opUndo(sel int) op {
 	return op{"stepping back", func(s *engine.Session) sessionMsg {
-		err := s.Back()
+		var err error
+		if s.T() > 0 { // an op queued before it (reset) may have gone back already
+			err = s.Back()
+		}
 		return sessionMsg{sess: s, frame: frameOf(s), sel: min(sel, s.T()), err: err}
 	}}
 }
@@ -178,6 +193,6 @@ func opSave(path string, sel int) op {
 		if err == nil {
 			note = fmt.Sprintf("saved %d steps to %s", s.T(), path)
 		}
-		return sessionMsg{sess: s, frame: frameOf(s), sel: min(sel, s.T()), err: err, note: note}
+		return sessionMsg{sess: s, frame: frameOf(s), sel: min(sel, s.T()), err: err, note: note, purpose: "save"}
 	}}
 }

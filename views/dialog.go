@@ -1,8 +1,13 @@
 package views
 
 import (
+	"fmt"
+	"strings"
+
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"jrx/engine"
 )
@@ -24,6 +29,19 @@ type Dialog interface {
 	View(c DialogCtx) Overlay
 	// ShortHelp and FullHelp are its bindings, for the help bar.
 	help.KeyMap
+}
+
+// Sizer is a dialog that needs the screen's size outside View (to say in
+// its help bar whether it can scroll); the app calls Resize when it opens
+// and on every resize.
+type Sizer interface {
+	Resize(w, h int) Dialog
+}
+
+// Handler is a dialog that runs commands of its own (the file picker reads
+// directories): the app hands it every message it does not handle itself.
+type Handler interface {
+	Handle(msg tea.Msg) (Dialog, tea.Cmd)
 }
 
 // Paster is a dialog that takes pasted text.
@@ -50,12 +68,22 @@ type Close struct{}
 type Inject struct{ Injection engine.Injection }
 
 // Submit hands the text of an input dialog to the app, with the input's
-// purpose; the app closes the dialog or shows an error in it (Input.WithErr).
-type Submit struct{ Purpose, Text string }
+// purpose; the app closes the dialog or shows an error in it (Input.WithErr)
+// or asks to confirm (Input.AskConfirm). Confirmed: enter was pressed again
+// on the text the dialog asked to confirm.
+type Submit struct {
+	Purpose, Text string
+	Confirmed     bool
+}
 
 // ToggleShown shows or hides a panel or a lane (the menu stays open).
 type ToggleShown struct{ Item ToggleItem }
 
+// Run runs a command of the dialog's (its result comes back to the
+// dialog's Handle); the dialog stays open.
+type Run struct{ Cmd tea.Cmd }
+
+func (Run) action()         {}
 func (Close) action()       {}
 func (Inject) action()      {}
 func (Submit) action()      {}
@@ -69,11 +97,69 @@ type Overlay struct {
 	W int
 	// Items are the clickable parts of the body.
 	Items []OverlayItem
+	// Wrap wraps body lines wider than the box (a dialog without Items).
+	Wrap bool
+	// Scroll is the first body line shown when the body is taller than
+	// the screen allows (the screen clamps it; see ScrollMax); the title
+	// then says which lines show.
+	Scroll int
+}
+
+// overlayBody is the body of ov as drawn in a box bw wide: wrapped when
+// ov asks.
+func overlayBody(ov Overlay, bw int) []string {
+	if !ov.Wrap {
+		return ov.Body
+	}
+	var out []string
+	for _, l := range ov.Body {
+		if width(l) <= bw-4 {
+			out = append(out, l)
+			continue
+		}
+		out = append(out, strings.Split(ansi.Wrap(l, bw-4, " "), "\n")...)
+	}
+	return out
+}
+
+// overlayBox is the width of ov's box and the number of body lines it
+// shows on a screen w × h.
+func overlayBox(ov Overlay, w, h int) (bw, rows, n int) {
+	bw = max(10, min(ov.W, w))
+	n = len(overlayBody(ov, bw))
+	// The box leaves the status line and the help bar visible.
+	return bw, max(0, min(n+2, h-2)-2), n
+}
+
+// ScrollMax is the largest useful Scroll of ov on a screen w × h: 0 when
+// the whole body shows.
+func ScrollMax(ov Overlay, w, h int) int {
+	_, rows, n := overlayBox(ov, w, h)
+	return max(0, n-rows)
 }
 
 // OverlayItem is a clickable cell range of an overlay's body: line Line,
 // columns Col..Col+W (W < 0: the whole inner width).
 type OverlayItem struct{ Line, Col, W int }
+
+// hintLines are a dialog's key hints drawn from the bindings that handle
+// them ("tab next field · enter apply · esc cancel"), dimmed and wrapped
+// to w cells: a hint can never name a key its dialog does not take.
+// Disabled bindings are left out.
+func hintLines(st *Styles, w int, bs ...key.Binding) []string {
+	var parts []string
+	for _, b := range bs {
+		if !b.Enabled() || b.Help().Key == "" {
+			continue
+		}
+		parts = append(parts, b.Help().Key+" "+b.Help().Desc)
+	}
+	var out []string
+	for _, l := range wrap(strings.Join(parts, " · "), w) {
+		out = append(out, st.Dim.Render(l))
+	}
+	return out
+}
 
 // dialogW is a dialog's box width on a screen w wide: up to max cells with
 // two cells of margin each side.
@@ -95,19 +181,27 @@ func (s *Screen) overlay() (lines []string, x, y int, hits []hit) {
 		return nil, 0, 0, nil // a Docked dialog with nothing on top
 	}
 	st := s.Styles
-	bw := max(10, min(ov.W, s.Width))
+	bw, rows, n := overlayBox(ov, s.Width, s.Height)
 	iw := bw - 4
-	bh := min(len(ov.Body)+2, s.Height)
-	content := make([]string, len(ov.Body))
-	for i, l := range ov.Body {
+	bh := rows + 2
+	body := overlayBody(ov, bw)
+	title := ov.Title
+	first := 0
+	if rows < n {
+		first = max(0, min(ov.Scroll, n-rows))
+		body = body[first : first+rows]
+		title += fmt.Sprintf(" · lines %d–%d of %d", first+1, first+rows, n)
+	}
+	content := make([]string, len(body))
+	for i, l := range body {
 		content[i] = " " + fit(l, iw) + " "
 	}
-	lines = boxOverlay(st, ov.Title, content, bw, bh)
+	lines = boxOverlay(st, title, content, bw, bh)
 	x = max(0, (s.Width-bw)/2)
 	y = max(0, (s.Height-bh)/2)
 	for i, it := range ov.Items {
-		row := y + 1 + it.Line
-		if row >= y+bh-1 {
+		row := y + 1 + it.Line - first
+		if row <= y || row >= y+bh-1 {
 			continue
 		}
 		w := it.W

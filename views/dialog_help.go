@@ -18,6 +18,20 @@ type Help struct {
 	Of help.KeyMap
 	// Model draws the bindings (help.New(), for its separators).
 	Model help.Model
+	// Offset is the first line shown when the screen is too short for
+	// all of it.
+	Offset int
+	// W and H are the screen's size (Resize), so that the help bar offers
+	// scrolling only when there is something to scroll.
+	W, H int
+}
+
+// Resize implements Sizer.
+func (d Help) Resize(w, h int) Dialog {
+	d.W, d.H = w, h
+	c := DialogCtx{Styles: PlainStyles(), Width: w, Height: h}
+	d.Offset = max(0, min(d.Offset, ScrollMax(d.View(c), w, h)))
+	return d
 }
 
 // NewHelp opens the help screen on the bindings of of.
@@ -29,10 +43,31 @@ func NewHelp(keys HelpKeys, of help.KeyMap) Help {
 func (Help) ID() string { return "help" }
 
 // Update implements Dialog.
-func (d Help) Update(k tea.KeyPressMsg, _ DialogCtx) (Dialog, Action) {
-	if key.Matches(k, d.Keys.Close) {
+func (d Help) Update(k tea.KeyPressMsg, c DialogCtx) (Dialog, Action) {
+	ov := d.View(c)
+	_, rows, _ := overlayBox(ov, c.Width, c.Height)
+	page := max(1, rows-1)
+	switch {
+	case key.Matches(k, d.Keys.Close):
 		return d, Close{}
+	case key.Matches(k, d.Keys.Scroll):
+		if key.Matches(k, d.Keys.Up) {
+			d.Offset--
+		} else {
+			d.Offset++
+		}
+	case key.Matches(k, d.Keys.Page):
+		if key.Matches(k, d.Keys.PageUp) {
+			d.Offset -= page
+		} else {
+			d.Offset += page
+		}
+	case key.Matches(k, d.Keys.Top):
+		d.Offset = 0
+	case key.Matches(k, d.Keys.Bottom):
+		d.Offset = ScrollMax(ov, c.Width, c.Height)
 	}
+	d.Offset = max(0, min(d.Offset, ScrollMax(ov, c.Width, c.Height)))
 	return d, nil
 }
 
@@ -57,11 +92,17 @@ func (d Help) View(c DialogCtx) Overlay {
 		"", st.Bold.Render("Injections")+" (the same syntax as saved sessions)")
 	body = append(body, strings.Split(engine.Grammar, "\n")...)
 	body = append(body, "", st.Dim.Render("Mouse: click a step cell to jump to it; click a token in a picker."))
-	return Overlay{W: bw, Title: "Help", Body: body}
+	return Overlay{W: bw, Title: "Help", Body: body, Wrap: true, Scroll: d.Offset}
 }
 
 // ShortHelp implements help.KeyMap.
-func (d Help) ShortHelp() []key.Binding { return []key.Binding{d.Keys.Close} }
+func (d Help) ShortHelp() []key.Binding {
+	scroll, page := d.Keys.Scroll, d.Keys.Page
+	can := d.W > 0 && ScrollMax(d.View(DialogCtx{Styles: PlainStyles(), Width: d.W, Height: d.H}), d.W, d.H) > 0
+	scroll.SetEnabled(can)
+	page.SetEnabled(can)
+	return []key.Binding{scroll, page, d.Keys.Close}
+}
 
 // FullHelp implements help.KeyMap.
 func (d Help) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }

@@ -77,7 +77,8 @@ func (d Noise) View(c DialogCtx) Overlay {
 	if d.Every {
 		scope = " this step  [every step]"
 	}
-	body = append(body, "scope "+scope, "", st.Dim.Render("←/→ σ · a this step/every step · enter injects · esc cancels"))
+	body = append(body, "scope "+scope, "")
+	body = append(body, hintLines(st, bw-4, d.Keys.Sigma, d.Keys.Every, d.Keys.Confirm, d.Keys.Cancel)...)
 	return Overlay{W: bw, Title: title, Body: body}
 }
 

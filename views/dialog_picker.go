@@ -93,13 +93,13 @@ func (p Picker) View(c DialogCtx) Overlay {
 		body[len(body)-1] += cell
 		ov.Items = append(ov.Items, OverlayItem{Line: len(body) - 1, Col: (i % per) * cw, W: cw})
 	}
-	ov.Body = append(body, "", st.Dim.Render("a letter or . (EOS), or arrows+enter, injects · esc: cancel"))
+	ov.Body = append(append(body, ""), hintLines(st, iw, p.Keys.Type, p.Keys.EOS, p.Keys.Move, p.Keys.Confirm, p.Keys.Cancel)...)
 	return ov
 }
 
 // ShortHelp implements help.KeyMap.
 func (p Picker) ShortHelp() []key.Binding {
-	return []key.Binding{p.Keys.Move, p.Keys.Type, p.Keys.Confirm, p.Keys.Cancel}
+	return []key.Binding{p.Keys.Type, p.Keys.Move, p.Keys.Confirm, p.Keys.Cancel}
 }
 
 // FullHelp implements help.KeyMap.

@@ -65,7 +65,8 @@ func (d Toggles) View(c DialogCtx) Overlay {
 		ov.Body = append(ov.Body, fmt.Sprintf("%s %s  %s", mark, st.Bold.Render(it.Key), it.Label))
 		ov.Items = append(ov.Items, OverlayItem{Line: len(ov.Body) - 1, W: -1})
 	}
-	ov.Body = append(ov.Body, "", st.Dim.Render("press a key to toggle · click an item · esc closes"))
+	ov.Body = append(ov.Body, "", st.Dim.Render("an item's key or a click toggles it"))
+	ov.Body = append(ov.Body, hintLines(st, ov.W-4, d.Keys.Close)...)
 	return ov
 }
 

@@ -15,20 +15,27 @@
 // by ID and lanes by name.
 //
 // Dialogs (dialog*.go): the token picker, noise, surgery, the text input,
-// the panels-and-lanes menu and help each implement Dialog: a value with
-// its own bindings (its part of the KeyMap), an Update that returns the
-// changed dialog and an Action for the app (Close, Inject, Submit,
-// ToggleShown), a View and its help bindings.
+// the file picker (bubbles' filepicker), the panels-and-lanes menu and
+// help each implement Dialog: a value with its own bindings (its part of
+// the KeyMap), an Update that returns the changed dialog and an Action for
+// the app (Close, Inject, Submit, ToggleShown, Run), a View and its help
+// bindings; every key hint a dialog draws comes from those bindings
+// (hintLines). A body taller than the screen scrolls (Overlay.Scroll).
 //
 // It holds one Styles struct (NewStyles for a light or dark background,
-// PlainStyles for NO_COLOR), one KeyMap nested per context (Main, Picker,
-// Noise, Surgery, Input, Toggles, Help) whose main bindings SetState
+// ContrastStyles for the presenter, PlainStyles for NO_COLOR; WithASCII
+// folds any of them to ASCII characters of the same width), one KeyMap
+// nested per context (Main, Picker, Noise, Surgery, Input, Files,
+// Toggles, Help) whose main bindings SetState
 // enables from the state (so the help bar lists only keys that work now,
 // and shows the open dialog's own bindings while one is open), and a pure
 // layout function, Compute, from the terminal size, the measured chrome
 // and the shown panels' size preferences to rectangles, with a compact mode
-// under FullWidth × FullHeight and a "terminal too small" screen under
-// MinWidth × MinHeight.
+// under FullWidth × FullHeight, a large mode from LargeWidth or
+// LargeHeight (and in the presenter mode) where panels draw bigger, and a
+// "terminal too small" screen under MinWidth × MinHeight. The help bar
+// always keeps "? help" and "q quit", dropping the least useful hints
+// first.
 //
 // Invariants: views never calls a model; a Frame holds values copied out
 // of a session, dialogs, Visibility and the key map are values, so

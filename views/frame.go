@@ -23,6 +23,48 @@ type Frame struct {
 	Summary    engine.Summary
 	Injections []engine.Injection
 	Answer     []int // truth: route then EOS
+	// OutOfDistribution says how the problem differs from the model set's
+	// training distribution (Task.InDistribution), "" when it does not:
+	// the models may well be wrong on it, and the screen says so before
+	// the first step.
+	OutOfDistribution string
+}
+
+// offDistribution is the warning a problem panel shows on top when the
+// problem lies outside the training distribution: at most most lines of w
+// cells (the last one cut with "…"), none when it lies inside.
+func (f *Frame) offDistribution(st *Styles, w, most int, compact bool) []string {
+	if f == nil || f.OutOfDistribution == "" || most < 1 {
+		return nil
+	}
+	msg := "⚠ outside the training distribution: " + f.OutOfDistribution + "; the models may well be wrong here."
+	if compact {
+		msg = "⚠ off-distribution: " + f.OutOfDistribution
+	}
+	lines := wrap(msg, w)
+	if len(lines) > most {
+		lines = lines[:most]
+		lines[most-1] = fit(lines[most-1]+" …", w)
+	}
+	for i, l := range lines {
+		lines[i] = st.Status.Error.Render(l)
+	}
+	return lines
+}
+
+// drawsNoise reports whether an injection draws random numbers (seeded by
+// the session's seed): noise on latents or thoughts, input corruption.
+func (f *Frame) drawsNoise() bool {
+	if f == nil {
+		return false
+	}
+	for _, in := range f.Injections {
+		switch in.Kind {
+		case engine.Noise, engine.ThoughtNoise, engine.InputCorrupt:
+			return true
+		}
+	}
+	return false
 }
 
 // Taken is the number of steps taken.

@@ -22,6 +22,7 @@ type KeyMap struct {
 	Noise   NoiseKeys
 	Surgery SurgeryKeys
 	Input   InputKeys
+	Files   FilesKeys
 	Toggles TogglesKeys
 	Help    HelpKeys
 	// Glossary and Tour: dialog_glossary.go, dialog_tour.go.
@@ -44,11 +45,21 @@ type MainKeys struct {
 
 	Step, Prev, Undo, End, Reset, Jump key.Binding
 	New, Prompt, Save, Load            key.Binding
+	// Back reopens the problem shown before the last new, typed or opened
+	// one (with its injections).
+	Back key.Binding
 	// Inject are the token pickers, one per lane that can be forced, in
 	// lane order ("t" the Dual-Talker, "b" the baseline).
 	Inject                []LaneKey
 	Noise, Surgery, Clear key.Binding
-	Toggle, Help, Quit    key.Binding
+	// Remove removes the injection acting at the selected step (the last
+	// one made there); UndoInj and RedoInj undo and redo a change of the
+	// injections (an injection, a removal, clear). u undoes a step.
+	Remove, UndoInj, RedoInj key.Binding
+	// Presenter switches the presenter mode (high contrast, a larger
+	// tree, fewer panels).
+	Presenter          key.Binding
+	Toggle, Help, Quit key.Binding
 	// Glossary explains the terms on the screen; Tour opens the guided tour.
 	Glossary, Tour key.Binding
 }
@@ -72,13 +83,19 @@ type NoiseKeys struct {
 	Cancel  key.Binding
 }
 
-// SurgeryKeys are the surgery dialog's bindings.
+// SurgeryKeys are the surgery dialog's bindings. Focus moves only with
+// Field; what the other keys do depends on the field (the dialog's
+// ShortHelp says it): on A or B a letter sets that token and Change
+// cycles the tokens; on the weight digits type it and Change steps it by
+// 0.1.
 type SurgeryKeys struct {
-	Type      key.Binding // a letter sets A or B
+	Type      key.Binding // a letter sets the token field (A or B)
 	Field     key.Binding // next field (shown)
 	FieldBack key.Binding // the keys of Field that go back
-	Change    key.Binding // change the field's value (shown)
+	Change    key.Binding // cycle the token, or step the weight (shown)
 	Less      key.Binding // the keys of Change that go down
+	Digit     key.Binding // type the weight (the weight field)
+	Erase     key.Binding // erase the weight's last typed character
 	Confirm   key.Binding
 	Cancel    key.Binding
 }
@@ -87,6 +104,17 @@ type SurgeryKeys struct {
 type InputKeys struct {
 	Confirm, Cancel key.Binding
 	Edit            EditKeys
+}
+
+// FilesKeys are the file picker's bindings (the keys of Up, Down, PageUp,
+// PageDown, Top, Bottom, Back, Open and Select are bubbles' filepicker's
+// KeyMap; Move and Page are what the help bar shows of them).
+type FilesKeys struct {
+	Move, Up, Down           key.Binding
+	Page, PageUp, PageDown   key.Binding
+	Top, Bottom              key.Binding
+	Back, Open, Select, Type key.Binding
+	Cancel                   key.Binding
 }
 
 // EditKeys are the line editor's bindings.
@@ -100,8 +128,16 @@ type EditKeys struct {
 // key is made from its ToggleItem).
 type TogglesKeys struct{ Close key.Binding }
 
-// HelpKeys are the help screen's bindings.
-type HelpKeys struct{ Close key.Binding }
+// HelpKeys are the help screen's bindings: it scrolls when the terminal
+// is too short for it.
+type HelpKeys struct {
+	Close       key.Binding
+	Scroll      key.Binding // a line up or down (shown)
+	Up          key.Binding // the keys of Scroll that go up
+	Page        key.Binding // a page up or down (shown)
+	PageUp      key.Binding // the keys of Page that go up
+	Top, Bottom key.Binding
+}
 
 // KeyState is what SetState needs to know.
 type KeyState struct {
@@ -113,6 +149,10 @@ type KeyState struct {
 	Taken, Steps  int
 	Selected      int
 	HasInjections bool
+	InjectedHere  bool // an injection acts at the selected step
+	CanUndoInj    bool
+	CanRedoInj    bool
+	HasPrevious   bool // a previous problem to go back to
 }
 
 func bind(keys []string, k, desc string) key.Binding {
@@ -134,6 +174,7 @@ func DefaultKeyMap() KeyMap {
 			Reset:  b([]string{"r", "home"}, "r", "reset"),
 			Jump:   b([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "1-9", "jump"),
 			New:    b([]string{"n"}, "n", "new problem"),
+			Back:   b([]string{"N"}, "N", "previous problem"),
 			Prompt: b([]string{"p"}, "p", "type problem"),
 			Save:   b([]string{"w"}, "w", "save"),
 			Load:   b([]string{"o"}, "o", "open"),
@@ -141,38 +182,47 @@ func DefaultKeyMap() KeyMap {
 				{"talker", b([]string{"t"}, "t", "talker error")},
 				{"baseline", b([]string{"b"}, "b", "baseline error")},
 			},
-			Noise:   b([]string{"z"}, "z", "noise"),
-			Surgery: b([]string{"m"}, "m", "surgery"),
-			Clear:   b([]string{"c"}, "c", "clear"),
-			Toggle:  b([]string{"v"}, "v", "panels"),
-			Help:    b([]string{"?"}, "?", "help"),
-			Quit:    b([]string{"q", "ctrl+c"}, "q", "quit"),
+			Noise:     b([]string{"z"}, "z", "noise"),
+			Surgery:   b([]string{"m"}, "m", "surgery"),
+			Clear:     b([]string{"c"}, "c", "clear"),
+			Remove:    b([]string{"d"}, "d", "remove injection"),
+			UndoInj:   b([]string{"ctrl+z"}, "ctrl+z", "undo injection"),
+			RedoInj:   b([]string{"ctrl+y"}, "ctrl+y", "redo injection"),
+			Presenter: b([]string{"P"}, "P", "presenter mode"),
+			Toggle:    b([]string{"v"}, "v", "panels"),
+			Help:      b([]string{"?"}, "?", "help"),
+			Quit:      b([]string{"q", "ctrl+c"}, "q", "quit"),
 
 			Glossary: b([]string{"g"}, "g", "glossary"),
 			Tour:     b([]string{"T"}, "T", "guided tour"),
 		},
+		// A letter injects its token at once, q included (it is the letter
+		// Q): one key per injection is the picker's point, and esc is its
+		// way out; the hint says so.
 		Picker: PickerKeys{
 			Move:    b([]string{"left", "right", "up", "down", "tab", "shift+tab"}, "←↑↓→", "move"),
 			Back:    key.NewBinding(key.WithKeys("left", "up", "shift+tab")),
-			Type:    b(letters(), "A-Z", "pick a letter"),
-			EOS:     b([]string{"."}, ".", "end token"),
-			Confirm: enter,
+			Type:    b(letters(), "A-Z", "inject that letter now (q is Q)"),
+			EOS:     b([]string{"."}, ".", "inject EOS"),
+			Confirm: b([]string{"enter"}, "enter", "inject"),
 			Cancel:  esc,
 		},
 		Noise: NoiseKeys{
 			Sigma:   b([]string{"left", "right", "up", "down", "-", "+", "="}, "←/→", "σ"),
 			Less:    key.NewBinding(key.WithKeys("left", "down", "-")),
 			Every:   b([]string{"a"}, "a", "this step / every step"),
-			Confirm: enter,
+			Confirm: b([]string{"enter"}, "enter", "inject"),
 			Cancel:  esc,
 		},
 		Surgery: SurgeryKeys{
-			Type:      b(letters(), "A-Z", "pick a letter"),
+			Type:      b(letters(), "A-Z", "set the token"),
 			Field:     b([]string{"tab", "shift+tab"}, "tab", "next field"),
 			FieldBack: key.NewBinding(key.WithKeys("shift+tab")),
-			Change:    b([]string{"left", "right", "up", "down", "-", "+", "="}, "←/→", "change"),
+			Change:    b([]string{"right", "left", "up", "down", "+", "=", "-"}, "←/→", "cycle the token"),
 			Less:      key.NewBinding(key.WithKeys("left", "down", "-")),
-			Confirm:   enter,
+			Digit:     b([]string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "."}, "0-9 .", "type the weight"),
+			Erase:     b([]string{"backspace"}, "backspace", "erase"),
+			Confirm:   b([]string{"enter"}, "enter", "inject"),
 			Cancel:    esc,
 		},
 		Input: InputKeys{
@@ -185,13 +235,36 @@ func DefaultKeyMap() KeyMap {
 				End:         key.NewBinding(key.WithKeys("end", "ctrl+e")),
 				Backspace:   key.NewBinding(key.WithKeys("backspace", "ctrl+h")),
 				Delete:      key.NewBinding(key.WithKeys("delete", "ctrl+d")),
-				CutBefore:   key.NewBinding(key.WithKeys("ctrl+u")),
+				CutBefore:   b([]string{"ctrl+u"}, "ctrl+u", "clear (before the cursor)"),
 				CutAfter:    key.NewBinding(key.WithKeys("ctrl+k")),
 				CutWordBack: key.NewBinding(key.WithKeys("ctrl+w", "alt+backspace")),
 			},
 		},
+		Files: FilesKeys{
+			Move:     b([]string{"down", "up", "ctrl+n", "ctrl+p"}, "↑/↓", "move"),
+			Up:       key.NewBinding(key.WithKeys("up", "ctrl+p")),
+			Down:     key.NewBinding(key.WithKeys("down", "ctrl+n")),
+			Page:     b([]string{"pgdown", "pgup"}, "pgup/pgdn", "page"),
+			PageUp:   key.NewBinding(key.WithKeys("pgup")),
+			PageDown: key.NewBinding(key.WithKeys("pgdown")),
+			Top:      b([]string{"home"}, "home", "first"),
+			Bottom:   b([]string{"end"}, "end", "last"),
+			Back:     b([]string{"left", "backspace"}, "←", "parent folder"),
+			Open:     b([]string{"enter", "right"}, "enter", "open"),
+			Select:   key.NewBinding(key.WithKeys("enter")),
+			Type:     b([]string{"tab"}, "tab", "type a path"),
+			Cancel:   esc,
+		},
 		Toggles: TogglesKeys{Close: b([]string{"esc", "v", "enter"}, "esc", "close")},
-		Help:    HelpKeys{Close: b([]string{"esc", "?", "q"}, "esc", "close")},
+		Help: HelpKeys{
+			Close:  b([]string{"esc", "?", "q"}, "esc", "close"),
+			Scroll: b([]string{"down", "up", "j", "k"}, "↑/↓", "scroll"),
+			Up:     key.NewBinding(key.WithKeys("up", "k")),
+			Page:   b([]string{"pgdown", "pgup", "space", "b"}, "pgup/pgdn", "page"),
+			PageUp: key.NewBinding(key.WithKeys("pgup", "b")),
+			Top:    key.NewBinding(key.WithKeys("home", "g")),
+			Bottom: key.NewBinding(key.WithKeys("end", "G")),
+		},
 
 		Glossary: DefaultGlossaryKeys(),
 		Tour:     DefaultTourKeys(),
@@ -230,8 +303,8 @@ func (k *MainKeys) ForLanes(lanes []engine.LaneInfo) {
 // all lists the main bindings other than the lane pickers, and the lane
 // pickers.
 func (k *MainKeys) all() []key.Binding {
-	out := []key.Binding{k.Step, k.Prev, k.Undo, k.End, k.Reset, k.Jump, k.New, k.Prompt, k.Save, k.Load,
-		k.Noise, k.Surgery, k.Clear, k.Toggle, k.Help, k.Quit, k.Glossary, k.Tour}
+	out := []key.Binding{k.Step, k.Prev, k.Undo, k.End, k.Reset, k.Jump, k.New, k.Back, k.Prompt, k.Save, k.Load,
+		k.Noise, k.Surgery, k.Clear, k.Remove, k.UndoInj, k.RedoInj, k.Presenter, k.Toggle, k.Help, k.Quit, k.Glossary, k.Tour}
 	for _, lk := range k.Inject {
 		out = append(out, lk.Binding)
 	}
@@ -253,6 +326,7 @@ func (k *MainKeys) SetState(st KeyState) {
 	on(&k.Reset, sess && st.Taken > 0)
 	on(&k.Jump, sess && st.Steps > 0)
 	on(&k.New, main)
+	on(&k.Back, main && st.HasPrevious)
 	on(&k.Prompt, main)
 	on(&k.Save, sess)
 	on(&k.Load, top && !st.Loading && st.HasSet)
@@ -264,6 +338,10 @@ func (k *MainKeys) SetState(st KeyState) {
 	on(&k.Noise, inj)
 	on(&k.Surgery, inj)
 	on(&k.Clear, sess && st.HasInjections)
+	on(&k.Remove, sess && st.InjectedHere)
+	on(&k.UndoInj, sess && st.CanUndoInj)
+	on(&k.RedoInj, sess && st.CanRedoInj)
+	on(&k.Presenter, main)
 	on(&k.Toggle, main)
 	on(&k.Help, top && !st.Loading)
 	on(&k.Quit, top)
@@ -281,7 +359,7 @@ func (k MainKeys) ShortHelp() []key.Binding {
 	for _, lk := range k.Inject {
 		out = append(out, lk.Binding)
 	}
-	return append(out, k.Clear, k.New, k.Undo, k.Reset, k.Noise, k.Surgery, k.Prompt, k.Toggle, k.Help, k.Quit)
+	return append(out, k.Clear, k.Remove, k.New, k.Undo, k.Reset, k.Noise, k.Surgery, k.UndoInj, k.Back, k.Prompt, k.Toggle, k.Help, k.Quit)
 }
 
 // FullHelp is the ? screen, in columns, every binding shown.
@@ -300,8 +378,8 @@ func (k MainKeys) FullHelp() [][]key.Binding {
 	}
 	return [][]key.Binding{
 		all(k.Step, k.Prev, k.Undo, k.End, k.Reset, k.Jump),
-		all(append(inj, k.Noise, k.Surgery, k.Clear)...),
-		all(k.New, k.Prompt, k.Save, k.Load, k.Toggle, k.Help, k.Glossary, k.Tour, k.Quit),
+		all(append(inj, k.Noise, k.Surgery, k.Remove, k.Clear, k.UndoInj, k.RedoInj)...),
+		all(k.New, k.Back, k.Prompt, k.Save, k.Load, k.Toggle, k.Presenter, k.Help, k.Glossary, k.Tour, k.Quit),
 	}
 }
 

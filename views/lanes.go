@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
+
 	"jrx/engine"
 )
 
@@ -64,7 +66,7 @@ func renderLanes(c PanelCtx, w, h int) []string {
 		return nil
 	}
 	vw := verdictW(compact)
-	cw, first, n := stepCells(w-laneLabelW-vw, f.Steps, sel, 5, 8)
+	cw, first, n := stepCells(w-laneLabelW-vw, f.Steps, sel, 5, laneCellMax(c.Large))
 	taken := f.Taken()
 	var out []string
 
@@ -169,7 +171,8 @@ func renderLanes(c PanelCtx, w, h int) []string {
 // bindings that do it.
 func narrative(f *Frame, keys *MainKeys) []string {
 	if f.Taken() == 0 {
-		return []string{"Step with → to run the Reasoner one latent at a time; the Talkers and the baseline follow in lockstep."}
+		return []string{"Step with " + keyName(keys, func(k *MainKeys) key.Binding { return k.Step }, "→") +
+			" to run the Reasoner one latent at a time; the Talkers and the baseline follow in lockstep."}
 	}
 	if len(f.Injections) == 0 {
 		return []string{injectHint(f, keys)}
@@ -223,6 +226,16 @@ func narrative(f *Frame, keys *MainKeys) []string {
 	return []string{strings.Join(parts, " ")}
 }
 
+// keyName is the first key of the binding of keys that which picks, as
+// its help names it ("→" of "→/space"), or def without a key map.
+func keyName(keys *MainKeys, which func(*MainKeys) key.Binding, def string) string {
+	if keys == nil {
+		return def
+	}
+	k, _, _ := strings.Cut(which(keys).Help().Key, "/")
+	return k
+}
+
 // injectHint says which keys inject what, from the bindings.
 func injectHint(f *Frame, keys *MainKeys) string {
 	if keys == nil {
@@ -243,17 +256,20 @@ func injectHint(f *Frame, keys *MainKeys) string {
 	return s + fmt.Sprintf("change the latent with %s (noise) or %s (surgery).", keys.Noise.Help().Key, keys.Surgery.Help().Key)
 }
 
+// laneCellMax is the widest a lane's step cell grows.
+func laneCellMax(large bool) int { return pickInt(large, 14, 8) }
+
 // LanesStepAt is the step whose column is at (x, y) in a lanes panel drawn
-// in r, or 0.
-func LanesStepAt(r Rect, steps, sel, x, y int, compact bool) int {
-	return lanesStepAt(r.inner(), steps, sel, x, y, compact)
+// in r (in the compact or the large layout), or 0.
+func LanesStepAt(r Rect, steps, sel, x, y int, compact, large bool) int {
+	return lanesStepAt(r.inner(), steps, sel, x, y, compact, large)
 }
 
-func lanesStepAt(in Rect, steps, sel, x, y int, compact bool) int {
+func lanesStepAt(in Rect, steps, sel, x, y int, compact, large bool) int {
 	if !in.Contains(x, y) {
 		return 0
 	}
-	cw, first, n := stepCells(in.W-laneLabelW-verdictW(compact), steps, sel, 5, 8)
+	cw, first, n := stepCells(in.W-laneLabelW-verdictW(compact), steps, sel, 5, laneCellMax(large))
 	dx := x - in.X - laneLabelW
 	if dx < 0 || cw <= 0 || dx/cw >= n {
 		return 0

@@ -24,6 +24,11 @@ const (
 	// compact one.
 	FullWidth  = 120
 	FullHeight = 34
+	// A full-layout terminal at least LargeWidth wide or LargeHeight high
+	// gets the large layout: the side panel may take more of the width and
+	// panels draw bigger, so a big window is not left blank.
+	LargeWidth  = 240
+	LargeHeight = 70
 )
 
 // Place is the region of the layout a panel goes to.
@@ -81,6 +86,7 @@ type Layout struct {
 	Width, Height int
 	TooSmall      bool
 	Compact       bool
+	Large         bool // see IsLarge (or the presenter mode)
 	Status, Body  Rect
 	Help          Rect
 	// Areas are the shown panels' rectangles, in the order of the wants.
@@ -112,12 +118,17 @@ func (l Layout) Panels() []Rect {
 // IsCompact reports whether a terminal of w × h gets the compact layout.
 func IsCompact(w, h int) bool { return w < FullWidth || h < FullHeight }
 
+// IsLarge reports whether a terminal of w × h gets the large layout.
+func IsLarge(w, h int) bool { return !IsCompact(w, h) && (w >= LargeWidth || h >= LargeHeight) }
+
 // Compute is the layout: a pure function from the terminal size, the
 // measured heights of the status line and the help bar and the shown
 // panels' size preferences to rectangles. The panels tile the body exactly
 // (no overlap, no gap) whatever the inputs, as long as one panel is shown.
-func Compute(w, h, statusH, helpH int, wants []Want) (l Layout) {
-	l = Layout{Width: w, Height: h, Compact: IsCompact(w, h)}
+// large asks for the large layout on any size (the presenter mode); a
+// terminal that IsLarge gets it anyway.
+func Compute(w, h, statusH, helpH int, wants []Want, large bool) (l Layout) {
+	l = Layout{Width: w, Height: h, Compact: IsCompact(w, h), Large: large || IsLarge(w, h)}
 	if w < MinWidth || h < MinHeight {
 		l.TooSmall = true
 		return l
@@ -181,9 +192,12 @@ func Compute(w, h, statusH, helpH int, wants []Want) (l Layout) {
 	if len(side) > 0 {
 		if right {
 			for _, i := range side {
-				if l.Compact {
+				switch {
+				case l.Compact:
 					sideW = max(sideW, min(max(wants[i].MinW+2, 26), w*45/100))
-				} else {
+				case l.Large:
+					sideW = max(sideW, min(max(wants[i].W+2, 26), w*45/100))
+				default:
 					sideW = max(sideW, min(max(wants[i].W+2, 26), w*40/100))
 				}
 			}

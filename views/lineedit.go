@@ -19,12 +19,16 @@ type lineEdit struct {
 	value []rune
 	pos   int
 	limit int
+	// dropped counts the characters refused because of limit, so that
+	// the dialog can say the text was cut.
+	dropped int
 }
 
 func newLineEdit(s string, limit int) lineEdit {
 	e := lineEdit{limit: limit}
 	e.value = []rune(s)
 	if limit > 0 && len(e.value) > limit {
+		e.dropped = len(e.value) - limit
 		e.value = e.value[:limit]
 	}
 	e.pos = len(e.value)
@@ -49,7 +53,9 @@ func (e *lineEdit) insert(s string) {
 		}
 	}
 	if e.limit > 0 {
-		rs = rs[:max(0, min(len(rs), e.limit-len(e.value)))]
+		keep := max(0, min(len(rs), e.limit-len(e.value)))
+		e.dropped += len(rs) - keep
+		rs = rs[:keep]
 	}
 	e.splice(e.pos, e.pos, rs)
 	e.pos += len(rs)
@@ -78,6 +84,7 @@ func (e *lineEdit) key(k tea.KeyPressMsg, km EditKeys) bool {
 	case key.Matches(k, km.CutBefore):
 		e.splice(0, e.pos, nil)
 		e.pos = 0
+		e.dropped = 0
 	case key.Matches(k, km.CutAfter):
 		e.splice(e.pos, len(e.value), nil)
 	case key.Matches(k, km.CutWordBack):

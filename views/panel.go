@@ -17,6 +17,9 @@ type PanelCtx struct {
 	// Dock are the open dialog's panels (a Docked dialog: the tour's
 	// commentary), laid out after the frame's.
 	Dock []Panel
+	// Large is the large layout (a big window or the presenter mode):
+	// panels draw bigger (a wider, taller tree, wider step cells).
+	Large bool
 }
 
 // Panel is one panel of the main screen: what the toggles menu calls it,
@@ -114,10 +117,10 @@ var trajectoryPanel = Panel{
 		return pick(c.Compact, "Trajectory", "Trajectory · one cell per latent step")
 	},
 	Render: func(c PanelCtx, w, h int) []string {
-		return renderTrajectory(c.Styles, c.Frame, c.Sel, w, h, c.Compact)
+		return renderTrajectory(c.Styles, c.Frame, c.Sel, w, h, c.Compact, c.Large)
 	},
 	StepAt: func(c PanelCtx, in Rect, x, y int) int {
-		return trajectoryStepAt(in, c.Frame.Steps, c.Sel, x, y)
+		return trajectoryStepAt(in, c.Frame.Steps, c.Sel, x, y, c.Large)
 	},
 }
 
@@ -147,7 +150,7 @@ var lanesPanel = Panel{
 		return renderLanes(c, w, h)
 	},
 	StepAt: func(c PanelCtx, in Rect, x, y int) int {
-		return lanesStepAt(in, c.Frame.Steps, c.Sel, x, y, c.Compact)
+		return lanesStepAt(in, c.Frame.Steps, c.Sel, x, y, c.Compact, c.Large)
 	},
 }
 

@@ -2,11 +2,13 @@ package views
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Status is what the status line says besides the frame.
@@ -33,14 +35,25 @@ type Screen struct {
 	// Dialog is the open dialog, nil when the main screen has the keys.
 	Dialog Dialog
 	Fatal  string // why there is nothing to explore
+	// Presenter is the presenter mode: the large layout at any size (its
+	// styles and its fewer panels are the app's choice of Styles and Show).
+	Presenter bool
 }
 
 func (s *Screen) compact() bool { return IsCompact(s.Width, s.Height) }
 
-// statusLine renders the status line: model, seed, step t/T, what is
-// running, the last message and the injections (shorter labels when the
-// terminal is narrow).
-func (s *Screen) statusLine() string {
+func (s *Screen) large() bool { return s.Presenter || IsLarge(s.Width, s.Height) }
+
+// statusMaxLines bounds the lines a long status message wraps onto.
+const statusMaxLines = 4
+
+// statusLines renders the status line: model, seed (or "typed problem"),
+// step t/T, what is running, a warning when the problem lies outside the
+// training distribution, the injections, and the last message (shorter
+// labels when the terminal is narrow). A message that does not fit on the
+// line goes under it, wrapped (never cut, up to statusMaxLines lines), so
+// it never hides the injections.
+func (s *Screen) statusLines() []string {
 	st := s.Styles
 	short := s.Width < 100
 	sep := st.Status.Sep.Render(" │ ")
@@ -62,11 +75,16 @@ func (s *Screen) statusLine() string {
 		parts = append(parts, kv(pick(short, "", "model"), m))
 	}
 	if s.Frame != nil {
-		seed := fmt.Sprint(s.Status.Seed)
 		if s.Status.Typed {
-			seed += pick(short, " typed", " (typed problem)")
+			// A typed problem has no generating seed; the seed only seeds
+			// the noise of the injections that draw any.
+			parts = append(parts, kv("", "typed problem"))
+			if s.Frame.drawsNoise() {
+				parts = append(parts, kv("noise seed", fmt.Sprint(s.Status.Seed)))
+			}
+		} else {
+			parts = append(parts, kv("seed", fmt.Sprint(s.Status.Seed)))
 		}
-		parts = append(parts, kv("seed", seed))
 		step := fmt.Sprintf("%d/%d", s.Frame.Taken(), s.Frame.Steps)
 		if s.Sel > 0 && s.Sel != s.Frame.Taken() {
 			step += fmt.Sprintf(pick(short, " ▸%d", " (viewing %d)"), s.Sel)
@@ -76,12 +94,8 @@ func (s *Screen) statusLine() string {
 	if s.Status.Busy != "" {
 		parts = append(parts, st.Status.Busy.Render("⟳ "+s.Status.Busy))
 	}
-	if s.Status.Message != "" {
-		if s.Status.IsError {
-			parts = append(parts, st.Status.Error.Render(s.Status.Message))
-		} else {
-			parts = append(parts, st.Status.Info.Render(s.Status.Message))
-		}
+	if s.Frame != nil && s.Frame.OutOfDistribution != "" {
+		parts = append(parts, st.Status.Error.Render(pick(short, "⚠ off-distribution", "⚠ outside the training distribution")))
 	}
 	if s.Frame != nil {
 		inj := "none"
@@ -94,25 +108,73 @@ func (s *Screen) statusLine() string {
 		}
 		parts = append(parts, kv(pick(short, "inj", "injections"), inj))
 	}
-	return fit(strings.Join(parts, sep), s.Width)
+	line := strings.Join(parts, sep)
+	msg := s.Status.Message
+	if msg == "" {
+		return []string{fit(line, s.Width)}
+	}
+	render := st.Status.Info.Render
+	if s.Status.IsError {
+		render = st.Status.Error.Render
+	}
+	if one := line + sep + render(msg); width(one) <= s.Width {
+		return []string{fit(one, s.Width)}
+	}
+	out := []string{fit(line, s.Width)}
+	lines := wrap(msg, s.Width-2)
+	if len(lines) > statusMaxLines {
+		lines = lines[:statusMaxLines]
+		lines[len(lines)-1] = ansi.Truncate(lines[len(lines)-1], s.Width-3, "") + "…"
+	}
+	for _, l := range lines {
+		out = append(out, fit("  "+render(l), s.Width))
+	}
+	return out
 }
 
 func (s *Screen) helpBar() string {
 	h := s.Help
 	h.Styles = s.Styles.Help
-	h.SetWidth(s.Width)
 	var hints []key.Binding
+	keep := 2 // a dialog's last two (apply and cancel) always show
 	if s.Dialog != nil {
 		hints = s.Dialog.ShortHelp()
 	} else {
 		hints = s.Keys.Main.ShortHelp()
+		keep = 2 // "? help" and "q quit"
 	}
-	return fit(h.ShortHelpView(hints), s.Width)
+	return fit(fitHints(h, hints, min(keep, len(hints)), s.Width), s.Width)
+}
+
+// fitHints renders hints in w cells, dropping the least useful first (the
+// last ones before the keep essential ones at the end, which always show)
+// until the bar fits.
+func fitHints(h help.Model, hints []key.Binding, keep, w int) string {
+	hints = slices.Clone(hints)
+	h.SetWidth(0)
+	for {
+		out := h.ShortHelpView(hints)
+		if width(out) <= w {
+			return out
+		}
+		drop := -1
+		for i := len(hints) - keep - 1; i >= 0; i-- {
+			if hints[i].Enabled() {
+				drop = i
+				break
+			}
+		}
+		if drop < 0 {
+			h.SetWidth(w)
+			return h.ShortHelpView(hints)
+		}
+		hints = slices.Delete(hints, drop, drop+1)
+	}
 }
 
 // panelCtx is what the panels draw from.
 func (s *Screen) panelCtx() PanelCtx {
-	c := PanelCtx{Styles: s.Styles, Frame: s.Frame, Sel: s.Sel, Show: s.Show, Keys: &s.Keys.Main, Compact: s.compact()}
+	c := PanelCtx{Styles: s.Styles, Frame: s.Frame, Sel: s.Sel, Show: s.Show, Keys: &s.Keys.Main, Compact: s.compact(), Large: s.large()}
 	if d, ok := s.Dialog.(Docked); ok {
 		c.Dock = []Panel{d.Dock()}
 	}
@@ -126,7 +188,7 @@ func (s Screen) Layout() Layout {
 		s.Styles = PlainStyles()
 	}
 	_, wants := shownPanels(s.panelCtx())
-	return Compute(s.Width, s.Height, lipgloss.Height(s.statusLine()), lipgloss.Height(s.helpBar()), wants)
+	return Compute(s.Width, s.Height, len(s.statusLines()), lipgloss.Height(s.helpBar()), wants, s.Presenter)
 }
 
 // StepAt is the step whose cell is at (x, y) in a panel that selects steps
@@ -162,17 +224,17 @@ func Render(s Screen) string {
 	}
 	l := s.Layout()
 	if l.TooSmall {
-		return strings.Join(tooSmall(s.Styles, s.Width, s.Height), "\n")
+		return s.finish(tooSmall(s.Styles, s.Keys.Main.Quit.Help().Key, s.Width, s.Height))
 	}
 	st := s.Styles
 	var blocks []placed
-	blocks = append(blocks, placed{l.Status, []string{s.statusLine()}})
+	blocks = append(blocks, placed{l.Status, s.statusLines()})
 	blocks = append(blocks, placed{l.Help, []string{s.helpBar()}})
 	switch {
 	case s.Fatal != "":
 		blocks = append(blocks, placed{l.Body, box(st, "Nothing to explore", fatalText(st, s.Fatal, l.Body.W-4), l.Body.W, l.Body.H, true)})
 	case s.Frame == nil:
-		msg := "No problem is open: press n for a new one, or p to type one."
+		msg := fmt.Sprintf("No problem is open: press %s for a new one, or %s to type one.", s.Keys.Main.New.Help().Key, s.Keys.Main.Prompt.Help().Key)
 		if s.Status.Busy != "" {
 			msg = s.Status.Busy + "…"
 		}
@@ -200,7 +262,16 @@ func Render(s Screen) string {
 	if ov, x, y, _ := s.overlay(); ov != nil {
 		splice(lines, x, y, ov)
 	}
-	return strings.Join(lines, "\n")
+	return s.finish(lines)
+}
+
+// finish joins the screen's lines, folded to ASCII when the styles ask.
+func (s *Screen) finish(lines []string) string {
+	out := strings.Join(lines, "\n")
+	if s.Styles.ASCII {
+		out = asciiFold(out)
+	}
+	return out
 }
 
 func pick(compact bool, short, long string) string {
@@ -231,11 +302,14 @@ func fatalText(st *Styles, msg string, w int) []string {
 }
 
 // tooSmall is the screen for a terminal below MinWidth × MinHeight.
-func tooSmall(st *Styles, w, h int) []string {
+func tooSmall(st *Styles, quit string, w, h int) []string {
+	if quit == "" {
+		quit = "q"
+	}
 	msg := []string{
 		st.Bold.Render("terminal too small"),
 		fmt.Sprintf("need %d×%d, have %d×%d", MinWidth, MinHeight, w, h),
-		"enlarge the window, or press q to quit",
+		"enlarge the window, or press " + quit + " to quit",
 	}
 	out := make([]string, h)
 	top := max(0, (h-len(msg))/2)

@@ -14,6 +14,13 @@ import (
 // information.
 type Styles struct {
 	Plain bool // no colours (NO_COLOR)
+	// ASCII draws boxes and glyphs with ASCII characters only (LANG=C,
+	// TERM=dumb): Render folds every other character to an ASCII one of
+	// the same width (see asciiFold).
+	ASCII bool
+	// Contrast is the presenter's high-contrast palette (a projector
+	// washes out greys and thin colours).
+	Contrast bool
 
 	Text   lipgloss.Style
 	Dim    lipgloss.Style
@@ -87,9 +94,25 @@ type palette struct {
 	text, dim, faint, border, accent, target, good, calm, bad, inj color.Color
 }
 
-func newPalette(dark bool) palette {
+func newPalette(dark, contrast bool) palette {
 	ld := lipgloss.LightDark(dark)
 	c := lipgloss.Color
+	if contrast {
+		// Pure black or white text, no greys lighter than the border of a
+		// projected slide, saturated colours.
+		return palette{
+			text:   ld(c("#000000"), c("#FFFFFF")),
+			dim:    ld(c("#303030"), c("#D0D0D0")),
+			faint:  ld(c("#606060"), c("#A0A0A0")),
+			border: ld(c("#000000"), c("#FFFFFF")),
+			accent: ld(c("#0000D7"), c("#5FD7FF")),
+			target: ld(c("#AF005F"), c("#FF5FFF")),
+			good:   ld(c("#005F00"), c("#5FFF5F")),
+			calm:   ld(c("#005F87"), c("#00FFFF")),
+			bad:    ld(c("#AF0000"), c("#FF5F5F")),
+			inj:    ld(c("#875F00"), c("#FFFF00")),
+		}
+	}
 	return palette{
 		text:   ld(c("#1C1C1C"), c("#E4E4E4")),
 		dim:    ld(c("#6C6C6C"), c("#8A8A8A")),
@@ -105,10 +128,16 @@ func newPalette(dark bool) palette {
 }
 
 // NewStyles returns the coloured styles for a dark or a light background.
-func NewStyles(dark bool) *Styles {
-	p := newPalette(dark)
+func NewStyles(dark bool) *Styles { return newStyles(dark, false) }
+
+// ContrastStyles returns the presenter's high-contrast styles for a dark
+// or a light background.
+func ContrastStyles(dark bool) *Styles { return newStyles(dark, true) }
+
+func newStyles(dark, contrast bool) *Styles {
+	p := newPalette(dark, contrast)
 	n := lipgloss.NewStyle
-	s := &Styles{}
+	s := &Styles{Contrast: contrast}
 	s.Text = n().Foreground(p.text)
 	s.Dim = n().Foreground(p.dim)
 	s.Bold = n().Bold(true)
@@ -159,8 +188,27 @@ func NewStyles(dark bool) *Styles {
 	s.Overlay.Selected = n().Reverse(true).Bold(true)
 	s.Overlay.Error = n().Foreground(p.bad)
 
-	s.Help = help.DefaultStyles(dark)
+	// The help bar in the palette's colours: bubbles' default greys (246
+	// and 249 on a light background) are unreadable on white.
+	s.Help = help.Styles{
+		ShortKey: n().Foreground(p.text).Bold(true), ShortDesc: n().Foreground(p.dim),
+		ShortSeparator: n().Foreground(p.border), Ellipsis: n().Foreground(p.border),
+		FullKey: n().Foreground(p.text).Bold(true), FullDesc: n().Foreground(p.dim),
+		FullSeparator: n().Foreground(p.border),
+	}
+	if contrast {
+		s.Dim = s.Dim.Bold(true)
+		s.Help.ShortDesc = n().Foreground(p.text)
+		s.Help.FullDesc = n().Foreground(p.text)
+	}
 	return s
+}
+
+// WithASCII is a copy of s that draws with ASCII characters only.
+func (s *Styles) WithASCII() *Styles {
+	c := *s
+	c.ASCII = true
+	return &c
 }
 
 // PlainStyles returns the styles without any colour (NO_COLOR): only bold,

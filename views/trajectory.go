@@ -33,11 +33,14 @@ func TrajectoryRows(compact bool) int {
 	return 4
 }
 
-func renderTrajectory(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
+// trajCellMax is the widest a trajectory step cell grows.
+func trajCellMax(large bool) int { return pickInt(large, 18, 10) }
+
+func renderTrajectory(st *Styles, f *Frame, sel, w, h int, compact, large bool) []string {
 	if f == nil || w <= 0 {
 		return nil
 	}
-	cw, first, n := stepCells(w-trajLabelW, f.Steps, sel, 4, 10)
+	cw, first, n := stepCells(w-trajLabelW, f.Steps, sel, 4, trajCellMax(large))
 	rows := []string{"step", "angle", "top-1", "margin"}[:min(4, TrajectoryRows(compact))]
 	out := make([]string, len(rows))
 	// Angles are scaled to the largest shown; cosines and margins are
@@ -131,16 +134,16 @@ func dec(v float64) string {
 }
 
 // TrajectoryStepAt is the step whose cell is at (x, y) in a trajectory
-// panel drawn in r, or 0.
-func TrajectoryStepAt(r Rect, steps, sel, x, y int) int {
-	return trajectoryStepAt(r.inner(), steps, sel, x, y)
+// panel drawn in r (in the large layout when large), or 0.
+func TrajectoryStepAt(r Rect, steps, sel, x, y int, large bool) int {
+	return trajectoryStepAt(r.inner(), steps, sel, x, y, large)
 }
 
-func trajectoryStepAt(in Rect, steps, sel, x, y int) int {
+func trajectoryStepAt(in Rect, steps, sel, x, y int, large bool) int {
 	if !in.Contains(x, y) {
 		return 0
 	}
-	cw, first, n := stepCells(in.W-trajLabelW, steps, sel, 4, 10)
+	cw, first, n := stepCells(in.W-trajLabelW, steps, sel, 4, trajCellMax(large))
 	dx := x - in.X - trajLabelW
 	if dx < 0 || cw <= 0 {
 		return 0

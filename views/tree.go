@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -118,7 +119,7 @@ func init() {
 	RegisterTaskPanel(tree.Name, Panel{
 		ID: "tree", Label: "problem tree", Key: "t", Place: PlaceSide,
 		Size: func(c PanelCtx) Want {
-			w, least := TreeNeeds(c.Frame.tree())
+			w, least := TreeNeeds(c.Frame.tree(), c.Large)
 			return Want{W: w, MinW: least}
 		},
 		Title: func(c PanelCtx) string {
@@ -128,24 +129,40 @@ func init() {
 			return "Problem"
 		},
 		Render: func(c PanelCtx, w, h int) []string {
-			return renderTree(c.Styles, c.Frame, c.Sel, w, h, c.Compact)
+			warn := c.Frame.offDistribution(c.Styles, w, max(h/3, 4), c.Compact)
+			return append(warn, renderTree(c.Styles, c.Frame, c.Keys, c.Sel, w, h-len(warn), c.Compact, c.Large)...)
 		},
 	})
 }
 
-// TreeNeeds is the tree panel's natural and smallest inner width.
-func TreeNeeds(t *tree.Tree) (natural, least int) {
+// TreeNeeds is the tree panel's natural and smallest inner width (the
+// large layout's natural width gives every leaf a wider slot).
+func TreeNeeds(t *tree.Tree, large bool) (natural, least int) {
 	if t == nil {
 		return 20, 20
 	}
 	n := countLeaves(t)
-	return max(n*8, 36), max(n*4, 22)
+	return max(n*treeSlot(large), 36), max(n*4, 22)
+}
+
+// treeSlot is the most cells a leaf gets; treeStems the most connector
+// rows between two levels. The large layout (a big window, the presenter)
+// draws a bigger tree.
+func treeSlot(large bool) int { return pickInt(large, 14, 8) }
+
+func treeStems(large bool) int { return pickInt(large, 8, 2) }
+
+func pickInt(b bool, yes, no int) int {
+	if b {
+		return yes
+	}
+	return no
 }
 
 // renderTree draws the problem: the tree with the root at the top, the
 // target marked, the route up to the selected step highlighted and the
 // selected step's hypothesis weights written under the nodes.
-func renderTree(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
+func renderTree(st *Styles, f *Frame, keys *MainKeys, sel, w, h int, compact, large bool) []string {
 	if f.tree() == nil || w <= 0 || h <= 0 {
 		return nil
 	}
@@ -169,7 +186,7 @@ func renderTree(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 	}
 
 	leaves := countLeaves(t)
-	slot := min(8, w/max(1, leaves))
+	slot := min(treeSlot(large), w/max(1, leaves))
 	if slot < 3 {
 		return renderTreeList(st, f, sel, w, h)
 	}
@@ -190,7 +207,7 @@ func renderTree(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 	if sel >= 1 && len(atoms) > 0 {
 		legend = append(legend, st.Dim.Render(fmt.Sprintf("step %d holds ", sel))+strings.Join(atoms, " · "))
 	} else if sel < 1 {
-		legend = append(legend, st.Dim.Render("take a step (→) to see hypotheses"))
+		legend = append(legend, st.Dim.Render("take a step ("+keyName(keys, func(k *MainKeys) key.Binding { return k.Step }, "→")+") to see hypotheses"))
 	}
 	var text []string
 	if !compact {
@@ -207,7 +224,7 @@ func renderTree(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 	spare -= showLegend
 	stems := 0
 	if g.levels > 1 {
-		stems = min(2, max(0, spare-1)/(g.levels-1))
+		stems = min(treeStems(large), max(0, spare-1)/(g.levels-1))
 		if compact {
 			stems = min(stems, 1)
 		}
@@ -220,7 +237,10 @@ func renderTree(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 		spare -= showText + 1
 	}
 	topPad := 0
-	if spare > 0 {
+	switch {
+	case large && spare > 2:
+		topPad = spare / 2 // the large layout centres the tree
+	case spare > 0:
 		topPad = 1
 	}
 
@@ -274,7 +294,7 @@ func renderTree(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 			}
 			return edgeSt
 		}
-		if stems >= 2 {
+		for range stems - (stems+1)/2 { // the stems under the parents
 			for _, n := range g.byDep[d] {
 				if _, _, ok := t.Children(n); ok {
 					gr.put(off+g.x[n], y, "│", routeOf(n))
@@ -314,7 +334,7 @@ func renderTree(st *Styles, f *Frame, sel, w, h int, compact bool) []string {
 			gr.put(xn, y, "┴", mid)
 		}
 		y++
-		if stems >= 1 {
+		for range (stems + 1) / 2 { // the stems above the children
 			for _, n := range g.byDep[d+1] {
 				gr.put(off+g.x[n], y, "│", routeOf(n))
 			}

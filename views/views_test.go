@@ -2,12 +2,16 @@ package views
 
 import (
 	"fmt"
+	"image/color"
+	"math"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
@@ -67,7 +71,7 @@ func TestLayoutTilesTheBody(t *testing.T) {
 							wants = append(wants, wt)
 						}
 					}
-					l := Compute(w, h, 1, 1, wants)
+					l := Compute(w, h, 1, 1, wants, (w+h)%2 == 0)
 					if w < MinWidth || h < MinHeight {
 						if !l.TooSmall {
 							t.Fatalf("%d×%d: not too small", w, h)
@@ -108,7 +112,7 @@ func TestLayoutTilesTheBody(t *testing.T) {
 // (at most half the body).
 func TestLayoutOfTheExplorer(t *testing.T) {
 	wants := standardWants([4]int{36, 22, 4, 10})[:5]
-	l := Compute(120, 40, 1, 1, wants)
+	l := Compute(120, 40, 1, 1, wants, false)
 	tree, traj, near, mix, lanes := l.Rect("tree"), l.Rect(PanelTrajectory), l.Rect(PanelNearest), l.Rect(PanelMixture), l.Rect(PanelLanes)
 	want := map[string]Rect{
 		"tree": {0, 1, 38, 26}, "traj": {38, 1, 82, 6}, "near": {38, 7, 36, 20}, "mix": {74, 7, 46, 20}, "lanes": {0, 27, 120, 12},
@@ -120,7 +124,7 @@ func TestLayoutOfTheExplorer(t *testing.T) {
 	}
 	// Without the side panel (a task with no panel), the right column takes
 	// the whole width.
-	l = Compute(120, 40, 1, 1, wants[1:])
+	l = Compute(120, 40, 1, 1, wants[1:], false)
 	if r := l.Rect(PanelTrajectory); r.X != 0 || r.W != 120 {
 		t.Errorf("without a task panel the trajectory is %+v", r)
 	}
@@ -151,7 +155,7 @@ func TestRenderFitsEverySize(t *testing.T) {
 }
 
 // dialogIDs are the dialogs testDialog makes; "" is none.
-var dialogIDs = []string{"", "help", "picker", "noise", "surgery", "input", "toggles"}
+var dialogIDs = []string{"", "help", "picker", "noise", "surgery", "input", "toggles", "files"}
 
 func testDialog(id string, s Screen) Dialog {
 	k := DefaultKeyMap()
@@ -172,6 +176,15 @@ func testDialog(id string, s Screen) Dialog {
 			WithErr("OV,OD,VX,VU,DE,DB[ROOT]O[TARGET]Q\n                                 ^ offset 33 \"Q\": the target is not in the tree")
 	case "toggles":
 		return NewToggles(k.Toggles, s.Frame)
+	case "files":
+		// The picker on this package's testdata folder, its directory read
+		// at once (the app runs that command).
+		d, cmd := NewFiles(k.Files, NewInput(k.Input, "open", "Open a session file", "", ""), "testdata", PlainStyles(), s.Height)
+		var dd Dialog = d
+		for cmd != nil {
+			dd, cmd = dd.(Files).Handle(cmd())
+		}
+		return dd
 	}
 	return nil
 }
@@ -194,9 +207,30 @@ func TestGolden(t *testing.T) {
 		{"80x24-picker", 80, 24, 4, 2, false, "picker"},
 		{"120x40-help", 120, 40, 2, 2, false, "help"},
 		{"50x15-too-small", 50, 15, 4, 4, false, ""},
+		{"300x100-injected", 300, 100, 4, 2, true, ""},
+		{"120x40-presenter", 120, 40, 4, 2, true, "presenter"},
+		{"120x40-ascii", 120, 40, 4, 2, true, "ascii"},
+		{"80x24-off-distribution", 80, 24, 0, 0, false, "off-distribution"},
+		{"80x24-surgery", 80, 24, 4, 2, false, "surgery"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := fixtureScreen(t, c.w, c.h, c.taken, c.sel, c.inj)
+			switch c.dialog {
+			case "presenter":
+				s.Presenter = true
+				s.Styles = ContrastStyles(true)
+				for _, id := range []string{PanelTrajectory, PanelNearest, PanelMixture} {
+					s.Show.Hide(id)
+				}
+				c.dialog = ""
+			case "ascii":
+				s.Styles = PlainStyles().WithASCII()
+				c.dialog = ""
+			case "off-distribution":
+				s.Frame.OutOfDistribution = "this tree has 2 levels; the models were trained on 3-level trees"
+				s.Status.Typed = true
+				c.dialog = ""
+			}
 			s.Dialog = testDialog(c.dialog, s)
 			if c.dialog != "" {
 				s.Keys.Main.SetState(KeyState{Dialog: true, HasSet: true, HasSession: true})
@@ -264,7 +298,9 @@ func TestRenderIsPure(t *testing.T) {
 		if !reflect.DeepEqual(s.Frame, fresh.Frame) {
 			t.Fatalf("dialog %q: rendering changed the frame", id)
 		}
-		if !reflect.DeepEqual(s.Dialog, fresh.Dialog) {
+		// (bubbles' filepicker holds closures and a per-instance id, which
+		// DeepEqual cannot compare; its render is compared above.)
+		if id != "files" && !reflect.DeepEqual(s.Dialog, fresh.Dialog) {
 			t.Fatalf("dialog %q: rendering changed the dialog", id)
 		}
 		if !s.Show.Panel(PanelNearest) || !s.Show.Lane("dual") {
@@ -310,7 +346,7 @@ func TestClicksFindSteps(t *testing.T) {
 			if got := StepAt(s, lx, lanes.Y+2); got != step {
 				t.Errorf("%v: click at the lanes' column %d selects %d", sz, step, got)
 			}
-			if got := LanesStepAt(lanes, 4, 1, lx, lanes.Y+2, l.Compact); got != step {
+			if got := LanesStepAt(lanes, 4, 1, lx, lanes.Y+2, l.Compact, l.Large); got != step {
 				t.Errorf("%v: LanesStepAt at the lanes' column %d selects %d", sz, step, got)
 			}
 		}
@@ -497,5 +533,131 @@ func TestTooSmallSaysWhatIsNeeded(t *testing.T) {
 	out := ansi.Strip(Render(s))
 	if !strings.Contains(out, "terminal too small") || !strings.Contains(out, fmt.Sprintf("need %d×%d", MinWidth, MinHeight)) {
 		t.Fatalf("too-small screen:\n%s", out)
+	}
+}
+
+// The ASCII fallback draws the same screen with ASCII characters only: the
+// same lines, each as wide, and the folded glyphs where the UTF-8 screen
+// has its glyphs.
+func TestASCIIFallback(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 40}, {200, 60}, {64, 20}, {50, 15}} {
+		for _, id := range dialogIDs {
+			s := fixtureScreen(t, sz[0], sz[1], 4, 2, true)
+			s.Dialog = testDialog(id, s)
+			utf := Render(s)
+			s.Styles = PlainStyles().WithASCII()
+			out := Render(s)
+			checkFrame(t, out, sz[0], sz[1])
+			for i := 0; i < len(out); i++ {
+				if out[i] >= 0x80 {
+					t.Fatalf("%v %q: a non-ASCII byte in %q", sz, id, strings.Split(out, "\n")[strings.Count(out[:i], "\n")])
+				}
+			}
+			ul, al := strings.Split(ansi.Strip(utf), "\n"), strings.Split(ansi.Strip(out), "\n")
+			for i := range ul {
+				if ansi.StringWidth(ul[i]) != ansi.StringWidth(al[i]) {
+					t.Fatalf("%v %q: line %d is %d wide in ASCII, %d in UTF-8", sz, id, i, ansi.StringWidth(al[i]), ansi.StringWidth(ul[i]))
+				}
+			}
+			if strings.Contains(ansi.Strip(utf), "╭") && !strings.Contains(out, "+-") {
+				t.Fatalf("%v %q: the boxes are not drawn with + and -", sz, id)
+			}
+		}
+	}
+	s := fixtureScreen(t, 120, 40, 4, 2, true)
+	s.Styles = PlainStyles().WithASCII()
+	out := ansi.Strip(Render(s))
+	for _, want := range []string{"x propagated", "# contained", "+ correct", "Dlatent 0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the ASCII lanes lack %q", want)
+		}
+	}
+}
+
+// Panels grow with a large window: at 300×100 the side panel, the tree and
+// the step cells are larger than at 200×60, and the tree takes more rows.
+func TestLargeTerminalsGrow(t *testing.T) {
+	rows := func(s Screen) (treeW, treeRows, laneCell int) {
+		l := s.Layout()
+		r := l.Rect("tree")
+		lines := strings.Split(ansi.Strip(Render(s)), "\n")
+		first, last := -1, -1
+		for y := r.Y + 1; y < r.Y+r.H-1; y++ {
+			in := string([]rune(lines[y])[r.X+1 : r.X+r.W-1])
+			if strings.ContainsAny(in, "╭│[") && !strings.Contains(in, "route") && !strings.Contains(in, "(X) target") {
+				if first < 0 {
+					first = y
+				}
+				last = y
+			}
+		}
+		return r.W, last - first + 1, stepW(l.Rect(PanelLanes), l.Compact)
+	}
+	small := fixtureScreen(t, 200, 60, 4, 2, true)
+	big := fixtureScreen(t, 300, 100, 4, 2, true)
+	if !big.Layout().Large || small.Layout().Large {
+		t.Fatal("the large layout is not chosen by size")
+	}
+	sw, sr, _ := rows(small)
+	bw, br, _ := rows(big)
+	if bw <= sw || br <= sr {
+		t.Fatalf("the tree panel is %d wide with %d tree rows at 300×100, %d and %d at 200×60", bw, br, sw, sr)
+	}
+	l := big.Layout()
+	if cw, _, _ := stepCells(l.Rect(PanelLanes).W-2-laneLabelW-verdictW(false), 4, 2, 5, laneCellMax(true)); cw <= 8 {
+		t.Fatalf("the lanes' step cells stay %d wide at 300×100", cw)
+	}
+	// Clicks find the steps in the large layout too.
+	lanes := l.Rect(PanelLanes)
+	for step := 1; step <= 4; step++ {
+		cw, _, _ := stepCells(lanes.W-2-laneLabelW-verdictW(false), 4, 2, 5, laneCellMax(true))
+		x := lanes.X + 1 + laneLabelW + (step-1)*cw + 1
+		if got := StepAt(big, x, lanes.Y+2); got != step {
+			t.Fatalf("a click on the large lanes' column %d selects %d", step, got)
+		}
+	}
+}
+
+// contrast is the WCAG contrast ratio of two colours.
+func contrast(a, b color.Color) float64 {
+	lum := func(c color.Color) float64 {
+		r, g, b, _ := c.RGBA()
+		ch := func(v uint32) float64 {
+			x := float64(v) / 65535
+			if x <= 0.03928 {
+				return x / 12.92
+			}
+			return math.Pow((x+0.055)/1.055, 2.4)
+		}
+		return 0.2126*ch(r) + 0.7152*ch(g) + 0.0722*ch(b)
+	}
+	la, lb := lum(a), lum(b)
+	return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+}
+
+// The help bar and the status line are readable on a light background as
+// on a dark one (WCAG AA, 4.5:1 for text), in the normal and the presenter
+// styles; bubbles' own light greys (the bar's old colours) are not.
+func TestBarsAreReadableOnLightAndDark(t *testing.T) {
+	white, black := color.RGBA{255, 255, 255, 255}, color.RGBA{0, 0, 0, 255}
+	for _, c := range []struct {
+		name string
+		st   *Styles
+		bg   color.Color
+	}{
+		{"light", NewStyles(false), white}, {"dark", NewStyles(true), black},
+		{"light presenter", ContrastStyles(false), white}, {"dark presenter", ContrastStyles(true), black},
+	} {
+		for name, s := range map[string]lipgloss.Style{
+			"help key": c.st.Help.ShortKey, "help desc": c.st.Help.ShortDesc, "full key": c.st.Help.FullKey, "full desc": c.st.Help.FullDesc,
+			"status key": c.st.Status.Key, "status value": c.st.Status.Value, "dim": c.st.Dim,
+		} {
+			if r := contrast(s.GetForeground(), c.bg); r < 4.5 {
+				t.Errorf("%s background: %s has contrast %.2f", c.name, name, r)
+			}
+		}
+	}
+	if r := contrast(help.DefaultStyles(false).ShortDesc.GetForeground(), white); r >= 4.5 {
+		t.Fatalf("bubbles' light help description has contrast %.2f: the test would not catch unreadable greys", r)
 	}
 }

@@ -22,7 +22,7 @@ func init() {
 	register(&command{
 		name:    "explore",
 		summary: "open the interactive explorer (the default command)",
-		usage:   "[--seed N] [--prompt TEXT] [--model DIR]",
+		usage:   "[--seed N] [--prompt TEXT] [--model DIR] [--presenter] [--ascii]",
 		help: `Opens the terminal explorer: it steps the Reasoner one latent at a time and
 shows each latent's nearest tokens, its hypothesis mixture, the Talkers'
 output and the coupled baseline side by side. Inject a token error into the
@@ -32,7 +32,10 @@ is contained; press ? inside for every key.
 Plain 'jrx' opens the embedded model set on a random tree; the seed is shown
 in the status line (and printed on exit) so that --seed reopens it. With
 --prompt the problem is typed, and --seed only seeds the noise injections.
-NO_COLOR=1 draws without colour.
+NO_COLOR=1 draws without colour. --ascii draws boxes and marks with ASCII
+characters only, as LANG=C (or another non-UTF-8 locale) and TERM=dumb do.
+--presenter starts in the presenter mode for projectors (high contrast, a
+larger tree, only the tree and the lanes; P switches it inside).
 
 Exit codes: 0 after quitting (q or Ctrl-C), 1 when the model set cannot be
 loaded or the explorer fails, 2 for a bad command line, 128+N when stopped
@@ -85,9 +88,11 @@ var runTUI = func(ctx context.Context, env *cliEnv, m *app.Model) error {
 func runExplore(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(lookup("explore"), env)
 	seed := fs.Uint64("seed", 0, "problem seed (0 = random); with --prompt it seeds only noise injections")
-	prompt := fs.String("prompt", "", "a problem in text form, e.g. 'NL,NO,LJ,LI,OA,OM[ROOT]N[TARGET]J'")
+	prompt := fs.String("prompt", "", "a problem in the model set's text form (press p in the explorer for an example)")
 	model := fs.String("model", "", "directory with a model set (default: the embedded model)")
 	task := fs.String("task", "", "the task whose embedded model set to open when --model is not given: tree (default) or cfg")
+	presenter := fs.Bool("presenter", false, "start in the presenter mode (high contrast, a larger tree, fewer panels)")
+	ascii := fs.Bool("ascii", false, "draw with ASCII characters only (default when LANG/LC_ALL is not UTF-8 or TERM=dumb)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -100,7 +105,8 @@ func runExplore(ctx context.Context, env *cliEnv, args []string) error {
 	if *seed == 0 {
 		*seed = rand.Uint64()%1_000_000 + 1
 	}
-	opts := app.Options{ModelDir: *model, Seed: *seed, Prompt: *prompt, NoColor: os.Getenv("NO_COLOR") != ""}
+	opts := app.Options{ModelDir: *model, Seed: *seed, Prompt: *prompt, NoColor: os.Getenv("NO_COLOR") != "",
+		Presenter: *presenter, ASCII: *ascii || asciiTerminal(os.Getenv)}
 	opts.Load = func(dir string) (*engine.Set, error) { return engine.LoadTask(dir, *task) }
 	if *prompt != "" {
 		// A typed problem is read with the model set's task: load the set
@@ -137,7 +143,25 @@ func checkPrompt(fs *flag.FlagSet, prompt string) error {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "prompt" })
 	if set && strings.TrimSpace(prompt) == "" {
-		return usagef("--prompt is empty; give a problem such as 'NL,NO,LJ,LI,OA,OM[ROOT]N[TARGET]J', or leave --prompt out for a generated one")
+		return usagef("--prompt is empty; give a problem in the model set's text form (press p in the explorer for an example), or leave --prompt out for a generated one")
 	}
 	return nil
+}
+
+// asciiTerminal reports whether the terminal cannot be trusted with UTF-8:
+// TERM=dumb, or a locale that is set and is not UTF-8 (LC_ALL, then
+// LC_CTYPE, then LANG, as the C library reads them; "C" and "POSIX" are
+// ASCII). No locale at all is taken as UTF-8, the norm of today's
+// terminals.
+func asciiTerminal(getenv func(string) string) bool {
+	if getenv("TERM") == "dumb" {
+		return true
+	}
+	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if loc := getenv(v); loc != "" {
+			l := strings.ToLower(loc)
+			return !strings.Contains(l, "utf-8") && !strings.Contains(l, "utf8")
+		}
+	}
+	return false
 }

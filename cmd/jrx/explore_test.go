@@ -127,3 +127,25 @@ func TestExploreNeedsATerminal(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// The explorer draws ASCII when the terminal cannot be trusted with UTF-8.
+func TestASCIITerminal(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{}, false},
+		{map[string]string{"LANG": "en_US.UTF-8"}, false},
+		{map[string]string{"LANG": "C.utf8"}, false},
+		{map[string]string{"LANG": "C"}, true},
+		{map[string]string{"LANG": "POSIX"}, true},
+		{map[string]string{"LANG": "en_US.UTF-8", "LC_ALL": "C"}, true},
+		{map[string]string{"LANG": "C", "LC_CTYPE": "de_DE.UTF-8"}, false},
+		{map[string]string{"LANG": "en_US.ISO-8859-1"}, true},
+		{map[string]string{"TERM": "dumb", "LANG": "en_US.UTF-8"}, true},
+	} {
+		if got := asciiTerminal(func(k string) string { return c.env[k] }); got != c.want {
+			t.Errorf("%v: ASCII %v, want %v", c.env, got, c.want)
+		}
+	}
+}
