@@ -9,7 +9,8 @@ import (
 // the batched free run did before it (a Forward over the whole sequences at
 // every position): on every pure-Go kernel path each step's rows have the
 // bits of the last rows of that Forward (the same kernels in the same
-// order), and the caches of several sequences stay apart.
+// order; within 1e-5 on OpenBLAS), and the caches of several sequences
+// stay apart.
 func TestStepBatchMatchesForward(t *testing.T) {
 	for _, name := range kernelNames() {
 		restore, ok := setKernel(name)
@@ -54,6 +55,13 @@ func TestStepBatchMatchesForward(t *testing.T) {
 				for b := 0; b < B; b++ {
 					want := h[(b*t1+t1-1)*d : (b*t1+t1)*d]
 					row := got[b*d : (b+1)*d]
+					if im := implByName(name); im != nil && im.whole != nil {
+						// An external BLAS promises no bit-identity.
+						if dd := tlMaxDiff(row, want); dd > 1e-5 {
+							t.Fatalf("%s qk %v: sequence %d at %d positions: StepBatch differs from Forward by %.3g", name, qk, b, t1, dd)
+						}
+						continue
+					}
 					if !tlBitsEqual(row, want) {
 						t.Fatalf("%s qk %v: sequence %d at %d positions: StepBatch differs from Forward by %.3g (want the same bits)",
 							name, qk, b, t1, tlMaxDiff(row, want))
