@@ -6,7 +6,7 @@ PKGS    := ./...
 TAGS    ?=
 export CGO_ENABLED ?= 0
 
-.PHONY: help build run test test-short bench bench-vs-pytorch lint fuzz e2e clean
+.PHONY: help build run test test-short bench lint fuzz e2e clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -25,14 +25,6 @@ bench: build ## print matmul and training speed against the in-process reference
 	./$(BIN) bench matmul
 	$(GO) test -run '^$$' -bench . -benchtime 2x ./nn/
 
-# The interpreter with python3-torch (Debian's); nothing is installed for you.
-PYTHON  ?= /usr/bin/python3
-BENCH_TIME ?= 10
-
-bench-vs-pytorch: build ## jrx bench train vs bench/pytorch_train.py, alternately 3x each: median ratio and CPU steal
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "bench-vs-pytorch: no $(PYTHON); set PYTHON to a python3 with torch and numpy (Debian: apt-get install python3-torch)"; exit 2; }
-	$(PYTHON) bench/vs_pytorch.py --jrx $(BIN) --python $(PYTHON) --time $(BENCH_TIME)
-
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
@@ -49,3 +41,12 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 
 clean: ## remove build outputs
 	rm -rf bin
+
+.PHONY: bench-vs-pytorch
+# The interpreter with python3-torch (Debian's); nothing is installed for you.
+PYTHON  ?= /usr/bin/python3
+BENCH_TIME ?= 10
+
+bench-vs-pytorch: build ## jrx bench train vs bench/pytorch_train.py, alternately 3x each: median ratio and CPU steal
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "bench-vs-pytorch: no $(PYTHON); set PYTHON to a python3 with torch and numpy (Debian: apt-get install python3-torch)"; exit 2; }
+	$(PYTHON) bench/vs_pytorch.py --jrx $(BIN) --python $(PYTHON) --time $(BENCH_TIME)
