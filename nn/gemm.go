@@ -176,12 +176,3 @@ func kernelNames() []string {
 	}
 	return s
 }
-
-func implByName(name string) *gemmImpl {
-	for _, im := range impls {
-		if im.name == name {
-			return im
-		}
-	}
-	return nil
-}

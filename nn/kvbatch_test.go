@@ -55,7 +55,7 @@ func TestStepBatchMatchesForward(t *testing.T) {
 				for b := 0; b < B; b++ {
 					want := h[(b*t1+t1-1)*d : (b*t1+t1)*d]
 					row := got[b*d : (b+1)*d]
-					if im := implByName(name); im != nil && im.whole != nil {
+					if im := implNamed(name); im != nil && im.whole != nil {
 						// An external BLAS promises no bit-identity.
 						if dd := tlMaxDiff(row, want); dd > 1e-5 {
 							t.Fatalf("%s qk %v: sequence %d at %d positions: StepBatch differs from Forward by %.3g", name, qk, b, t1, dd)

@@ -37,7 +37,17 @@ type MatmulResult struct {
 
 // HasOpenBLAS reports whether this build has the OpenBLAS backend (and
 // BenchMatmul an OpenBLAS column).
-func HasOpenBLAS() bool { return implByName("openblas") != nil }
+func HasOpenBLAS() bool { return implNamed("openblas") != nil }
+
+// implNamed returns the path called name in this build, or nil.
+func implNamed(name string) *gemmImpl {
+	for _, im := range impls {
+		if im.name == name {
+			return im
+		}
+	}
+	return nil
+}
 
 // benchImpl is the pure-Go path BenchMatmul measures as jrx's: the active
 // one, or, when that is an external BLAS (the openblas build's default),
@@ -136,7 +146,7 @@ func BenchMatmul(shape MatmulShape, minDuration time.Duration) MatmulResult {
 		Kernel:      kernel,
 		Threads:     runtime.GOMAXPROCS(0),
 	}
-	if ob := implByName("openblas"); ob != nil {
+	if ob := implNamed("openblas"); ob != nil {
 		r.OpenBLASGFLOPS = bestRate(func() {
 			ob.sgemm(&defaultGemmConfig, shape.TransA, shape.TransB, m, n, k, 1, a, lda, b, ldb, 0, c, n)
 		}, flops, minDuration)
