@@ -77,14 +77,17 @@ func (s *ProblemSet) Answer(i int) []int { return s.Answers[i*s.Steps : (i+1)*s.
 // EvalBatch is the number of problems evaluated in one batched pass.
 const EvalBatch = 128
 
-const evalBatch = EvalBatch
-
 // Buffers holds the forward-only work buffers of an evaluation, made on
 // first use and reused by every later batch (a streaming evaluation's
 // memory is one batch's, whatever the number of problems). Networks of one
-// shape share a buffer. The zero value is ready; it is not safe for
-// concurrent use.
+// shape share a buffer. The zero value is ready (batches of EvalBatch); it
+// is not safe for concurrent use.
 type Buffers struct {
+	// Batch is the number of problems per batched pass (0: EvalBatch).
+	// Each problem's numbers do not depend on it (every kernel works row by
+	// row or sequence by sequence: TestStreamingMatchesOnePass); the
+	// memory grows with it.
+	Batch    int
 	reasoner map[reasonerKey]*latent.Work
 	mono     map[reasonerKey]*talker.MonoWork
 	lat      []float32
@@ -94,6 +97,13 @@ type reasonerKey struct {
 	stack nn.StackConfig
 	vocab int
 	b, t  int
+}
+
+func (bf *Buffers) batch() int {
+	if bf.Batch > 0 {
+		return bf.Batch
+	}
+	return EvalBatch
 }
 
 func (bf *Buffers) reasonerWork(r *latent.Reasoner, B, T int) *latent.Work {
@@ -133,13 +143,14 @@ func TokenExact(net *latent.Reasoner, s *ProblemSet) float64 {
 
 // TokenCount is the number of problems of s that TokenExact counts as exact.
 func (bf *Buffers) TokenCount(net *latent.Reasoner, s *ProblemSet) int {
+	eb := bf.batch()
 	T := s.P + s.Steps - 1
 	v := net.Cfg.Vocab
-	wk := bf.reasonerWork(net, evalBatch, T)
+	wk := bf.reasonerWork(net, eb, T)
 	ok := 0
-	inputs := make([]int, evalBatch*T)
-	for b0 := 0; b0 < s.Len(); b0 += evalBatch {
-		B := min(evalBatch, s.Len()-b0)
+	inputs := make([]int, eb*T)
+	for b0 := 0; b0 < s.Len(); b0 += eb {
+		B := min(eb, s.Len()-b0)
 		for b := 0; b < B; b++ {
 			row := inputs[b*T : (b+1)*T]
 			copy(row, s.Prompts[(b0+b)*s.P:(b0+b+1)*s.P])
@@ -171,6 +182,7 @@ func FreeLatents(r *latent.Reasoner, s *ProblemSet) []float32 {
 // FreeLatents is FreeLatents into bf's buffers: the result is valid until
 // bf's next FreeLatents.
 func (bf *Buffers) FreeLatents(r *latent.Reasoner, s *ProblemSet) []float32 {
+	eb := bf.batch()
 	d := r.Cfg.D
 	if n := s.Len() * s.Steps * d; cap(bf.lat) < n {
 		bf.lat = make([]float32, n)
@@ -178,9 +190,9 @@ func (bf *Buffers) FreeLatents(r *latent.Reasoner, s *ProblemSet) []float32 {
 		bf.lat = bf.lat[:n]
 	}
 	out := bf.lat
-	wk := bf.reasonerWork(r, evalBatch, s.P+s.Steps-1)
-	for b0 := 0; b0 < s.Len(); b0 += evalBatch {
-		B := min(evalBatch, s.Len()-b0)
+	wk := bf.reasonerWork(r, eb, s.P+s.Steps-1)
+	for b0 := 0; b0 < s.Len(); b0 += eb {
+		B := min(eb, s.Len()-b0)
 		r.FreeRunBatch(wk, s.Prompts[b0*s.P:(b0+B)*s.P], B, s.P, s.Steps, out[b0*s.Steps*d:(b0+B)*s.Steps*d])
 	}
 	return out
@@ -220,11 +232,12 @@ func MonoExact(m *talker.Mono, lat []float32, s *ProblemSet) float64 {
 
 // MonoCount is the number of problems MonoExact counts as exact.
 func (bf *Buffers) MonoCount(m *talker.Mono, lat []float32, s *ProblemSet) int {
+	eb := bf.batch()
 	d, v := m.Cfg.D, m.Cfg.Vocab
-	wk := bf.monoWork(m, evalBatch, s.Steps)
+	wk := bf.monoWork(m, eb, s.Steps)
 	ok := 0
-	for b0 := 0; b0 < s.Len(); b0 += evalBatch {
-		B := min(evalBatch, s.Len()-b0)
+	for b0 := 0; b0 < s.Len(); b0 += eb {
+		B := min(eb, s.Len()-b0)
 		logits := m.Logits(wk, lat[b0*s.Steps*d:(b0+B)*s.Steps*d], B, s.Steps)
 		for b := 0; b < B; b++ {
 			good := true
