@@ -17,7 +17,8 @@
 // lean forward-only NewInferActs that evaluations use), one position of one
 // sequence at a time (Step on a KVCache), or one position of B sequences in
 // lockstep (StepBatch on a BatchKVCache, after PrefillBatch); the stepping
-// paths give Forward's last rows (StepBatch bit for bit on the pure-Go
+// paths give Forward's last rows (Step to float32 rounding, StepBatch bit
+// for bit on the pure-Go
 // kernels).
 //
 // # Invariants
