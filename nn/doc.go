@@ -18,8 +18,7 @@
 // sequence at a time (Step on a KVCache), or one position of B sequences in
 // lockstep (StepBatch on a BatchKVCache, after PrefillBatch); the stepping
 // paths give Forward's last rows (Step to float32 rounding, StepBatch bit
-// for bit on the pure-Go
-// kernels).
+// for bit on the pure-Go kernels).
 //
 // # Invariants
 //
