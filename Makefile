@@ -21,6 +21,15 @@ build: ## build bin/jrx
 run: build ## open the explorer on the embedded default model
 	./$(BIN)
 
+.PHONY: bench-vs-pytorch
+# The interpreter with python3-torch (Debian's); nothing is installed for you.
+PYTHON  ?= /usr/bin/python3
+BENCH_TIME ?= 10
+
+bench-vs-pytorch: build ## jrx bench train vs bench/pytorch_train.py, alternately 3x each: median ratio and CPU steal
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "bench-vs-pytorch: no $(PYTHON); set PYTHON to a python3 with torch and numpy (Debian: apt-get install python3-torch)"; exit 2; }
+	$(PYTHON) bench/vs_pytorch.py --jrx $(BIN) --python $(PYTHON) --time $(BENCH_TIME)
+
 test: ## run every test (what CI runs)
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 14m $(PKGS)

@@ -199,3 +199,51 @@ func (r *Reasoner) FreeRunBatch(wk *Work, prompts []int, B, P, steps int, lat []
 		}
 	}
 }
+
+// NewFreeRunCache returns a batched KV cache for FreeRunBatchKV: up to maxB
+// prompts of P tokens run for steps latents need capacity P+steps−1.
+func (r *Reasoner) NewFreeRunCache(maxB, capacity int) *nn.BatchKVCache {
+	return r.Net.NewBatchCache(maxB, capacity)
+}
+
+// FreeRunBatchKV is FreeRunBatch on a batched KV cache: one Forward over
+// the B prompts (nn.Stack.PrefillBatch), then one position per latent step
+// for all B sequences at once (nn.Stack.StepBatch) instead of the whole
+// sequence again; lat [B×steps×d] as FreeRunBatch. wk must hold B×P
+// (training buffers, as from NewWork) and c B sequences of P+steps−1
+// positions. On the pure-Go kernel paths its latents have FreeRunBatch's
+// bits (the same kernels in the same order; tested), on OpenBLAS they
+// agree to float32 rounding. Nothing uses it yet: training and evaluation
+// still call FreeRunBatch.
+func (r *Reasoner) FreeRunBatchKV(wk *Work, c *nn.BatchKVCache, prompts []int, B, P, steps int, lat []float32) {
+	if steps < 1 {
+		return
+	}
+	d := r.Cfg.D
+	wk.check(B, P)
+	if P+steps-1 > c.Cap() {
+		panic(fmt.Sprintf("latent: FreeRunBatchKV needs %d positions, the cache holds %d", P+steps-1, c.Cap()))
+	}
+	cf := r.Cfg.FeedbackScale
+	x := wk.x[:B*P*d]
+	gather(x, r.Embed(), prompts[:B*P], d)
+	c.Reset()
+	h := r.Net.PrefillBatch(c, wk.acts, x, B, P)
+	for s := 0; ; s++ {
+		for b := 0; b < B; b++ {
+			L2(lat[(b*steps+s)*d:(b*steps+s+1)*d], h[b*d:(b+1)*d])
+		}
+		if s+1 == steps {
+			return
+		}
+		xs := wk.x[:B*d]
+		for b := 0; b < B; b++ {
+			src := lat[(b*steps+s)*d : (b*steps+s+1)*d]
+			dst := xs[b*d : (b+1)*d]
+			for i, v := range src {
+				dst[i] = cf * v
+			}
+		}
+		h = r.Net.StepBatch(c, xs)
+	}
+}

@@ -28,6 +28,15 @@ func (r *Reasoner) NewWork(maxB, maxT int) *Work {
 	}
 }
 
+// NewEvalWork allocates forward-only buffers for batches of up to maxB×maxT
+// (nn.Stack.NewInferActs: the same bits in a fraction of the memory): enough
+// for TokenLogits and FreeRunBatch; the training losses panic on them.
+func (r *Reasoner) NewEvalWork(maxB, maxT int) *Work {
+	n, d, v := maxB*maxT, r.Cfg.D, r.Cfg.Vocab
+	return &Work{B: maxB, T: maxT, acts: r.Net.NewInferActs(maxB, maxT),
+		x: make([]float32, n*d), logits: make([]float32, n*v)}
+}
+
 func (w *Work) check(B, T int) {
 	if B > w.B || T > w.T {
 		panic("latent: batch larger than the Work buffers")

@@ -13,6 +13,13 @@
 // Shapes are given as ints and documented as comments (e.g. x [N×d]).
 // Matrices are stored in×out, as in docs/MODEL.md: y = x·W.
 //
+// A Stack runs whole sequences (Forward on StackActs from NewActs, or the
+// lean forward-only NewInferActs that evaluations use), one position of one
+// sequence at a time (Step on a KVCache), or one position of B sequences in
+// lockstep (StepBatch on a BatchKVCache, after PrefillBatch); the stepping
+// paths give Forward's last rows (Step to float32 rounding, StepBatch bit
+// for bit on the pure-Go kernels).
+//
 // # Invariants
 //
 //   - Wrong shapes are programmer errors and panic; bad user input (files,

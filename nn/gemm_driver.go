@@ -14,8 +14,9 @@ import (
 // the edges use the smallest generated kernel that covers them. The k loop
 // is cut into nkb equal blocks of depth ≤ kcMax; every tile accumulates the
 // blocks in order, so each C element sees the same operations whatever the
-// split. A is read in place (a transposed A too; only a partial row tile
-// that no kernel height fits is packed, zero-padded). B is packed once per call into kc×nr panels, shared by all
+// split. A is read in place, but for a transposed A, whose row tiles are
+// packed into contiguous [p][i] panels (aMode), and a partial row tile that
+// no kernel height fits (packed, zero-padded). B is packed once per call into kc×nr panels, shared by all
 // threads — or, when few row tiles reuse it and B is not transposed, read in
 // place (only the partial column panel is packed).
 //
@@ -40,6 +41,7 @@ type gemmConfig struct {
 	// chunks that sweep more than one B block
 	colChunkTiles, rowChunkTiles int
 	threads, split, bMode        int
+	aMode                        int
 }
 
 var defaultGemmConfig = gemmConfig{
@@ -66,6 +68,16 @@ const (
 	bDirect
 )
 
+// How a transposed A is fed to the T kernels: packed, one row tile and k
+// block at a time, into a contiguous [p][i] panel of stride mr (the layout
+// of a packed edge tile), or read in place with its row stride. Packing
+// changes no bit: the kernel and its order of operations are the same.
+const (
+	aAuto = iota
+	aPack
+	aDirect
+)
+
 // directBMaxTiles: with bAuto, B is read in place when fewer row tiles than
 // this would reuse a packed panel.
 const directBMaxTiles = 24
@@ -86,6 +98,7 @@ type gemmJob struct {
 	tm, tn   int // tiles along m and n
 	ncTiles  int // column tiles per L2 block
 	directB  bool
+	packA    bool // pack full row tiles of a transposed A (see aPack)
 	colSplit bool
 	nPack    int // phase 1 units (B panels)
 	nChunks  int // phase 2 units
@@ -185,16 +198,24 @@ func (im *gemmImpl) sgemm(cfg *gemmConfig, transA, transB bool, m, n, k int, alp
 		nChunks = max(nth, nChunks/nth*nth)
 		nChunks = min(nChunks, units)
 	}
+	// A transposed A is read as [p][i]: in place, each k step of a row
+	// tile is a few floats on its own cache line (and page, for long k).
+	// Packed, the tile's kc×mr panel is contiguous, like B's packed panels,
+	// and swept by every column tile of the chunk: the BLIS/OpenBLAS way
+	// (a transposed B is already packed into the plain case's panels).
+	packA := transA && (cfg.aMode == aPack || cfg.aMode == aAuto && tn > 1)
 	directB := !transB && (cfg.bMode == bDirect || cfg.bMode == bAuto && tm < directBMaxTiles)
 	if nChunks == 1 {
 		var j gemmJob
 		j.setup(im, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, kc, nkb, tm, tn, cfg, directB, colSplit, 1)
+		j.packA = packA
 		j.work()
 		j.release()
 		return
 	}
 	j := new(gemmJob)
 	j.setup(im, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, kc, nkb, tm, tn, cfg, directB, colSplit, nChunks)
+	j.packA = packA
 	for _, w := range workers(nth - 1) {
 		select {
 		case w <- j:
@@ -333,6 +354,9 @@ func (j *gemmJob) runChunk(sc *gemmScratch, u int) {
 					// Zero-padded copy: the kernel reads rt rows.
 					packAEdge(sc.a, j.transA, j.a, j.lda, i0, rows, pc, kc, rt)
 					as, lda, trans = sc.a, rt, true
+				case j.transA && j.packA:
+					packATrans(sc.a, j.a, j.lda, i0, pc, kc, rt)
+					as, lda = sc.a, rt
 				case j.transA:
 					as = j.a[pc*j.lda+i0:]
 				default:
@@ -420,6 +444,27 @@ func packAEdge(dst []float32, transA bool, a []float32, lda, i0, rows, pc, kc, m
 		for p, v := range src {
 			d[p*mr+r] = v
 		}
+	}
+}
+
+// packATrans packs the row tile [i0, i0+mr) of a transposed A's k block
+// [pc, pc+kc) as [p][i] with stride mr (the tile's kernel rows, all of them
+// inside A): what the T kernel reads with lda = mr.
+func packATrans(dst, a []float32, lda, i0, pc, kc, mr int) {
+	d := dst[:kc*mr]
+	off := pc*lda + i0
+	if mr == 6 { // the AVX2 tile: the copy call would cost more than the copy
+		for p := 0; p+6 <= len(d); p += 6 {
+			src := a[off : off+6 : off+6]
+			row := d[p : p+6 : p+6]
+			row[0], row[1], row[2], row[3], row[4], row[5] = src[0], src[1], src[2], src[3], src[4], src[5]
+			off += lda
+		}
+		return
+	}
+	for p := 0; p < kc; p++ {
+		copy(d[p*mr:p*mr+mr], a[off:off+mr])
+		off += lda
 	}
 }
 

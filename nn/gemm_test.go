@@ -378,7 +378,7 @@ func TestSgemmDeterminism(t *testing.T) {
 			for _, th := range []int{1, 2, 3, 5} {
 				for _, sp := range []int{splitRows, splitCols} {
 					cfg := defaultGemmConfig
-					cfg.threads, cfg.split, cfg.bMode = th, sp, 1+th%2
+					cfg.threads, cfg.split, cfg.bMode, cfg.aMode = th, sp, 1+th%2, 1+(th/2+sp)%2
 					c := g.run(implSgemm(im, &cfg))
 					if first == nil {
 						first = c

@@ -98,8 +98,8 @@ func (s *Stack) Prefill(c *KVCache, a *StackActs, x []float32, T int, h []float3
 	d, A := co.cfg.D, co.cfg.A
 	lyNeed("Prefill x", x, T*d)
 	lyNeed("Prefill h", h, d)
-	if a == nil || a.cfg != co.cfg || a.cross || a.maxT < T {
-		lyPanicf("Prefill: activations for another stack or fewer than %d positions", T)
+	if a == nil || a.cfg != co.cfg || a.cross || a.maxT < T || a.infer {
+		lyPanicf("Prefill: activations for another stack, forward-only, or for fewer than %d positions", T)
 	}
 	out := s.Forward(a, x[:T*d], 1, T)
 	for l := range co.blocks {

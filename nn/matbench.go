@@ -17,7 +17,8 @@ type MatmulShape struct {
 }
 
 // MatmulResult is the outcome of BenchMatmul: our Sgemm and gonum's
-// blas32.Gemm on the same shape in the same process.
+// blas32.Gemm on the same shape in the same process, and, in a build with
+// the OpenBLAS backend (-tags openblas), OpenBLAS's sgemm too.
 type MatmulResult struct {
 	Shape       string `json:"shape"`
 	M, N, K     int
@@ -26,8 +27,41 @@ type MatmulResult struct {
 	GFLOPS      float64 `json:"gflops"`
 	GonumGFLOPS float64 `json:"gonum_gflops"`
 	Ratio       float64 `json:"ratio"`
-	Kernel      string  `json:"kernel"`
-	Threads     int     `json:"threads"`
+	// OpenBLASGFLOPS and OpenBLASRatio (GFLOPS / OpenBLASGFLOPS) are 0
+	// without the OpenBLAS backend.
+	OpenBLASGFLOPS float64 `json:"openblas_gflops,omitempty"`
+	OpenBLASRatio  float64 `json:"openblas_ratio,omitempty"`
+	Kernel         string  `json:"kernel"`
+	Threads        int     `json:"threads"`
+}
+
+// HasOpenBLAS reports whether this build has the OpenBLAS backend (and
+// BenchMatmul an OpenBLAS column).
+func HasOpenBLAS() bool { return implNamed("openblas") != nil }
+
+// implNamed returns the path called name in this build, or nil.
+func implNamed(name string) *gemmImpl {
+	for _, im := range impls {
+		if im.name == name {
+			return im
+		}
+	}
+	return nil
+}
+
+// benchImpl is the pure-Go path BenchMatmul measures as jrx's: the active
+// one, or, when that is an external BLAS (the openblas build's default),
+// the best native path (JRX_KERNEL=avx2 etc. still picks one).
+func benchImpl() *gemmImpl {
+	if im := active.Load().impl; im.whole == nil {
+		return im
+	}
+	for _, im := range impls {
+		if im.whole == nil {
+			return im
+		}
+	}
+	return genericImpl
 }
 
 // MatmulShapes returns the products of one training step at the default
@@ -98,20 +132,34 @@ func BenchMatmul(shape MatmulShape, minDuration time.Duration) MatmulResult {
 	}
 	gc := blas32.General{Rows: m, Cols: n, Stride: n, Data: c}
 	flops := 2 * float64(m) * float64(n) * float64(k)
-	ours := func() { Sgemm(shape.TransA, shape.TransB, m, n, k, 1, a, lda, b, ldb, 0, c, n) }
+	im := benchImpl()
+	ours := func() { im.sgemm(&defaultGemmConfig, shape.TransA, shape.TransB, m, n, k, 1, a, lda, b, ldb, 0, c, n) }
 	gonum := func() { blas32.Gemm(tA, tB, 1, ga, gb, 0, gc) }
-	return MatmulResult{
+	kernel := im.name
+	if im == active.Load().impl {
+		kernel = KernelName() // with its note when JRX_KERNEL asked for a missing path
+	}
+	r := MatmulResult{
 		Shape: shape.Name, M: m, N: n, K: k, TransA: shape.TransA, TransB: shape.TransB,
 		GFLOPS:      bestRate(ours, flops, minDuration),
 		GonumGFLOPS: bestRate(gonum, flops, minDuration),
-		Kernel:      KernelName(),
+		Kernel:      kernel,
 		Threads:     runtime.GOMAXPROCS(0),
-	}.withRatio()
+	}
+	if ob := implNamed("openblas"); ob != nil {
+		r.OpenBLASGFLOPS = bestRate(func() {
+			ob.sgemm(&defaultGemmConfig, shape.TransA, shape.TransB, m, n, k, 1, a, lda, b, ldb, 0, c, n)
+		}, flops, minDuration)
+	}
+	return r.withRatio()
 }
 
 func (r MatmulResult) withRatio() MatmulResult {
 	if r.GonumGFLOPS > 0 {
 		r.Ratio = r.GFLOPS / r.GonumGFLOPS
+	}
+	if r.OpenBLASGFLOPS > 0 {
+		r.OpenBLASRatio = r.GFLOPS / r.OpenBLASGFLOPS
 	}
 	return r
 }

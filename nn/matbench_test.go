@@ -78,3 +78,59 @@ func BenchmarkSgemm(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSgemmPacking compares, on the training shapes with a transposed
+// operand, the driver's ways of feeding the kernels (all give the same bits:
+// TestSgemmDeterminism): a transposed A read in place (direct) or packed
+// into contiguous kc×mr panels (pack, the default), and the B block swept
+// while in L2 at the default size or at 256 KB (for CPUs with a 512 KB L2,
+// such as Zen 3). JRX_KERNEL selects the path; run it on a quiet machine.
+func BenchmarkSgemmPacking(b *testing.B) {
+	im := active.Load().impl
+	if im.whole != nil {
+		b.Skip("an external BLAS has no driver knobs")
+	}
+	variants := []struct {
+		name string
+		set  func(*gemmConfig)
+	}{
+		{"A=direct", func(c *gemmConfig) { c.aMode = aDirect }},
+		{"A=pack", func(c *gemmConfig) { c.aMode = aPack }},
+		{"A=direct,Bblock=256K", func(c *gemmConfig) { c.aMode, c.bBlockFloats = aDirect, 64<<10 }},
+		{"A=pack,Bblock=256K", func(c *gemmConfig) { c.aMode, c.bBlockFloats = aPack, 64<<10 }},
+	}
+	for _, sh := range MatmulShapes() {
+		if !sh.TransA && !sh.TransB {
+			continue
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		m, n, k := sh.M, sh.N, sh.K
+		a, bb, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		for i := range a {
+			a[i] = float32(rng.NormFloat64())
+		}
+		for i := range bb {
+			bb[i] = float32(rng.NormFloat64())
+		}
+		lda, ldb := k, n
+		if sh.TransA {
+			lda = m
+		}
+		if sh.TransB {
+			ldb = k
+		}
+		for _, v := range variants {
+			if !sh.TransA && strings.HasPrefix(v.name, "A=pack") {
+				continue // the A mode only matters for a transposed A
+			}
+			cfg := defaultGemmConfig
+			v.set(&cfg)
+			b.Run(strings.ReplaceAll(sh.Name, "·", "*")+"/"+v.name, func(b *testing.B) {
+				for b.Loop() {
+					im.sgemm(&cfg, sh.TransA, sh.TransB, m, n, k, 1, a, lda, bb, ldb, 0, c, n)
+				}
+				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

@@ -44,3 +44,17 @@ func CacheBytes(cfg StackConfig, capacity int) float64 {
 	d, A, F, L, c := float64(cfg.D), float64(cfg.A), float64(cfg.F), float64(cfg.Layers), float64(capacity)
 	return 4 * (2*L*c*A + c*float64(cfg.Dh()) + 2*d + 4*A + 2*F + c)
 }
+
+// InferActsBytes is the memory Stack.NewInferActs(maxB, maxT) takes.
+func InferActsBytes(cfg StackConfig, maxB, maxT int) float64 {
+	d, A, F, H := float64(cfg.D), float64(cfg.A), float64(cfg.F), float64(cfg.Heads)
+	B, T := float64(maxB), float64(maxT)
+	N := B * T
+	attn := N*d + N + N*A + 2*N*A + B*H*T*T + N*A
+	if cfg.QKNorm {
+		attn += 2*N*A + 2*N*H
+	}
+	block := attn + N*d + N*d + N + 2*N*F
+	floats := 2*N*d + block + N*d + N + T*float64(cfg.Dh())
+	return 4 * floats
+}

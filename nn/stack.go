@@ -187,6 +187,10 @@ type StackActs struct {
 	h, hr             []float32 // final norm output [N×d], rstd [N]
 	mem               []float32 // copy of the decoder memory [B·Tm×d]
 	valid             bool
+	// infer: made by NewInferActs: one set of block buffers shared by
+	// every layer and two residual buffers used in turn, no backward
+	// scratch. Forward gives the same bits; Backward and Prefill refuse it.
+	infer bool
 
 	dres, dxn      []float32 // [N×d]
 	dq, dk, dv, do []float32 // [N×A] (dk, dv: [max(N, Nm)×A])
@@ -195,6 +199,12 @@ type StackActs struct {
 }
 
 func newActs(cfg StackConfig, cross bool, maxB, maxT, maxTm int) *StackActs {
+	return newActsMode(cfg, cross, maxB, maxT, maxTm, false)
+}
+
+// newActsMode allocates training activations (infer false) or the lean
+// forward-only ones (infer true: see StackActs.infer).
+func newActsMode(cfg StackConfig, cross bool, maxB, maxT, maxTm int, infer bool) *StackActs {
 	if maxB <= 0 || maxT <= 0 || (cross && maxTm <= 0) {
 		lyPanicf("NewActs: bad sizes maxB %d maxT %d maxTm %d", maxB, maxT, maxTm)
 	}
@@ -213,10 +223,7 @@ func newActs(cfg StackConfig, cross bool, maxB, maxT, maxTm int) *StackActs {
 		}
 		return at
 	}
-	for l := 0; l <= cfg.Layers; l++ {
-		a.res = append(a.res, f(N*d))
-	}
-	for l := 0; l < cfg.Layers; l++ {
+	newBlock := func() blockActs {
 		var b blockActs
 		b.self = newAttn(N, N, maxT, maxT)
 		b.x1 = f(N * d)
@@ -225,7 +232,31 @@ func newActs(cfg StackConfig, cross bool, maxB, maxT, maxTm int) *StackActs {
 			b.x2 = f(N * d)
 		}
 		b.mlp = mlpActs{xn: f(N * d), rstd: f(N), gd: f(N * F), g: f(N * F)}
-		a.blocks = append(a.blocks, b)
+		return b
+	}
+	if infer {
+		// Block l reads res[l] and writes res[l+1]; nothing else outlives
+		// the block, so two residual buffers and one block's buffers do.
+		a.infer = true
+		r0, r1 := f(N*d), f(N*d)
+		b := newBlock()
+		for l := 0; l <= cfg.Layers; l++ {
+			a.res = append(a.res, [2][]float32{r0, r1}[l%2])
+		}
+		for l := 0; l < cfg.Layers; l++ {
+			a.blocks = append(a.blocks, b)
+		}
+		a.h, a.hr = f(N*d), f(N)
+		if cross {
+			a.mem = f(Nm * d)
+		}
+		return a
+	}
+	for l := 0; l <= cfg.Layers; l++ {
+		a.res = append(a.res, f(N*d))
+	}
+	for l := 0; l < cfg.Layers; l++ {
+		a.blocks = append(a.blocks, newBlock())
 	}
 	a.h, a.hr = f(N*d), f(N)
 	if cross {
@@ -243,6 +274,15 @@ func newActs(cfg StackConfig, cross bool, maxB, maxT, maxTm int) *StackActs {
 // maxT positions.
 func (s *Stack) NewActs(maxB, maxT int) *StackActs {
 	return newActs(s.Cfg, false, maxB, maxT, 0)
+}
+
+// NewInferActs allocates forward-only activations for batches of up to
+// maxB sequences of up to maxT positions: Forward on them gives the same
+// bits as on NewActs's, in about 1/Layers of the memory (one layer's
+// buffers, reused by every layer, and no backward scratch); Backward and
+// Prefill panic on them. Evaluations use them.
+func (s *Stack) NewInferActs(maxB, maxT int) *StackActs {
+	return newActsMode(s.Cfg, false, maxB, maxT, 0, true)
 }
 
 // Forward runs the stack on x [B·T×d] (B sequences of T input vectors:
@@ -307,6 +347,9 @@ func (c *stackCore) forward(a *StackActs, x []float32, B, T int, mem []float32, 
 func (c *stackCore) backward(a *StackActs, dh, dx, dmem []float32) {
 	if !a.valid {
 		lyPanicf("stack Backward without Forward")
+	}
+	if a.infer {
+		lyPanicf("stack Backward on forward-only activations (NewInferActs)")
 	}
 	d := c.cfg.D
 	B, T, Tm := a.B, a.T, a.Tm

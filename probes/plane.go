@@ -82,8 +82,21 @@ func PlaneRank(table []float32, d int, r []float32, content []int, a, b int) (pc
 // percentile among all pairs of content tokens. table is the embedding
 // table the latents are compared with (the EMA target table).
 func RivalStats(table []float32, d int, lat []float32, content []int, s *ProblemSet) (majorRate, meanRankPct float64, n int) {
-	var major int
-	var pctSum float64
+	var t RivalTally
+	t.Add(table, d, lat, content, s)
+	return t.Stats()
+}
+
+// RivalTally accumulates RivalStats over batches of problems (Add them in
+// order: the same problems in the same order give the same bits as one
+// RivalStats over all of them).
+type RivalTally struct {
+	major, n int
+	pctSum   float64
+}
+
+// Add counts the problems of s (latents lat [N×Steps×d]).
+func (rt *RivalTally) Add(table []float32, d int, lat []float32, content []int, s *ProblemSet) {
 	for i, t := range s.Problems {
 		for step := 1; step < s.Steps-1; step++ {
 			c, sib, ok := t.Rival(step + 1)
@@ -93,15 +106,19 @@ func RivalStats(table []float32, d int, lat []float32, content []int, s *Problem
 			r := lat[(i*s.Steps+step)*d : (i*s.Steps+step+1)*d]
 			p := ProjectPlane(table, d, r, c, sib)
 			if p.Alpha > p.Beta {
-				major++
+				rt.major++
 			}
 			pct, _ := PlaneRank(table, d, r, content, c, sib)
-			pctSum += pct
-			n++
+			rt.pctSum += pct
+			rt.n++
 		}
 	}
-	if n == 0 {
+}
+
+// Stats returns what RivalStats returns for the problems added so far.
+func (rt *RivalTally) Stats() (majorRate, meanRankPct float64, n int) {
+	if rt.n == 0 {
 		return 0, 0, 0
 	}
-	return float64(major) / float64(n), pctSum / float64(n), n
+	return float64(rt.major) / float64(rt.n), rt.pctSum / float64(rt.n), rt.n
 }

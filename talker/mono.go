@@ -58,6 +58,14 @@ func (m *Mono) NewWork(maxB, maxT int) *MonoWork {
 		dlog: make([]float32, n*m.Cfg.Vocab), dh: make([]float32, n*m.Cfg.D)}
 }
 
+// NewEvalWork allocates forward-only buffers for Logits on batches of up to
+// maxB×maxT latents (nn.Stack.NewInferActs: same bits, a fraction of the
+// memory); Loss panics on them.
+func (m *Mono) NewEvalWork(maxB, maxT int) *MonoWork {
+	return &MonoWork{B: maxB, T: maxT, acts: m.Net.NewInferActs(maxB, maxT),
+		logits: make([]float32, maxB*maxT*m.Cfg.Vocab)}
+}
+
 // Logits runs the forward pass over lat [B·T×d] and returns logits
 // [B·T×V] (a view into w).
 func (m *Mono) Logits(w *MonoWork, lat []float32, B, T int) []float32 {

@@ -20,7 +20,9 @@ func init() {
 		usage:   "matmul|train|step [--json] [flags]",
 		help: `Measures speed on this machine against a reference run in the same process.
   matmul  GFLOP/s of jrx's Sgemm on the training shapes, beside gonum's
-          blas32.Gemm measured on the same shapes in the same run
+          blas32.Gemm measured on the same shapes in the same run (and, in
+          the openblas build, OpenBLAS's: jrx's column is then the best
+          pure-Go path, or the one JRX_KERNEL names)
   train   tokens/s and model GFLOP/s of full training steps (forward,
           backward, AdamW); --d --layers --ffn --heads --batch --seq pick the
           shape (default: the project's default model on depth-4 batches)
@@ -90,9 +92,18 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		if !*asJSON {
 			w := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-			fmt.Fprintf(w, "shape\tjrx GFLOP/s\tgonum GFLOP/s\tratio\t\n")
+			ob := nn.HasOpenBLAS()
+			if ob {
+				fmt.Fprintf(w, "shape\tjrx GFLOP/s\tgonum GFLOP/s\tratio\tOpenBLAS GFLOP/s\tjrx/OpenBLAS\t\n")
+			} else {
+				fmt.Fprintf(w, "shape\tjrx GFLOP/s\tgonum GFLOP/s\tratio\t\n")
+			}
 			for _, r := range rows {
-				fmt.Fprintf(w, "%s\t%.1f\t%.1f\t%.1f×\t\n", r.Shape, r.GFLOPS, r.GonumGFLOPS, r.Ratio)
+				if ob {
+					fmt.Fprintf(w, "%s\t%.1f\t%.1f\t%.1f×\t%.1f\t%.2f\t\n", r.Shape, r.GFLOPS, r.GonumGFLOPS, r.Ratio, r.OpenBLASGFLOPS, r.OpenBLASRatio)
+				} else {
+					fmt.Fprintf(w, "%s\t%.1f\t%.1f\t%.1f×\t\n", r.Shape, r.GFLOPS, r.GonumGFLOPS, r.Ratio)
+				}
 			}
 			w.Flush()
 			if len(rows) > 0 {

@@ -1,8 +1,10 @@
 package nn
 
-// Bridges between nn's flat float32 buffers and gorgonia.org/tensor, the
-// shaped container used where tensors cross package boundaries (checkpoint
-// tensors, latent trajectories, probe matrices).
+// Bridges between nn's flat float32 buffers and gorgonia.org/tensor. They
+// live in a _test.go file on purpose: nothing in the binary uses gorgonia,
+// and linking it pulled ~50 packages (arrow, flatbuffers, two protobufs)
+// and their init code into every jrx start. The tests keep the bridge and
+// the pinned go4.org/unsafe/assume-no-moving-gc checked (see tensor_test.go).
 //
 // Keep gorgonia usage simple: its T() is a lazy in-place transpose and
 // Reshape fails on views. Gorgonia cannot hold zero-element tensors (it

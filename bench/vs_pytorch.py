@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""`make bench-vs-pytorch`: jrx bench train and bench/pytorch_train.py, run
+alternately (jrx, PyTorch, jrx, PyTorch, …) --runs times each on the same
+shape, then the median tokens/s of each, their ratio and the CPU steal of
+every run. Alternating spreads a change in the machine's load over both
+sides; the steal says how much of the machine the hypervisor took meanwhile
+(figures taken with steal above ~5% are not worth much).
+
+It installs nothing: if torch or numpy is missing it says how to get them
+and exits with status 2.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run_json(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"vs_pytorch: {' '.join(cmd)} failed (status {p.returncode}):\n{p.stderr.strip()}")
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+    if not lines:
+        sys.exit(f"vs_pytorch: {' '.join(cmd)} printed no JSON:\n{p.stdout.strip()}")
+    return json.loads(lines[-1])
+
+
+def loadavg():
+    """The 1-minute load average (other processes competing for the cores), or None."""
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def fmt_steal(s):
+    return "?" if s is None else f"{s:.1f}%"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--jrx", default="bin/jrx", help="the jrx binary (default bin/jrx)")
+    ap.add_argument("--python", default="/usr/bin/python3", help="the interpreter with torch (default /usr/bin/python3)")
+    ap.add_argument("--runs", type=int, default=3, help="runs of each (default 3)")
+    ap.add_argument("--time", type=float, default=10, help="seconds of timed steps per run (default 10)")
+    ap.add_argument("--threads", type=int, default=1, help="PyTorch threads (default 1, its best here)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    a = ap.parse_args()
+    if a.runs < 1 or a.time <= 0:
+        ap.error("--runs and --time must be positive")
+
+    chk = subprocess.run([a.python, "-c", "import torch, numpy; print(torch.__version__)"], capture_output=True, text=True)
+    if chk.returncode != 0:
+        print(f"bench-vs-pytorch: {a.python} cannot import torch and numpy, so there is nothing to compare with.\n"
+              "Install them yourself (nothing is installed for you), e.g. on Debian or Ubuntu:\n"
+              "    sudo apt-get install python3-torch python3-numpy libopenblas0-pthread\n"
+              "or point PYTHON at an interpreter that has them: make bench-vs-pytorch PYTHON=/path/to/python3",
+              file=sys.stderr)
+        sys.exit(2)
+    if not os.access(a.jrx, os.X_OK):
+        sys.exit(f"vs_pytorch: no jrx binary at {a.jrx} (make build)")
+
+    jrx_cmd = [a.jrx, "bench", "train", "--json", "--time", f"{a.time}s"]
+    pt_cmd = [a.python, os.path.join(HERE, "pytorch_train.py"), "--time", str(a.time), "--threads", str(a.threads)]
+    jr, pt = [], []
+    load0 = loadavg()
+    for i in range(a.runs):
+        for name, cmd, out in (("jrx", jrx_cmd, jr), ("pytorch", pt_cmd, pt)):
+            r = run_json(cmd)
+            out.append(r)
+            if not a.json:
+                print(f"run {i + 1}/{a.runs} {name:8s} {r['tokens_per_s']:9.0f} tokens/s  steal {fmt_steal(r.get('cpu_steal_pct'))}",
+                      flush=True)
+    mj = statistics.median(r["tokens_per_s"] for r in jr)
+    mp = statistics.median(r["tokens_per_s"] for r in pt)
+    steals = [r.get("cpu_steal_pct") for r in jr + pt]
+    known = [s for s in steals if s is not None]
+    res = {
+        "jrx_tokens_per_s": [r["tokens_per_s"] for r in jr],
+        "pytorch_tokens_per_s": [r["tokens_per_s"] for r in pt],
+        "jrx_median": mj, "pytorch_median": mp, "ratio": mj / mp,
+        "jrx_cpu_steal_pct": [r.get("cpu_steal_pct") for r in jr],
+        "pytorch_cpu_steal_pct": [r.get("cpu_steal_pct") for r in pt],
+        "max_cpu_steal_pct": max(known) if known else None,
+        "loadavg_1min": [load0, loadavg()], "cpus": os.cpu_count(),
+        "jrx_kernel": jr[0].get("kernel"), "jrx_gomaxprocs": jr[0].get("gomaxprocs"),
+        "pytorch_threads": pt[0].get("threads"), "torch": pt[0].get("torch"),
+        "shape": {k: jr[0].get(k) for k in ("d", "layers", "ffn", "heads", "batch", "seq")},
+    }
+    if a.json:
+        print(json.dumps(res))
+        return
+    print(f"median: jrx {mj:.0f} tokens/s ({res['jrx_kernel']}, GOMAXPROCS {res['jrx_gomaxprocs']}), "
+          f"PyTorch {res['torch']} {mp:.0f} tokens/s ({res['pytorch_threads']} thread(s)): "
+          f"ratio {mj / mp:.2f}×; CPU steal up to {fmt_steal(res['max_cpu_steal_pct'])}; "
+          f"load average {res['loadavg_1min'][0]} → {res['loadavg_1min'][1]} on {res['cpus']} CPUs")
+    busy = load0 is not None and load0 > 1.0  # before the first run: other processes
+    if (known and max(known) >= 5) or busy:
+        print("(steal ≥ 5% or other processes running: a busy machine; measure again on a quiet one)")
+
+
+if __name__ == "__main__":
+    main()

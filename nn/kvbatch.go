@@ -1,0 +1,195 @@
+package nn
+
+import "math"
+
+// BatchKVCache is KVCache for B sequences that advance in lockstep (all at
+// the same length): the keys and values of every layer's self-attention
+// (after QK-Norm and RoPE) for positions 0…Len()−1 of each sequence, and
+// the scratch of StepBatch. PrefillBatch fills it from one batched Forward;
+// each StepBatch then appends one position to every sequence with
+// matrix–matrix products over the B rows (the batched free run of the
+// Talker stages: one position per latent step instead of the whole
+// sequence again).
+//
+// StepBatch computes each row with the same kernels, in the same order, as
+// Forward computes the last row of the whole sequence (the projections,
+// norms and GELU row by row; the attention row with the same Sgemm calls
+// over the cached keys and values, softmax over the same scores), so on a
+// path whose Sgemm gives each element the same bits wherever it sits in C
+// (the pure-Go paths: TestSgemmDeterminism) it agrees with Forward bit for
+// bit; on OpenBLAS, to float32 rounding.
+type BatchKVCache struct {
+	cfg            StackConfig
+	maxB, capacity int
+	b, n           int
+	K, V           [][]float32 // per layer [maxB×capacity×A]: sequence b's position t is row b·capacity+t
+	rope           *RopeTable
+
+	res, xn, h  []float32 // [maxB×d]
+	rstd        []float32 // [maxB]
+	q, k, v, o  []float32 // [maxB×A]
+	u, g        []float32 // [maxB×F]: GELU'(u) (as Forward keeps it) and GELU(u)
+	att         []float32 // [maxB×H×capacity]
+	qr, kr, hat []float32 // QK-Norm scratch [maxB×H], [maxB×H], [maxB×A]
+}
+
+// NewBatchCache returns an empty cache for up to maxB sequences of up to
+// capacity positions.
+func (s *Stack) NewBatchCache(maxB, capacity int) *BatchKVCache {
+	if maxB <= 0 || capacity <= 0 {
+		lyPanicf("NewBatchCache: maxB %d capacity %d", maxB, capacity)
+	}
+	cfg := s.Cfg
+	d, A, F, H := cfg.D, cfg.A, cfg.F, cfg.Heads
+	f := func(n int) []float32 { return make([]float32, n) }
+	c := &BatchKVCache{cfg: cfg, maxB: maxB, capacity: capacity}
+	for l := 0; l < cfg.Layers; l++ {
+		c.K = append(c.K, f(maxB*capacity*A))
+		c.V = append(c.V, f(maxB*capacity*A))
+	}
+	c.rope = NewRopeTable(cfg.Dh(), capacity, cfg.ropeBase())
+	c.res, c.xn, c.h, c.rstd = f(maxB*d), f(maxB*d), f(maxB*d), f(maxB)
+	c.q, c.k, c.v, c.o = f(maxB*A), f(maxB*A), f(maxB*A), f(maxB*A)
+	c.u, c.g = f(maxB*F), f(maxB*F)
+	c.att = f(maxB * H * capacity)
+	if cfg.QKNorm {
+		c.qr, c.kr, c.hat = f(maxB*H), f(maxB*H), f(maxB*A)
+	}
+	return c
+}
+
+// Len returns the number of positions stored per sequence.
+func (c *BatchKVCache) Len() int { return c.n }
+
+// Batch returns the number of sequences of the last PrefillBatch.
+func (c *BatchKVCache) Batch() int { return c.b }
+
+// Cap returns the capacity in positions.
+func (c *BatchKVCache) Cap() int { return c.capacity }
+
+// Reset empties the cache (the next call must be PrefillBatch).
+func (c *BatchKVCache) Reset() { c.b, c.n = 0, 0 }
+
+// PrefillBatch runs Forward over B sequences of T input vectors x [B·T×d]
+// on a (training activations from NewActs(≥ B, ≥ T); reusable, overwritten),
+// stores every position's keys and values in the emptied cache and returns
+// the final-norm output at each sequence's last position [B×d] (a view into
+// c, valid until its next call). It panics unless 1 ≤ B ≤ maxB and
+// 1 ≤ T ≤ Cap().
+func (s *Stack) PrefillBatch(c *BatchKVCache, a *StackActs, x []float32, B, T int) []float32 {
+	co := &s.core
+	if c.cfg != co.cfg {
+		lyPanicf("PrefillBatch: cache was made for another stack")
+	}
+	if B < 1 || B > c.maxB || T < 1 || T > c.capacity {
+		lyPanicf("PrefillBatch: %d×%d positions into a cache for %d×%d", B, T, c.maxB, c.capacity)
+	}
+	if a == nil || a.cfg != co.cfg || a.cross || a.infer || a.maxB < B || a.maxT < T {
+		lyPanicf("PrefillBatch: activations for another stack, forward-only, or for fewer than %d×%d positions", B, T)
+	}
+	d, A := co.cfg.D, co.cfg.A
+	lyNeed("PrefillBatch x", x, B*T*d)
+	out := s.Forward(a, x[:B*T*d], B, T)
+	for l := range co.blocks {
+		k, v := a.blocks[l].self.k, a.blocks[l].self.v
+		for b := 0; b < B; b++ {
+			copy(c.K[l][b*c.capacity*A:b*c.capacity*A+T*A], k[b*T*A:(b+1)*T*A])
+			copy(c.V[l][b*c.capacity*A:b*c.capacity*A+T*A], v[b*T*A:(b+1)*T*A])
+		}
+	}
+	for b := 0; b < B; b++ {
+		copy(c.h[b*d:(b+1)*d], out[(b*T+T-1)*d:(b*T+T)*d])
+	}
+	c.b, c.n = B, T
+	return c.h[:B*d]
+}
+
+// StepBatch appends one position to each of the cache's B sequences, with
+// input x [B×d] (row b for sequence b), and returns the final-norm output
+// there [B×d] (a view into c, valid until its next call). It equals the
+// last rows of Forward over the whole sequences (see BatchKVCache). It
+// panics if the cache is empty or full.
+func (s *Stack) StepBatch(c *BatchKVCache, x []float32) []float32 {
+	co := &s.core
+	cfg := co.cfg
+	if c.cfg != cfg {
+		lyPanicf("StepBatch: cache was made for another stack")
+	}
+	if c.n == 0 || c.n >= c.capacity {
+		lyPanicf("StepBatch: cache holds %d of %d positions (Prefill first; not full)", c.n, c.capacity)
+	}
+	B, pos, capy := c.b, c.n, c.capacity
+	d, A, H, dh, F := cfg.D, cfg.A, cfg.Heads, cfg.Dh(), cfg.F
+	lyNeed("StepBatch x", x, B*d)
+	res, xn, rstd := c.res[:B*d], c.xn[:B*d], c.rstd[:B]
+	q, k, v, o := c.q[:B*A], c.k[:B*A], c.v[:B*A], c.o[:B*A]
+	copy(res, x[:B*d])
+	n := pos + 1 // keys per sequence, this position's included
+	scale := float32(1 / math.Sqrt(float64(dh)))
+	for l := range co.blocks {
+		bp := &co.blocks[l]
+		w := &bp.self
+		// Self-attention: the projections of Forward's attnForward, for B
+		// rows at position pos.
+		RMSNormForward(xn, rstd, res, w.norm, B, d)
+		Sgemm(false, false, B, A, d, 1, xn, d, w.wq, A, 0, q, A)
+		Sgemm(false, false, B, A, d, 1, xn, d, w.wk, A, 0, k, A)
+		Sgemm(false, false, B, A, d, 1, xn, d, w.wv, A, 0, v, A)
+		c.normRope(q, c.qr, B, pos)
+		c.normRope(k, c.kr, B, pos)
+		K, V := c.K[l], c.V[l]
+		for b := 0; b < B; b++ {
+			copy(K[(b*capy+pos)*A:(b*capy+pos+1)*A], k[b*A:(b+1)*A])
+			copy(V[(b*capy+pos)*A:(b*capy+pos+1)*A], v[b*A:(b+1)*A])
+		}
+		// The attention row of attnForwardTask for query pos: scores by
+		// Sgemm, softmax over positions 0…pos, then P·V by Sgemm.
+		lyParFor(B*H, 1, func(lo, hi int) {
+			for task := lo; task < hi; task++ {
+				b, h := task/H, task%H
+				row := c.att[task*capy : task*capy+n]
+				ko := b*capy*A + h*dh
+				Sgemm(false, true, 1, n, dh, scale, q[b*A+h*dh:], A, K[ko:], A, 0, row, n)
+				mx := row[0]
+				for _, s := range row[1:] {
+					if s > mx {
+						mx = s
+					}
+				}
+				softmaxRow(row, mx)
+				Sgemm(false, false, 1, dh, n, 1, row, n, V[ko:], A, 0, o[b*A+h*dh:], A)
+			}
+		})
+		Sgemm(false, false, B, d, A, 1, o, A, w.wo, d, 1, res, d)
+		// The MLP, as mlpForward.
+		m := &bp.mlp
+		u, g := c.u[:B*F], c.g[:B*F]
+		RMSNormForward(xn, rstd, res, m.norm, B, d)
+		Sgemm(false, false, B, F, d, 1, xn, d, m.w1, F, 0, u, F)
+		lyParFor(B*F, 16384, func(lo, hi int) {
+			geluFused(g[lo:hi], u[lo:hi], u[lo:hi])
+		})
+		Sgemm(false, false, B, d, F, 1, g, F, m.w2, d, 1, res, d)
+	}
+	RMSNormForward(c.h[:B*d], rstd, res, co.fnorm, B, d)
+	c.n++
+	return c.h[:B*d]
+}
+
+// normRope applies QK-Norm (if on) and RoPE at pos to B rows x [B×A] in
+// place, as normRopeForward does for rows at position pos.
+func (c *BatchKVCache) normRope(x, r []float32, B, pos int) {
+	H, A := c.cfg.Heads, c.cfg.A
+	dh := A / H
+	for i := 0; i < B; i++ {
+		row := x[i*A : (i+1)*A]
+		if c.cfg.QKNorm {
+			hrow := c.hat[i*A : (i+1)*A]
+			for h := 0; h < H; h++ {
+				r[i*H+h] = qkNormVec(hrow[h*dh:(h+1)*dh], row[h*dh:(h+1)*dh])
+			}
+			copy(row, hrow)
+		}
+		c.rope.RotateRow(row, H, pos, false)
+	}
+}
