@@ -302,6 +302,16 @@ func containmentProblem(set *Set, k int, seed uint64, tick func()) (*tally, erro
 
 func containment(ctx context.Context, set *Set, n int, seed uint64, workers int, progress func(done, total int)) (ContainmentReport, error) {
 	rep := ContainmentReport{N: n, Seed: seed, Task: set.Task.Name(), Depth: set.Depth(), Hashes: set.Hashes, Lanes: ContainmentLanes(set)}
+	forcible := false
+	for _, l := range set.Lanes() {
+		forcible = forcible || l.Inject != ""
+	}
+	if !forcible {
+		return rep, fmt.Errorf("containment: the model set has no lane a token can be forced into (a coupled baseline, a Dual-Talker or COCONUT); the experiment compares them with the Reasoner")
+	}
+	if p := SampleCheck(set.Task); p != nil {
+		return rep, p
+	}
 	T := set.Task.MaxAnswer()
 	if T < 3 {
 		return rep, fmt.Errorf("containment: %s problems have no step before the last; the experiment needs answers of 3 steps or more", set.Task.Name())
@@ -424,4 +434,16 @@ func rel(v, ref []float64) []float64 {
 		}
 	}
 	return out
+}
+
+// SampleCheck reports a task whose problems have no reference answer (free
+// text): the experiments that score answers cannot run on it.
+func SampleCheck(t tasks.Task) error {
+	p := tasks.SampleSeed(t, 1)
+	for _, a := range p.Answer() {
+		if a < 0 {
+			return fmt.Errorf("the %s task has no reference answers to score", t.Name())
+		}
+	}
+	return nil
 }
