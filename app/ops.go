@@ -41,6 +41,11 @@ type sessionMsg struct {
 	replace bool   // a new session (from a job) rather than the same one changed
 	seed    uint64
 	typed   bool
+	// until is the id of the run until whose result this is (0: none).
+	until int
+	// forkSet: fork is the fork to show from now on (a new fork).
+	forkSet bool
+	fork    *engine.Session
 	// purpose names the input whose text the work acted on ("save",
 	// "open"), "" for none: the result goes back into that dialog.
 	purpose string
@@ -68,6 +73,7 @@ func frameOf(s *engine.Session) *views.Frame {
 		Summary:    s.Summary(),
 		Injections: s.Injections(),
 		Answer:     s.Answer(),
+		Command:    s.Command(),
 	}
 	if err := s.Set.Task.InDistribution(s.Problem.Instance); err != nil {
 		f.OutOfDistribution = err.Error()
@@ -131,16 +137,38 @@ func openRecord(gen int, set *engine.Set, path string) tea.Cmd {
 	}
 }
 
-// runOp runs one op on s for generation gen.
-func runOp(gen int, s *engine.Session, o op) tea.Cmd {
+// runOp runs one op on s for generation gen. fork, when not nil, is the
+// fork shown beside s: it follows s to the same step (never before its
+// fork's step), and its frame goes with s's.
+func runOp(gen int, s, fork *engine.Session, o op) tea.Cmd {
 	return func() tea.Msg {
 		m := o.run(s)
 		m.gen = gen
 		if m.sess == nil && m.err == nil {
 			m.sess = s
 		}
+		if m.forkSet {
+			fork = m.fork
+		}
+		if fork != nil && m.frame != nil && m.sess == s {
+			if err := fork.JumpTo(max(s.T(), forkStep(fork))); err != nil && m.err == nil {
+				m.err = fmt.Errorf("the fork: %w", err)
+			}
+			m.frame.Fork = frameOf(fork)
+		}
 		return m
 	}
+}
+
+// forkStep is the step of s's last fork injection (0 when none).
+func forkStep(s *engine.Session) int {
+	inj := s.Injections()
+	for i := len(inj) - 1; i >= 0; i-- {
+		if inj[i].Kind == engine.Fork {
+			return inj[i].Step
+		}
+	}
+	return 0
 }
 
 // The ops.

@@ -28,6 +28,44 @@ type Frame struct {
 	// the models may well be wrong on it, and the screen says so before
 	// the first step.
 	OutOfDistribution string
+	// Command is the jrx run command line that reproduces the problem and
+	// its injections (engine.Session.Command): "copy as command".
+	Command string
+	// Fork is the fork shown beside the run (a session with the run's
+	// injections and one fork more, engine.Session.ForkAt), nil when none:
+	// the lanes panel draws its lanes under the run's, and the compare
+	// view diffs it against the run.
+	Fork *Frame
+}
+
+// forkOf is f's fork, nil when none.
+func forkOf(f *Frame) *Frame {
+	if f == nil {
+		return nil
+	}
+	return f.Fork
+}
+
+// forkStepOf is the step of fk's fork (its last fork injection), 0 when
+// none.
+func forkStepOf(fk *Frame) int {
+	for i := len(fk.Injections) - 1; i >= 0; i-- {
+		if fk.Injections[i].Kind == engine.Fork {
+			return fk.Injections[i].Step
+		}
+	}
+	return 0
+}
+
+// forkLabel names a fork frame by its fork injection (the last fork among
+// its injections).
+func forkLabel(fk *Frame) string {
+	for i := len(fk.Injections) - 1; i >= 0; i-- {
+		if fk.Injections[i].Kind == engine.Fork {
+			return fk.Injections[i].String()
+		}
+	}
+	return "fork"
 }
 
 // offDistribution is the warning a problem panel shows on top when the
