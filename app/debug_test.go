@@ -342,3 +342,71 @@ func TestBatchIsCancelledWhenClosed(t *testing.T) {
 		t.Fatal("a dropped result reopened the dialog")
 	}
 }
+
+// The PCA panel is hidden until asked for (v, then s); its projections
+// carry the variance its title states: Σ PC1² over the points, divided by
+// the points' total variance computed here from the latents and the
+// hypotheses' rows, is the explained fraction (and likewise PC2).
+func TestPCAPanel(t *testing.T) {
+	m := newTest(t, 160, 50)
+	press(t, m, "e")
+	if strings.Contains(view(m), "PCA") {
+		t.Fatal("the PCA panel shows by default")
+	}
+	press(t, m, "v", "s", "esc")
+	out := view(m)
+	if !strings.Contains(out, "PCA · PC1") || !strings.Contains(out, "1-9 the steps' latents") {
+		t.Fatalf("the PCA panel is not shown:\n%s", out)
+	}
+	f := m.Frame()
+	p := f.PCA
+	if len(p.Steps) != f.Taken() || len(p.Vocab) != len(f.Problem.Hypotheses()) {
+		t.Fatalf("%d step points for %d steps, %d vocabulary points", len(p.Steps), f.Taken(), len(p.Vocab))
+	}
+	set := tinySet(t)
+	d := set.Reasoner.Cfg.D
+	var rows [][]float64
+	for _, sn := range f.Snaps {
+		r := make([]float64, d)
+		for j, x := range sn.Latent {
+			r[j] = float64(x)
+		}
+		rows = append(rows, r)
+	}
+	for _, v := range p.Vocab {
+		row := set.Reasoner.Target[v.Token*d : (v.Token+1)*d]
+		var nn float64
+		for _, x := range row {
+			nn += float64(x) * float64(x)
+		}
+		r := make([]float64, d)
+		for j, x := range row {
+			r[j] = float64(x) / math.Sqrt(nn)
+		}
+		rows = append(rows, r)
+	}
+	mean := make([]float64, d)
+	for _, r := range rows {
+		for j, x := range r {
+			mean[j] += x / float64(len(rows))
+		}
+	}
+	var total float64
+	for _, r := range rows {
+		for j, x := range r {
+			total += (x - mean[j]) * (x - mean[j])
+		}
+	}
+	var sx, sy float64
+	pts := append([][2]float64{}, p.Steps...)
+	for _, v := range p.Vocab {
+		pts = append(pts, [2]float64{v.X, v.Y})
+	}
+	for _, q := range pts {
+		sx += q[0] * q[0]
+		sy += q[1] * q[1]
+	}
+	if math.Abs(sx/total-p.Explained[0]) > 1e-4 || math.Abs(sy/total-p.Explained[1]) > 1e-4 || p.Explained[0] < p.Explained[1] {
+		t.Fatalf("PC1 %.6f (projections %.6f), PC2 %.6f (projections %.6f)", p.Explained[0], sx/total, p.Explained[1], sy/total)
+	}
+}

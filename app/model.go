@@ -125,6 +125,8 @@ func New(opts Options) *Model {
 		opts.Seeds = func() uint64 { return rand.Uint64()%1_000_000 + 1 }
 	}
 	m := &Model{opts: opts, dark: true, keys: views.DefaultKeyMap(), help: help.New(), show: views.AllVisible()}
+	// The PCA scatter is there for who asks for it (v, then s).
+	m.show.Hide(views.PanelPCA)
 	if opts.Presenter {
 		m.setPresenter(true)
 	}

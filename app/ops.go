@@ -3,10 +3,12 @@ package app
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	tea "charm.land/bubbletea/v2"
 
 	"jrx/engine"
+	"jrx/probes"
 	"jrx/views"
 )
 
@@ -74,6 +76,7 @@ func frameOf(s *engine.Session) *views.Frame {
 		Injections: s.Injections(),
 		Answer:     s.Answer(),
 		Command:    s.Command(),
+		PCA:        pcaOf(s),
 	}
 	if err := s.Set.Task.InDistribution(s.Problem.Instance); err != nil {
 		f.OutOfDistribution = err.Error()
@@ -82,6 +85,58 @@ func frameOf(s *engine.Session) *views.Frame {
 		f.Clean = s.Clean()
 	}
 	return f
+}
+
+// pcaOf projects the steps taken's latents and the problem's hypotheses'
+// normalised target-table rows on the top two principal components of
+// those points together (probes.PCA), for the PCA panel.
+func pcaOf(s *engine.Session) *views.PCAView {
+	r := s.Set.Reasoner
+	d := r.Cfg.D
+	snaps := s.Snapshots()
+	hyps := s.Problem.Instance.Hypotheses()
+	var rows [][]float32
+	for _, sn := range snaps {
+		rows = append(rows, sn.Latent)
+	}
+	for _, tok := range hyps {
+		row := r.Target[tok*d : (tok+1)*d]
+		var nn float64
+		for _, x := range row {
+			nn += float64(x) * float64(x)
+		}
+		v := make([]float32, d)
+		if nn > 0 {
+			for j, x := range row {
+				v[j] = float32(float64(x) / math.Sqrt(nn))
+			}
+		}
+		rows = append(rows, v)
+	}
+	pv := &views.PCAView{}
+	if len(snaps) < 2 {
+		return pv
+	}
+	_, explained, proj := probes.PCA(rows, 2)
+	for i := 0; i < len(explained) && i < 2; i++ {
+		pv.Explained[i] = explained[i]
+	}
+	at := func(j int) (float64, float64) {
+		pr := proj[j]
+		if len(pr) < 2 {
+			return pr[0], 0
+		}
+		return pr[0], pr[1]
+	}
+	for i := range snaps {
+		x, y := at(i)
+		pv.Steps = append(pv.Steps, [2]float64{x, y})
+	}
+	for k, tok := range hyps {
+		x, y := at(len(snaps) + k)
+		pv.Vocab = append(pv.Vocab, views.PCAToken{Token: tok, X: x, Y: y})
+	}
+	return pv
 }
 
 func loadSet(gen int, load func(string) (*engine.Set, error), dir string) tea.Cmd {

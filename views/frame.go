@@ -36,6 +36,28 @@ type Frame struct {
 	// the lanes panel draws its lanes under the run's, and the compare
 	// view diffs it against the run.
 	Fork *Frame
+	// PCA is the current problem's latents and its hypotheses' target-table
+	// rows on their top two principal components (the PCA panel), nil when
+	// the frame has none (then the panel is not listed).
+	PCA *PCAView
+}
+
+// PCAView is the data of the PCA panel: the steps taken's latents and the
+// problem's hypotheses' normalised target-table rows, projected on the top
+// two principal components of those points together (probes.PCA).
+type PCAView struct {
+	// Explained is the fraction of the points' variance along PC1 and PC2.
+	Explained [2]float64
+	// Steps are the latents of steps 1, 2, ... (PC1, PC2).
+	Steps [][2]float64
+	// Vocab are the hypotheses' rows.
+	Vocab []PCAToken
+}
+
+// PCAToken is one vocabulary point of the PCA panel.
+type PCAToken struct {
+	Token int
+	X, Y  float64
 }
 
 // forkOf is f's fork, nil when none.

@@ -234,6 +234,7 @@ func TestGolden(t *testing.T) {
 		{"120x40-fork", 120, 40, 4, 2, false, "fork-lanes"},
 		{"120x40-compare", 120, 40, 4, 2, true, "compare"},
 		{"120x40-batch", 120, 40, 4, 2, true, "batch"},
+		{"140x45-pca", 140, 45, 4, 2, false, "pca"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := fixtureScreen(t, c.w, c.h, c.taken, c.sel, c.inj)
@@ -247,6 +248,16 @@ func TestGolden(t *testing.T) {
 				c.dialog = ""
 			case "ascii":
 				s.Styles = PlainStyles().WithASCII()
+				c.dialog = ""
+			case "pca":
+				// Hand-placed points: steps 1-4 along a curve, the
+				// hypotheses around them (the fixture's problem has V,
+				// D, X, U, E, B, O... as nodes).
+				pv := &PCAView{Explained: [2]float64{0.52, 0.31}, Steps: [][2]float64{{-1, 0.2}, {-0.2, 0.8}, {0.5, 0.1}, {1, -0.9}}}
+				for i, tok := range s.Frame.Problem.Hypotheses() {
+					pv.Vocab = append(pv.Vocab, PCAToken{Token: tok, X: -1.2 + 0.35*float64(i), Y: -1 + 0.3*float64(i%4)})
+				}
+				s.Frame.PCA = pv
 				c.dialog = ""
 			case "fork-lanes":
 				s.Frame.Fork = forkFixture(t)
