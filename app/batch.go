@@ -36,8 +36,6 @@ type batchMsg struct {
 	err     error
 }
 
-var batchIDs int
-
 func (m *Model) openBatch() {
 	m.dialog = views.NewBatch(m.keys.Batch, slices.Clone(m.inj))
 }
@@ -49,9 +47,9 @@ func (m *Model) startBatch(n int) tea.Cmd {
 		return nil
 	}
 	m.stopBatch()
-	batchIDs++
+	m.batchID++
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &batchRun{id: batchIDs, n: n, seed: m.seed, inj: slices.Clone(d.Injections), ctx: ctx, cancel: cancel}
+	b := &batchRun{id: m.batchID, n: n, seed: m.seed, inj: slices.Clone(d.Injections), ctx: ctx, cancel: cancel}
 	m.batch = b
 	d.Started, d.Running, d.Done, d.Total, d.Skipped, d.Err = true, true, 0, n, 0, ""
 	d.Lanes = nil

@@ -103,6 +103,7 @@ type Model struct {
 	untilID int
 	fork    *engine.Session
 	batch   *batchRun
+	batchID int
 }
 
 // shown is a problem as it was on screen: N goes back to it.
