@@ -139,6 +139,11 @@ func TestRenderFitsEverySize(t *testing.T) {
 			for _, taken := range []int{0, 2, 4} {
 				s := fixtureScreen(t, w, h, taken, min(taken, 2), taken > 2)
 				s.Styles = styles[i%len(styles)]
+				if i%3 == 1 && taken == 4 { // a fork's lanes and the PCA scatter too
+					s.Frame.Fork = forkFixture(t)
+					s.Frame.PCA = &PCAView{Explained: [2]float64{0.5, 0.3}, Steps: [][2]float64{{0, 0}, {1, 1}, {2, 0}, {3, 1}},
+						Vocab: []PCAToken{{Token: s.Frame.Answer[0], X: 0.1, Y: 0.2}}}
+				}
 				s.Dialog = testDialog(modes[i%len(modes)], s)
 				i++
 				checkFrame(t, Render(s), w, h)
