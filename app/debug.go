@@ -86,13 +86,58 @@ func opUntil(ctx context.Context, conds []engine.Condition, id int) op {
 		case err != nil:
 			msg.err = err
 		case ok:
-			msg.note = fmt.Sprintf("breakpoint %s held at step %d: %s", hit.Spec, hit.Step, hit.Why)
+			msg.note = fmt.Sprintf("breakpoint %s held at step %d: %s", hit.Spec, hit.Step, describeHit(s, hit))
 		default:
 			msg.note = fmt.Sprintf("ran to the end (step %d): no breakpoint held", s.T())
 		}
 		msg.frame = frameOf(s)
 		return msg
 	}}
+}
+
+// describeHit says why a breakpoint held, naming tokens by their symbols
+// (the engine's Why names them by id): the nearest tokens of a change, the
+// lane's tokens of a divergence; the measured value of the others as the
+// engine says it.
+func describeHit(s *engine.Session, h engine.Hit) string {
+	snaps, clean := s.Snapshots(), s.Clean()
+	v := s.Set.Task.Vocab()
+	t := h.Step
+	if t < 1 || t > len(snaps) {
+		return h.Why
+	}
+	nearest := func(sn *engine.Snapshot) string {
+		if len(sn.NearestTarget) == 0 {
+			return "?"
+		}
+		return v.Sym(sn.NearestTarget[0].Token)
+	}
+	switch h.Cond.Kind {
+	case engine.CondChange:
+		if h.Cond.Lane == "prev" && t > 1 {
+			return fmt.Sprintf("nearest token %s, step %d's %s", nearest(snaps[t-1]), t-1, nearest(snaps[t-2]))
+		}
+		if t <= len(clean) {
+			return fmt.Sprintf("nearest token %s, the clean run's %s", nearest(snaps[t-1]), nearest(clean[t-1]))
+		}
+	case engine.CondDiverge:
+		if t <= len(clean) {
+			got, ref := engine.LaneTokens(snaps, h.Cond.Lane), engine.LaneTokens(clean[:t], h.Cond.Lane)
+			for i := range got {
+				if i < len(ref) && got[i] != ref[i] {
+					return fmt.Sprintf("%s's token at step %d is %s, the clean run's %s", h.Cond.Lane, i+1, sym(v, got[i]), sym(v, ref[i]))
+				}
+			}
+		}
+	}
+	return h.Why
+}
+
+func sym(v interface{ Sym(int) string }, id int) string {
+	if id < 0 {
+		return "?"
+	}
+	return v.Sym(id)
 }
 
 // startFork queues the fork in (at the selected step) beside the run.

@@ -410,3 +410,22 @@ func TestPCAPanel(t *testing.T) {
 		t.Fatalf("PC1 %.6f (projections %.6f), PC2 %.6f (projections %.6f)", p.Explained[0], sx/total, p.Explained[1], sy/total)
 	}
 }
+
+// A divergence breakpoint names the tokens by their symbols: a token
+// forced into the baseline at step 2 makes diverge:baseline hold there,
+// with the forced token and the clean run's.
+func TestRunUntilNamesTokens(t *testing.T) {
+	m := newTest(t, 120, 40)
+	press(t, m, "e", "2", "b")
+	pk := m.dialog.(views.Picker)
+	forced := pk.Items[pk.Cursor]
+	press(t, m, "enter", "r", "B")
+	typeText(t, m, "diverge:baseline")
+	press(t, m, "enter", "esc", ">")
+	f := m.Frame()
+	want := fmt.Sprintf("breakpoint diverge:baseline held at step 2: baseline's token at step 2 is %s, the clean run's %s",
+		f.Vocab.Sym(forced), f.Vocab.Sym(f.Clean[1].Token(engine.LaneBaseline)))
+	if msg, _ := m.Status(); msg != want {
+		t.Fatalf("status %q\nwant   %q", msg, want)
+	}
+}
