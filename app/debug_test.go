@@ -429,3 +429,40 @@ func TestRunUntilNamesTokens(t *testing.T) {
 		t.Fatalf("status %q\nwant   %q", msg, want)
 	}
 }
+
+// A letter in the fork dialog forks onto that token's hypothesis: the
+// fork is fork@T=X, and its latent at T is X's normalised target-table row
+// (checked here against the row itself).
+func TestForkOnANamedToken(t *testing.T) {
+	m := newTest(t, 140, 45)
+	press(t, m, "e", "2", "f")
+	f := m.Frame()
+	sib := -1
+	for _, h := range f.Problem.Hypotheses() {
+		if h != f.Truth(2) && len([]rune(f.Vocab.Sym(h))) == 1 {
+			sib = h
+			break
+		}
+	}
+	press(t, m, strings.ToLower(f.Vocab.Sym(sib)))
+	fk := m.Frame().Fork
+	if fk == nil {
+		t.Fatalf("no fork (status %q)", firstStatus(m))
+	}
+	if got := fk.Injections[0].String(); got != "fork@2="+f.Vocab.Sym(sib) {
+		t.Fatalf("fork %s", got)
+	}
+	set := tinySet(t)
+	d := set.Reasoner.Cfg.D
+	row := set.Reasoner.Target[sib*d : (sib+1)*d]
+	var nn float64
+	for _, x := range row {
+		nn += float64(x) * float64(x)
+	}
+	lat := fk.Snaps[1].Latent
+	for j := range row {
+		if math.Abs(float64(lat[j])-float64(row[j])/math.Sqrt(nn)) > 1e-6 {
+			t.Fatalf("component %d: %g, want %g", j, lat[j], float64(row[j])/math.Sqrt(nn))
+		}
+	}
+}

@@ -12,7 +12,8 @@ import (
 // ForkDialog asks which hypothesis of step Step's mixture to fork onto: a
 // digit K is the K-th component (2: the runner-up), "-" the latent with
 // its top component projected out (engine.ForkInjection; the math is in
-// docs/MODEL.md). Its Inject action carries the fork; the app runs it
+// docs/MODEL.md); a token's letter forks onto that token's target-table
+// row (fork@T=X). Its Inject action carries the fork; the app runs it
 // beside the run.
 type ForkDialog struct {
 	Keys ForkKeys
@@ -39,6 +40,11 @@ func (d ForkDialog) Update(k tea.KeyPressMsg, c DialogCtx) (Dialog, Action) {
 		if len(k.Text) == 1 && k.Text[0] >= '2' && k.Text[0] <= '9' {
 			return d.fork(int(k.Text[0]-'0'), c)
 		}
+	case key.Matches(k, d.Keys.Type):
+		if tok, ok := tokenOf(k, c.Frame); ok {
+			return d, Inject{engine.ForkToken(d.Step, tok, c.Frame.Vocab)}
+		}
+		d.Err = fmt.Sprintf("%q is not a token of this task", k.Text)
 	}
 	return d, nil
 }
@@ -106,7 +112,7 @@ func (d ForkDialog) View(c DialogCtx) Overlay {
 
 // ShortHelp implements help.KeyMap.
 func (d ForkDialog) ShortHelp() []key.Binding {
-	return []key.Binding{d.Keys.Hyp, d.Keys.Top, d.Keys.Cancel}
+	return []key.Binding{d.Keys.Hyp, d.Keys.Type, d.Keys.Top, d.Keys.Cancel}
 }
 
 // FullHelp implements help.KeyMap.

@@ -105,11 +105,13 @@ type BatchKeys struct {
 }
 
 // ForkKeys are the fork dialog's bindings: a digit K forks onto the K-th
-// hypothesis of the step's mixture, Top onto the latent with its top
-// hypothesis projected out.
+// hypothesis of the step's mixture, a letter onto that token's hypothesis,
+// Top onto the latent with its top hypothesis projected out.
 type ForkKeys struct {
-	Hyp    key.Binding
-	Top    key.Binding
+	Hyp key.Binding
+	Top key.Binding
+	// Type: a token's letter forks onto that hypothesis (fork@T=X).
+	Type   key.Binding
 	Cancel key.Binding
 }
 
@@ -365,6 +367,7 @@ func DefaultKeyMap() KeyMap {
 		Fork: ForkKeys{
 			Hyp:    b([]string{"2", "3", "4", "5", "6", "7", "8", "9"}, "2-9", "the K-th hypothesis"),
 			Top:    b([]string{"-"}, "-", "drop the top hypothesis"),
+			Type:   b(letters(), "A-Z", "that token's hypothesis"),
 			Cancel: esc,
 		},
 	}
