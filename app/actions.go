@@ -130,6 +130,10 @@ func (m *Model) act(a views.Action) tea.Cmd {
 		m.breaks = a.List
 	case views.StartBatch:
 		return m.startBatch(a.N)
+	case views.OpenCompare:
+		d, cmd := views.NewFiles(m.keys.Files, m.input(inputCompare, ""), ".", m.styles, m.h)
+		m.dialog = d
+		return cmd
 	case views.Submit:
 		return m.submit(a)
 	case views.ToggleShown:
@@ -315,6 +319,7 @@ const (
 	inputProblem = "problem"
 	inputSave    = "save"
 	inputOpen    = "open"
+	inputCompare = "compare"
 )
 
 func (m *Model) openInput(purpose, value string) {
@@ -340,6 +345,10 @@ func (m *Model) input(purpose, value string) views.Input {
 		title = "Open a session file"
 		hint = "Replays it on this model set and checks every latent bit for bit; ~ is your home folder."
 		keys.Confirm.SetHelp("enter", "open")
+	case inputCompare:
+		title = "Compare the run with a session file"
+		hint = "Its snapshots against the run's, step by step (what jrx diff prints); ~ is your home folder."
+		keys.Confirm.SetHelp("enter", "compare")
 	}
 	return views.NewInput(keys, purpose, title, hint, value)
 }
@@ -445,6 +454,17 @@ func (m *Model) submit(a views.Submit) tea.Cmd {
 		m.awaiting = inputOpen
 		m.startJob("replaying " + path)
 		return fresh(openRecord(m.gen, m.set, path), false)
+	case inputCompare:
+		if text == "" {
+			return refuse("type the path of a session file")
+		}
+		path, err := expandPath(text)
+		if err != nil {
+			return refuse(err.Error())
+		}
+		m.dialog = in.WithErr("")
+		m.awaiting = inputCompare
+		return m.enqueue(opCompareFile(path, m.sel))
 	}
 	m.dialog = nil
 	return nil

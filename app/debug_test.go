@@ -466,3 +466,40 @@ func TestForkOnANamedToken(t *testing.T) {
 		}
 	}
 }
+
+// The compare view against a saved session: the clean run saved, a token
+// forced into the baseline at step 2, then D, o and the file: the view
+// shows the file against the run, diverging at step 2, with a note that
+// the injections differ.
+func TestCompareWithASessionFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	m := newTest(t, 120, 40)
+	press(t, m, "e", "w", "ctrl+u")
+	typeText(t, m, "clean.json")
+	press(t, m, "enter")
+	if msg, _ := m.Status(); !strings.Contains(msg, "saved") {
+		t.Fatalf("save: %q", msg)
+	}
+	press(t, m, "2", "b", "enter", "D", "o")
+	if m.Dialog() != "files" {
+		t.Fatalf("o in the compare view opened %q", m.Dialog())
+	}
+	press(t, m, "tab", "ctrl+u")
+	typeText(t, m, "nosuch.json")
+	press(t, m, "enter")
+	if m.Dialog() != "input" || !strings.Contains(view(m), "nosuch.json") {
+		t.Fatalf("a missing file: dialog %q\n%s", m.Dialog(), view(m))
+	}
+	press(t, m, "ctrl+u")
+	typeText(t, m, "clean.json")
+	press(t, m, "enter")
+	if m.Dialog() != "compare" {
+		t.Fatalf("dialog %q after choosing the file (status %q)", m.Dialog(), firstStatus(m))
+	}
+	out := view(m)
+	for _, want := range []string{"The run against clean.json", "injections: [] | [baseline@2=", "first divergence: step 2"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("the compare view lacks %q:\n%s", want, out)
+		}
+	}
+}

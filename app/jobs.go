@@ -178,6 +178,11 @@ func (m *Model) onSession(msg sessionMsg) tea.Cmd {
 		if d, ok := m.dialog.(views.Compare); ok {
 			m.dialog = d.Of(m.frame)
 		}
+		if msg.compare != nil && m.dialog == nil {
+			// The session file chosen to compare with: the compare view
+			// shows it (its picker closed when the op succeeded).
+			m.dialog = views.NewCompare(m.keys.Compare).WithFile(msg.compareFile, *msg.compare).Of(m.frame).Resize(m.w, m.h)
+		}
 		m.sel = max(0, min(msg.sel, msg.frame.Taken()))
 		if msg.replace {
 			m.problem = msg.sess.Problem

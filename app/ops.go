@@ -48,6 +48,10 @@ type sessionMsg struct {
 	// forkSet: fork is the fork to show from now on (a new fork).
 	forkSet bool
 	fork    *engine.Session
+	// compare is the diff of the session file compareFile against the run
+	// (the compare view shows it).
+	compare     *engine.Diff
+	compareFile string
 	// purpose names the input whose text the work acted on ("save",
 	// "open"), "" for none: the result goes back into that dialog.
 	purpose string
@@ -266,6 +270,22 @@ func opJump(t int) op {
 	return op{fmt.Sprintf("running to step %d", t), func(s *engine.Session) sessionMsg {
 		err := s.JumpTo(min(t, s.Steps()))
 		return sessionMsg{sess: s, frame: frameOf(s), sel: s.T(), err: err}
+	}}
+}
+
+// opCompareFile reads the session file path and diffs it against the
+// session (engine.DiffRecords: the file first).
+func opCompareFile(path string, sel int) op {
+	return op{"comparing with " + path, func(s *engine.Session) sessionMsg {
+		msg := sessionMsg{sess: s, frame: frameOf(s), sel: min(sel, s.T()), purpose: "compare"}
+		rec, err := engine.ReadRecord(path)
+		if err != nil {
+			msg.err = err
+			return msg
+		}
+		d := engine.DiffRecords(rec, s.Record())
+		msg.compare, msg.compareFile = &d, path
+		return msg
 	}}
 }
 

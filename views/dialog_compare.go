@@ -17,14 +17,30 @@ import (
 // divergence (engine.DiffSnapshots, a pure function of the frame's
 // snapshots). It scrolls like the help screen.
 type Compare struct {
-	Keys   HelpKeys
+	Keys   CompareKeys
 	Offset int
 	W, H   int
 	frame  *Frame
+	// File and FileDiff: a session file compared with the run
+	// (engine.DiffRecords, the file's run first), shown first.
+	File     string
+	FileDiff *engine.Diff
 }
 
+// OpenCompare asks the app for a session file to compare the run with.
+type OpenCompare struct{}
+
+func (OpenCompare) action() {}
+
 // NewCompare opens the compare view.
-func NewCompare(keys HelpKeys) Compare { return Compare{Keys: keys} }
+func NewCompare(keys CompareKeys) Compare { return Compare{Keys: keys} }
+
+// WithFile is d showing the diff of the session file path against the run.
+func (d Compare) WithFile(path string, df engine.Diff) Compare {
+	d.File, d.FileDiff = path, &df
+	d.Offset = 0
+	return d
+}
 
 // ID implements Dialog.
 func (Compare) ID() string { return "compare" }
@@ -43,6 +59,8 @@ func (d Compare) Update(k tea.KeyPressMsg, c DialogCtx) (Dialog, Action) {
 	switch {
 	case key.Matches(k, d.Keys.Close):
 		return d, Close{}
+	case key.Matches(k, d.Keys.Open):
+		return d, OpenCompare{}
 	case key.Matches(k, d.Keys.Scroll):
 		if key.Matches(k, d.Keys.Up) {
 			d.Offset--
@@ -80,6 +98,14 @@ func (d Compare) body(c DialogCtx) Overlay {
 	bw := dialogW(c.Width, 80)
 	ov := Overlay{W: bw, Title: "Compare", Scroll: d.Offset}
 	f := c.Frame
+	if d.FileDiff != nil && f != nil {
+		ov.Body = append(ov.Body, st.Bold.Render("The run against "+d.File)+st.Dim.Render(" (file → run)"))
+		for _, n := range d.FileDiff.Notes {
+			ov.Body = append(ov.Body, st.Dim.Render(fit(n, bw-4)))
+		}
+		ov.Body = append(ov.Body, diffLines(st, f, *d.FileDiff)...)
+		ov.Body = append(ov.Body, "")
+	}
 	switch {
 	case f == nil || f.Taken() == 0:
 		ov.Body = append(ov.Body, st.Dim.Render("no steps taken yet"))
@@ -159,7 +185,7 @@ func (d Compare) ShortHelp() []key.Binding {
 	}
 	scroll.SetEnabled(can)
 	page.SetEnabled(can)
-	return []key.Binding{scroll, page, d.Keys.Close}
+	return []key.Binding{scroll, page, d.Keys.Open, d.Keys.Close}
 }
 
 // Of is d knowing the frame it compares (for its help bar).

@@ -32,7 +32,7 @@ type KeyMap struct {
 	// compare view's (dialog_compare.go), Fork the fork dialog's
 	// (dialog_fork.go).
 	Breaks  BreaksKeys
-	Compare HelpKeys
+	Compare CompareKeys
 	Fork    ForkKeys
 	Batch   BatchKeys
 }
@@ -80,6 +80,13 @@ type MainKeys struct {
 	// Batch applies the injections to fresh problems and shows the
 	// lanes' verdict rates (dialog_batch.go).
 	Batch key.Binding
+}
+
+// CompareKeys are the compare view's bindings: it scrolls like the help
+// screen; Open picks a session file to compare the run with.
+type CompareKeys struct {
+	HelpKeys
+	Open key.Binding
 }
 
 // BreaksKeys are the breakpoint list's bindings: typing edits the
@@ -349,14 +356,17 @@ func DefaultKeyMap() KeyMap {
 				CutWordBack: key.NewBinding(key.WithKeys("ctrl+w", "alt+backspace")),
 			},
 		},
-		Compare: HelpKeys{
-			Close:  b([]string{"esc", "D", "q"}, "esc", "close"),
-			Scroll: b([]string{"down", "up", "j", "k"}, "↑/↓", "scroll"),
-			Up:     key.NewBinding(key.WithKeys("up", "k")),
-			Page:   b([]string{"pgdown", "pgup", "space", "b"}, "pgup/pgdn", "page"),
-			PageUp: key.NewBinding(key.WithKeys("pgup", "b")),
-			Top:    key.NewBinding(key.WithKeys("home", "g")),
-			Bottom: key.NewBinding(key.WithKeys("end", "G")),
+		Compare: CompareKeys{
+			HelpKeys: HelpKeys{
+				Close:  b([]string{"esc", "D", "q"}, "esc", "close"),
+				Scroll: b([]string{"down", "up", "j", "k"}, "↑/↓", "scroll"),
+				Up:     key.NewBinding(key.WithKeys("up", "k")),
+				Page:   b([]string{"pgdown", "pgup", "space", "b"}, "pgup/pgdn", "page"),
+				PageUp: key.NewBinding(key.WithKeys("pgup", "b")),
+				Top:    key.NewBinding(key.WithKeys("home", "g")),
+				Bottom: key.NewBinding(key.WithKeys("end", "G")),
+			},
+			Open: b([]string{"o"}, "o", "compare with a session file"),
 		},
 		Batch: BatchKeys{
 			Size:  b([]string{"left", "right", "-", "+", "="}, "←/→", "number of problems"),
