@@ -82,6 +82,26 @@ func (m *Model) mainKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.undoInj()
 	case key.Matches(k, ks.RedoInj):
 		return m.redoInj()
+	case key.Matches(k, ks.Breaks):
+		m.dialog = views.NewBreaks(m.keys.Breaks, m.breaks)
+	case key.Matches(k, ks.RunUntil):
+		return m.runUntil()
+	case key.Matches(k, ks.Stop):
+		if m.batch != nil {
+			m.stopBatch()
+			return nil
+		}
+		m.stopUntil()
+	case key.Matches(k, ks.Fork):
+		m.dialog = views.NewFork(m.keys.Fork, m.sel)
+	case key.Matches(k, ks.Unfork):
+		m.unfork()
+	case key.Matches(k, ks.Compare):
+		m.dialog = views.NewCompare(m.keys.Compare).Of(m.frame).Resize(m.w, m.h)
+	case key.Matches(k, ks.Copy):
+		return m.copyCommand()
+	case key.Matches(k, ks.Batch):
+		m.openBatch()
 	default:
 		for _, lk := range ks.Inject {
 			if key.Matches(k, lk.Binding) {
@@ -96,10 +116,24 @@ func (m *Model) mainKey(k tea.KeyPressMsg) tea.Cmd {
 func (m *Model) act(a views.Action) tea.Cmd {
 	switch a := a.(type) {
 	case views.Close:
+		if _, ok := m.dialog.(views.Batch); ok {
+			m.stopBatch()
+		}
 		m.dialog = nil
 	case views.Inject:
 		m.dialog = nil
+		if a.Injection.Kind == engine.Fork {
+			return m.startFork(a.Injection)
+		}
 		return m.inject(a.Injection)
+	case views.SetBreaks:
+		m.breaks = a.List
+	case views.StartBatch:
+		return m.startBatch(a.N)
+	case views.OpenCompare:
+		d, cmd := views.NewFiles(m.keys.Files, m.input(inputCompare, ""), ".", m.styles, m.h)
+		m.dialog = d
+		return cmd
 	case views.Submit:
 		return m.submit(a)
 	case views.ToggleShown:
@@ -116,7 +150,8 @@ func (m *Model) act(a views.Action) tea.Cmd {
 func (m *Model) acts(k tea.KeyPressMsg) bool {
 	ks := m.keys.Main
 	bs := []key.Binding{ks.Step, ks.Prev, ks.Undo, ks.End, ks.Reset, ks.Jump, ks.New, ks.Back, ks.Prompt, ks.Save, ks.Load,
-		ks.Noise, ks.Surgery, ks.Clear, ks.Remove, ks.UndoInj, ks.RedoInj, ks.Presenter, ks.Toggle, ks.Help}
+		ks.Noise, ks.Surgery, ks.Clear, ks.Remove, ks.UndoInj, ks.RedoInj, ks.Presenter, ks.Toggle, ks.Help,
+		ks.Breaks, ks.RunUntil, ks.Fork, ks.Unfork, ks.Compare, ks.Batch}
 	for _, lk := range ks.Inject {
 		bs = append(bs, lk.Binding)
 	}
@@ -284,6 +319,7 @@ const (
 	inputProblem = "problem"
 	inputSave    = "save"
 	inputOpen    = "open"
+	inputCompare = "compare"
 )
 
 func (m *Model) openInput(purpose, value string) {
@@ -309,6 +345,10 @@ func (m *Model) input(purpose, value string) views.Input {
 		title = "Open a session file"
 		hint = "Replays it on this model set and checks every latent bit for bit; ~ is your home folder."
 		keys.Confirm.SetHelp("enter", "open")
+	case inputCompare:
+		title = "Compare the run with a session file"
+		hint = "Its snapshots against the run's, step by step (what jrx diff prints); ~ is your home folder."
+		keys.Confirm.SetHelp("enter", "compare")
 	}
 	return views.NewInput(keys, purpose, title, hint, value)
 }
@@ -353,6 +393,9 @@ func (m *Model) inject(in engine.Injection) tea.Cmd {
 // keeps it open while a job acts on the text (save, open: the job's error
 // comes back into it).
 func (m *Model) submit(a views.Submit) tea.Cmd {
+	if a.Purpose == views.BreakPurpose {
+		return m.addBreak(a.Text)
+	}
 	in, ok := m.dialog.(views.Input)
 	if !ok {
 		// The file picker chose a file: the text input of its path shows
@@ -411,6 +454,17 @@ func (m *Model) submit(a views.Submit) tea.Cmd {
 		m.awaiting = inputOpen
 		m.startJob("replaying " + path)
 		return fresh(openRecord(m.gen, m.set, path), false)
+	case inputCompare:
+		if text == "" {
+			return refuse("type the path of a session file")
+		}
+		path, err := expandPath(text)
+		if err != nil {
+			return refuse(err.Error())
+		}
+		m.dialog = in.WithErr("")
+		m.awaiting = inputCompare
+		return m.enqueue(opCompareFile(path, m.sel))
 	}
 	m.dialog = nil
 	return nil

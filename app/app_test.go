@@ -456,7 +456,7 @@ func TestResize(t *testing.T) {
 // not a session, save to a place that cannot be written, queue more keys
 // than the engine keeps up with, type a problem the models cannot read).
 var expectedErrors = regexp.MustCompile(`^(session file|open |read |busy: too many keys queued|` +
-	`nothing to undo|write |rename |save )`)
+	`nothing to undo|write |rename |save |no breakpoint is on)`)
 
 // invariants are what must hold after every message, whatever came before.
 // The view is drawn when draw is set (drawing is the slow part).
@@ -495,7 +495,15 @@ func invariants(t *testing.T, m *Model, what string, draw bool) {
 			d.A < 0 || d.A >= n || d.B < 0 || d.B >= n {
 			fail("surgery field %d weight %g A %d B %d at step %d", d.Field, d.Weight, d.A, d.B, d.Step)
 		}
-	case views.Input, views.Toggles, views.Help, views.Files:
+	case views.Breaks:
+		if len(d.List) > 0 && (d.Cursor < 0 || d.Cursor >= len(d.List)) {
+			fail("breakpoint cursor %d of %d", d.Cursor, len(d.List))
+		}
+	case views.Batch:
+		if d.Done > d.Total || d.Skipped > d.Done {
+			fail("batch %d done of %d, %d skipped", d.Done, d.Total, d.Skipped)
+		}
+	case views.Input, views.Toggles, views.Help, views.Files, views.Compare, views.ForkDialog:
 	default:
 		fail("an unknown dialog %T", d)
 	}
@@ -521,7 +529,8 @@ func TestRandomInputNeverPanics(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	keys := []string{"right", "left", "space", "e", "r", "u", "backspace", "1", "2", "3", "4", "9", "n", "p", "w", "o",
 		"t", "b", "z", "m", "c", "v", "?", "enter", "esc", "tab", "up", "down", "a", "x", "j", "k", "l", "d", "-", "+",
-		"home", "end", "ctrl+u", "ctrl+a", "Q", "é", "[", "]", ".", "N", "P", "ctrl+z", "ctrl+y", "0", "/"}
+		"home", "end", "ctrl+u", "ctrl+a", "Q", "é", "[", "]", ".", "N", "P", "ctrl+z", "ctrl+y", "0", "/",
+		"B", ">", "f", "F", "D", "y", "A", "ctrl+x"}
 	var pending []tea.Cmd
 	for i := 0; i < 4000; i++ {
 		var msg tea.Msg
@@ -589,6 +598,10 @@ func TestHelpBarHintsAreHandled(t *testing.T) {
 		{"input", []string{"p"}},
 		{"toggles", []string{"v"}},
 		{"help", []string{"?"}},
+		{"breaks", []string{"B"}},
+		{"fork", []string{"f"}},
+		{"compare", []string{"D"}},
+		{"batch", []string{"b", "enter", "A"}},
 	}
 	m := newTest(t, 120, 40)
 	press(t, m, "e", "2") // at the end of the run, step 2 selected

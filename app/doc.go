@@ -10,7 +10,14 @@
 // the bindings and the dialogs' Actions ask: opening dialogs, injecting,
 // acting on submitted text, the injections' undo and redo history (per
 // problem) and the problems N goes back to. jobs.go schedules the engine's
-// work, ops.go holds the commands. Below views.MinWidth × MinHeight only
+// work, ops.go holds the commands. debug.go is the debugger: the
+// breakpoint list, run until (an op holding a context: esc or any
+// superseding job cancels it), the fork (a second session from
+// Session.ForkAt that every op moves along with the run; a superseding job
+// drops it) and copy as command (tea.SetClipboard); batch.go applies the
+// injections to fresh problems, one per command on sessions of its own,
+// a newer batch or closing its dialog dropping the older one's results.
+// Below views.MinWidth × MinHeight only
 // quit and a resize act. A save or an open keeps its dialog open until
 // its job is done: the job's error goes back into the dialog.
 //

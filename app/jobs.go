@@ -59,6 +59,8 @@ func (m *Model) onSet(msg setMsg) tea.Cmd {
 // older work are dropped) and an empty queue. Build the job's command with
 // m.gen after calling it.
 func (m *Model) startJob(label string) {
+	m.stopUntil()
+	m.fork = nil
 	m.gen++
 	m.queue = nil
 	m.inflight = true
@@ -125,7 +127,7 @@ func (m *Model) next() tea.Cmd {
 	m.queue = m.queue[1:]
 	m.inflight = true
 	m.busy = o.label
-	return runOp(m.gen, m.sess, o)
+	return runOp(m.gen, m.sess, m.fork, o)
 }
 
 func (m *Model) onSession(msg sessionMsg) tea.Cmd {
@@ -133,6 +135,15 @@ func (m *Model) onSession(msg sessionMsg) tea.Cmd {
 		return nil // superseded
 	}
 	m.inflight = false
+	if msg.until != 0 && msg.until == m.untilID {
+		m.cancel = nil
+	}
+	if msg.forkSet && msg.err == nil {
+		m.fork = msg.fork
+	}
+	if msg.frame != nil && m.fork == nil {
+		msg.frame.Fork = nil // left while the op ran
+	}
 	if msg.purpose != "" && msg.purpose == m.awaiting {
 		// The result of a save or an open whose dialog waits for it: an
 		// error goes back into the dialog, success closes it.
@@ -164,6 +175,14 @@ func (m *Model) onSession(msg sessionMsg) tea.Cmd {
 	if msg.frame != nil && msg.sess != nil {
 		m.sess = msg.sess
 		m.frame = msg.frame
+		if d, ok := m.dialog.(views.Compare); ok {
+			m.dialog = d.Of(m.frame)
+		}
+		if msg.compare != nil && m.dialog == nil {
+			// The session file chosen to compare with: the compare view
+			// shows it (its picker closed when the op succeeded).
+			m.dialog = views.NewCompare(m.keys.Compare).WithFile(msg.compareFile, *msg.compare).Of(m.frame).Resize(m.w, m.h)
+		}
 		m.sel = max(0, min(msg.sel, msg.frame.Taken()))
 		if msg.replace {
 			m.problem = msg.sess.Problem

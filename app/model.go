@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -92,6 +93,17 @@ type Model struct {
 	presenter bool
 	// show0 is the visibility to restore when the presenter mode ends.
 	show0 views.Visibility
+
+	// The debugger (debug.go): the breakpoint list; the running "run
+	// until"'s cancel (nil when none runs) and its id; the fork shown
+	// beside the run (used only inside commands, like sess); the batch
+	// running over fresh problems.
+	breaks  []views.Breakpoint
+	cancel  context.CancelFunc
+	untilID int
+	fork    *engine.Session
+	batch   *batchRun
+	batchID int
 }
 
 // shown is a problem as it was on screen: N goes back to it.
@@ -114,6 +126,8 @@ func New(opts Options) *Model {
 		opts.Seeds = func() uint64 { return rand.Uint64()%1_000_000 + 1 }
 	}
 	m := &Model{opts: opts, dark: true, keys: views.DefaultKeyMap(), help: help.New(), show: views.AllVisible()}
+	// The PCA scatter is there for who asks for it (v, then s).
+	m.show.Hide(views.PanelPCA)
 	if opts.Presenter {
 		m.setPresenter(true)
 	}
@@ -189,6 +203,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onSession(msg)
 	case tourMsg:
 		return m, m.onTourPage(msg)
+	case batchMsg:
+		return m, m.onBatch(msg)
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
 	case tea.PasteMsg:
@@ -292,7 +308,7 @@ func (m *Model) keyState() views.KeyState {
 	st := views.KeyState{Loading: m.set == nil && m.fatal == "", Fatal: m.fatal != "", Dialog: m.dialog != nil,
 		HasSet: m.set != nil, HasSession: m.frame != nil, Selected: m.sel, HasInjections: len(m.inj) > 0,
 		InjectedHere: injectionAt(m.inj, m.sel) >= 0, CanUndoInj: len(m.injUndo) > 0, CanRedoInj: len(m.injRedo) > 0,
-		HasPrevious: len(m.previous) > 0}
+		HasPrevious: len(m.previous) > 0, Running: m.cancel != nil || m.batch != nil, Forked: m.fork != nil}
 	if m.frame != nil {
 		st.Taken, st.Steps = m.frame.Taken(), m.frame.Steps
 	}

@@ -3,10 +3,12 @@ package app
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	tea "charm.land/bubbletea/v2"
 
 	"jrx/engine"
+	"jrx/probes"
 	"jrx/views"
 )
 
@@ -41,6 +43,15 @@ type sessionMsg struct {
 	replace bool   // a new session (from a job) rather than the same one changed
 	seed    uint64
 	typed   bool
+	// until is the id of the run until whose result this is (0: none).
+	until int
+	// forkSet: fork is the fork to show from now on (a new fork).
+	forkSet bool
+	fork    *engine.Session
+	// compare is the diff of the session file compareFile against the run
+	// (the compare view shows it).
+	compare     *engine.Diff
+	compareFile string
 	// purpose names the input whose text the work acted on ("save",
 	// "open"), "" for none: the result goes back into that dialog.
 	purpose string
@@ -68,6 +79,8 @@ func frameOf(s *engine.Session) *views.Frame {
 		Summary:    s.Summary(),
 		Injections: s.Injections(),
 		Answer:     s.Answer(),
+		Command:    s.Command(),
+		PCA:        pcaOf(s),
 	}
 	if err := s.Set.Task.InDistribution(s.Problem.Instance); err != nil {
 		f.OutOfDistribution = err.Error()
@@ -76,6 +89,58 @@ func frameOf(s *engine.Session) *views.Frame {
 		f.Clean = s.Clean()
 	}
 	return f
+}
+
+// pcaOf projects the steps taken's latents and the problem's hypotheses'
+// normalised target-table rows on the top two principal components of
+// those points together (probes.PCA), for the PCA panel.
+func pcaOf(s *engine.Session) *views.PCAView {
+	r := s.Set.Reasoner
+	d := r.Cfg.D
+	snaps := s.Snapshots()
+	hyps := s.Problem.Instance.Hypotheses()
+	var rows [][]float32
+	for _, sn := range snaps {
+		rows = append(rows, sn.Latent)
+	}
+	for _, tok := range hyps {
+		row := r.Target[tok*d : (tok+1)*d]
+		var nn float64
+		for _, x := range row {
+			nn += float64(x) * float64(x)
+		}
+		v := make([]float32, d)
+		if nn > 0 {
+			for j, x := range row {
+				v[j] = float32(float64(x) / math.Sqrt(nn))
+			}
+		}
+		rows = append(rows, v)
+	}
+	pv := &views.PCAView{}
+	if len(snaps) < 2 {
+		return pv
+	}
+	_, explained, proj := probes.PCA(rows, 2)
+	for i := 0; i < len(explained) && i < 2; i++ {
+		pv.Explained[i] = explained[i]
+	}
+	at := func(j int) (float64, float64) {
+		pr := proj[j]
+		if len(pr) < 2 {
+			return pr[0], 0
+		}
+		return pr[0], pr[1]
+	}
+	for i := range snaps {
+		x, y := at(i)
+		pv.Steps = append(pv.Steps, [2]float64{x, y})
+	}
+	for k, tok := range hyps {
+		x, y := at(len(snaps) + k)
+		pv.Vocab = append(pv.Vocab, views.PCAToken{Token: tok, X: x, Y: y})
+	}
+	return pv
 }
 
 func loadSet(gen int, load func(string) (*engine.Set, error), dir string) tea.Cmd {
@@ -131,16 +196,38 @@ func openRecord(gen int, set *engine.Set, path string) tea.Cmd {
 	}
 }
 
-// runOp runs one op on s for generation gen.
-func runOp(gen int, s *engine.Session, o op) tea.Cmd {
+// runOp runs one op on s for generation gen. fork, when not nil, is the
+// fork shown beside s: it follows s to the same step (never before its
+// fork's step), and its frame goes with s's.
+func runOp(gen int, s, fork *engine.Session, o op) tea.Cmd {
 	return func() tea.Msg {
 		m := o.run(s)
 		m.gen = gen
 		if m.sess == nil && m.err == nil {
 			m.sess = s
 		}
+		if m.forkSet {
+			fork = m.fork
+		}
+		if fork != nil && m.frame != nil && m.sess == s {
+			if err := fork.JumpTo(max(s.T(), forkStep(fork))); err != nil && m.err == nil {
+				m.err = fmt.Errorf("the fork: %w", err)
+			}
+			m.frame.Fork = frameOf(fork)
+		}
 		return m
 	}
+}
+
+// forkStep is the step of s's last fork injection (0 when none).
+func forkStep(s *engine.Session) int {
+	inj := s.Injections()
+	for i := len(inj) - 1; i >= 0; i-- {
+		if inj[i].Kind == engine.Fork {
+			return inj[i].Step
+		}
+	}
+	return 0
 }
 
 // The ops.
@@ -183,6 +270,22 @@ func opJump(t int) op {
 	return op{fmt.Sprintf("running to step %d", t), func(s *engine.Session) sessionMsg {
 		err := s.JumpTo(min(t, s.Steps()))
 		return sessionMsg{sess: s, frame: frameOf(s), sel: s.T(), err: err}
+	}}
+}
+
+// opCompareFile reads the session file path and diffs it against the
+// session (engine.DiffRecords: the file first).
+func opCompareFile(path string, sel int) op {
+	return op{"comparing with " + path, func(s *engine.Session) sessionMsg {
+		msg := sessionMsg{sess: s, frame: frameOf(s), sel: min(sel, s.T()), purpose: "compare"}
+		rec, err := engine.ReadRecord(path)
+		if err != nil {
+			msg.err = err
+			return msg
+		}
+		d := engine.DiffRecords(rec, s.Record())
+		msg.compare, msg.compareFile = &d, path
+		return msg
 	}}
 }
 

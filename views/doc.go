@@ -11,14 +11,17 @@
 // the trajectory (one cell per latent step, with angle, top-1 cosine and
 // margin sparklines), nearest tokens, the hypothesis mixture, and the lanes
 // (the truth, then the set's lanes from Frame.LaneInfo, with injected and
-// diverging tokens marked and a verdict per lane). Visibility hides panels
-// by ID and lanes by name.
+// diverging tokens marked and a verdict per lane; while a fork is shown,
+// Frame.Fork's lanes follow, marked where they differ from the run).
+// Visibility hides panels by ID and lanes by name.
 //
 // Dialogs (dialog*.go): the token picker, noise, surgery, the text input,
-// the file picker (bubbles' filepicker), the panels-and-lanes menu and
-// help each implement Dialog: a value with its own bindings (its part of
+// the file picker (bubbles' filepicker), the panels-and-lanes menu, help,
+// and the debugger's breakpoint list, fork, compare view and batch each
+// implement Dialog: a value with its own bindings (its part of
 // the KeyMap), an Update that returns the changed dialog and an Action for
-// the app (Close, Inject, Submit, ToggleShown, Run), a View and its help
+// the app (Close, Inject, Submit, ToggleShown, Run, SetBreaks, StartBatch),
+// a View and its help
 // bindings; every key hint a dialog draws comes from those bindings
 // (hintLines). A body taller than the screen scrolls (Overlay.Scroll).
 //

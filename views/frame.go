@@ -28,6 +28,66 @@ type Frame struct {
 	// the models may well be wrong on it, and the screen says so before
 	// the first step.
 	OutOfDistribution string
+	// Command is the jrx run command line that reproduces the problem and
+	// its injections (engine.Session.Command): "copy as command".
+	Command string
+	// Fork is the fork shown beside the run (a session with the run's
+	// injections and one fork more, engine.Session.ForkAt), nil when none:
+	// the lanes panel draws its lanes under the run's, and the compare
+	// view diffs it against the run.
+	Fork *Frame
+	// PCA is the current problem's latents and its hypotheses' target-table
+	// rows on their top two principal components (the PCA panel), nil when
+	// the frame has none (then the panel is not listed).
+	PCA *PCAView
+}
+
+// PCAView is the data of the PCA panel: the steps taken's latents and the
+// problem's hypotheses' normalised target-table rows, projected on the top
+// two principal components of those points together (probes.PCA).
+type PCAView struct {
+	// Explained is the fraction of the points' variance along PC1 and PC2.
+	Explained [2]float64
+	// Steps are the latents of steps 1, 2, ... (PC1, PC2).
+	Steps [][2]float64
+	// Vocab are the hypotheses' rows.
+	Vocab []PCAToken
+}
+
+// PCAToken is one vocabulary point of the PCA panel.
+type PCAToken struct {
+	Token int
+	X, Y  float64
+}
+
+// forkOf is f's fork, nil when none.
+func forkOf(f *Frame) *Frame {
+	if f == nil {
+		return nil
+	}
+	return f.Fork
+}
+
+// forkStepOf is the step of fk's fork (its last fork injection), 0 when
+// none.
+func forkStepOf(fk *Frame) int {
+	for i := len(fk.Injections) - 1; i >= 0; i-- {
+		if fk.Injections[i].Kind == engine.Fork {
+			return fk.Injections[i].Step
+		}
+	}
+	return 0
+}
+
+// forkLabel names a fork frame by its fork injection (the last fork among
+// its injections).
+func forkLabel(fk *Frame) string {
+	for i := len(fk.Injections) - 1; i >= 0; i-- {
+		if fk.Injections[i].Kind == engine.Fork {
+			return fk.Injections[i].String()
+		}
+	}
+	return "fork"
 }
 
 // offDistribution is the warning a problem panel shows on top when the

@@ -48,6 +48,9 @@ func Glossary() []Term {
 		{"dual-talker", "A Talker that reads the latents and its own tokens so far (it re-decodes the whole trajectory at each step); a token can be forced into it (t)."},
 		{"baseline", "The coupled Transformer: an ordinary model that reads its own sampled tokens, the way most language models generate; a token can be forced into it (b)."},
 		{"forced EOS", "An [EOS] ends a real generation: a user would receive the tokens before it. The explorer keeps stepping to show what the lane would do if made to go on."},
+		{"breakpoint", "A condition over a step's read-outs (margin<0.2, angle>80, entropy>0.69, dlatent>0.1, change, diverge:LANE, invalid:LANE; B lists them): run until (>) takes steps until one that is on holds."},
+		{"fork", "The chain continued from a step whose latent is replaced by another hypothesis its mixture holds (the K-th component's target-table row, or the latent without its top component): its lanes show under the run's, ! where they differ from the run (f forks, F leaves)."},
+		{"PCA scatter", "The steps' latents (digits) and the problem's hypotheses' target-table rows (letters) on the top two principal components of those points: latents lying between vocabulary points hold several hypotheses at once."},
 	}
 	return append(terms, verdictTerms...)
 }

@@ -28,6 +28,13 @@ type KeyMap struct {
 	// Glossary and Tour: dialog_glossary.go, dialog_tour.go.
 	Glossary GlossaryKeys
 	Tour     TourKeys
+	// Breaks is the breakpoint list's (dialog_breaks.go), Compare the
+	// compare view's (dialog_compare.go), Fork the fork dialog's
+	// (dialog_fork.go).
+	Breaks  BreaksKeys
+	Compare CompareKeys
+	Fork    ForkKeys
+	Batch   BatchKeys
 }
 
 // LaneKey is the binding that opens the token picker of one lane; Lane is
@@ -62,6 +69,57 @@ type MainKeys struct {
 	Toggle, Help, Quit key.Binding
 	// Glossary explains the terms on the screen; Tour opens the guided tour.
 	Glossary, Tour key.Binding
+	// Breaks opens the breakpoint list; RunUntil steps until a breakpoint
+	// holds; Stop cancels a run until. Fork opens the fork dialog at the
+	// selected step, Unfork leaves the fork shown. Compare shows the run
+	// against its clean run; Copy puts the jrx run command line of the
+	// problem and injections in the status line and the clipboard.
+	Breaks, RunUntil, Stop key.Binding
+	Fork, Unfork, Compare  key.Binding
+	Copy                   key.Binding
+	// Batch applies the injections to fresh problems and shows the
+	// lanes' verdict rates (dialog_batch.go).
+	Batch key.Binding
+}
+
+// CompareKeys are the compare view's bindings: it scrolls like the help
+// screen; Open picks a session file to compare the run with.
+type CompareKeys struct {
+	HelpKeys
+	Open key.Binding
+}
+
+// BreaksKeys are the breakpoint list's bindings: typing edits the
+// condition line (Edit), enter adds it.
+type BreaksKeys struct {
+	Add    key.Binding
+	Move   key.Binding // select a condition (shown)
+	Up     key.Binding // the keys of Move that go up
+	Toggle key.Binding
+	Delete key.Binding
+	Close  key.Binding
+	Edit   EditKeys
+}
+
+// BatchKeys are the batch dialog's bindings: Size changes the number of
+// problems before Start; Stop cancels a running batch (its counts stay);
+// Close closes the dialog (stopping the batch).
+type BatchKeys struct {
+	Size  key.Binding
+	Less  key.Binding // the keys of Size that lower it
+	Start key.Binding
+	Close key.Binding
+}
+
+// ForkKeys are the fork dialog's bindings: a digit K forks onto the K-th
+// hypothesis of the step's mixture, a letter onto that token's hypothesis,
+// Top onto the latent with its top hypothesis projected out.
+type ForkKeys struct {
+	Hyp key.Binding
+	Top key.Binding
+	// Type: a token's letter forks onto that hypothesis (fork@T=X).
+	Type   key.Binding
+	Cancel key.Binding
 }
 
 // PickerKeys are the token picker's bindings.
@@ -153,6 +211,8 @@ type KeyState struct {
 	CanUndoInj    bool
 	CanRedoInj    bool
 	HasPrevious   bool // a previous problem to go back to
+	Running       bool // a run until is going on (Stop cancels it)
+	Forked        bool // a fork is shown beside the run
 }
 
 func bind(keys []string, k, desc string) key.Binding {
@@ -195,6 +255,15 @@ func DefaultKeyMap() KeyMap {
 
 			Glossary: b([]string{"g"}, "g", "glossary"),
 			Tour:     b([]string{"T"}, "T", "guided tour"),
+
+			Breaks:   b([]string{"B"}, "B", "breakpoints"),
+			RunUntil: b([]string{">"}, ">", "run until"),
+			Stop:     b([]string{"esc"}, "esc", "stop running"),
+			Fork:     b([]string{"f"}, "f", "fork on hypothesis"),
+			Unfork:   b([]string{"F"}, "F", "leave fork"),
+			Compare:  b([]string{"D"}, "D", "compare clean"),
+			Copy:     b([]string{"y"}, "y", "copy as command"),
+			Batch:    b([]string{"A"}, "A", "on N problems"),
 		},
 		// A letter injects its token at once, q included (it is the letter
 		// Q): one key per injection is the picker's point, and esc is its
@@ -268,6 +337,49 @@ func DefaultKeyMap() KeyMap {
 
 		Glossary: DefaultGlossaryKeys(),
 		Tour:     DefaultTourKeys(),
+		Breaks: BreaksKeys{
+			Add:    b([]string{"enter"}, "enter", "add (empty: close)"),
+			Move:   b([]string{"up", "down"}, "↑/↓", "select"),
+			Up:     key.NewBinding(key.WithKeys("up")),
+			Toggle: b([]string{"tab"}, "tab", "on/off"),
+			Delete: b([]string{"ctrl+x"}, "ctrl+x", "delete"),
+			Close:  b([]string{"esc"}, "esc", "close"),
+			Edit: EditKeys{
+				Left:        key.NewBinding(key.WithKeys("left", "ctrl+b")),
+				Right:       key.NewBinding(key.WithKeys("right", "ctrl+f")),
+				Home:        key.NewBinding(key.WithKeys("home", "ctrl+a")),
+				End:         key.NewBinding(key.WithKeys("end", "ctrl+e")),
+				Backspace:   key.NewBinding(key.WithKeys("backspace", "ctrl+h")),
+				Delete:      key.NewBinding(key.WithKeys("delete", "ctrl+d")),
+				CutBefore:   key.NewBinding(key.WithKeys("ctrl+u")),
+				CutAfter:    key.NewBinding(key.WithKeys("ctrl+k")),
+				CutWordBack: key.NewBinding(key.WithKeys("ctrl+w", "alt+backspace")),
+			},
+		},
+		Compare: CompareKeys{
+			HelpKeys: HelpKeys{
+				Close:  b([]string{"esc", "D", "q"}, "esc", "close"),
+				Scroll: b([]string{"down", "up", "j", "k"}, "↑/↓", "scroll"),
+				Up:     key.NewBinding(key.WithKeys("up", "k")),
+				Page:   b([]string{"pgdown", "pgup", "space", "b"}, "pgup/pgdn", "page"),
+				PageUp: key.NewBinding(key.WithKeys("pgup", "b")),
+				Top:    key.NewBinding(key.WithKeys("home", "g")),
+				Bottom: key.NewBinding(key.WithKeys("end", "G")),
+			},
+			Open: b([]string{"o"}, "o", "compare with a session file"),
+		},
+		Batch: BatchKeys{
+			Size:  b([]string{"left", "right", "-", "+", "="}, "←/→", "number of problems"),
+			Less:  key.NewBinding(key.WithKeys("left", "-")),
+			Start: b([]string{"enter"}, "enter", "run"),
+			Close: b([]string{"esc"}, "esc", "close (stops it)"),
+		},
+		Fork: ForkKeys{
+			Hyp:    b([]string{"2", "3", "4", "5", "6", "7", "8", "9"}, "2-9", "the K-th hypothesis"),
+			Top:    b([]string{"-"}, "-", "drop the top hypothesis"),
+			Type:   b(letters(), "A-Z", "that token's hypothesis"),
+			Cancel: esc,
+		},
 	}
 }
 
@@ -304,7 +416,8 @@ func (k *MainKeys) ForLanes(lanes []engine.LaneInfo) {
 // pickers.
 func (k *MainKeys) all() []key.Binding {
 	out := []key.Binding{k.Step, k.Prev, k.Undo, k.End, k.Reset, k.Jump, k.New, k.Back, k.Prompt, k.Save, k.Load,
-		k.Noise, k.Surgery, k.Clear, k.Remove, k.UndoInj, k.RedoInj, k.Presenter, k.Toggle, k.Help, k.Quit, k.Glossary, k.Tour}
+		k.Noise, k.Surgery, k.Clear, k.Remove, k.UndoInj, k.RedoInj, k.Presenter, k.Toggle, k.Help, k.Quit, k.Glossary, k.Tour,
+		k.Breaks, k.RunUntil, k.Stop, k.Fork, k.Unfork, k.Compare, k.Copy, k.Batch}
 	for _, lk := range k.Inject {
 		out = append(out, lk.Binding)
 	}
@@ -347,6 +460,14 @@ func (k *MainKeys) SetState(st KeyState) {
 	on(&k.Quit, top)
 	on(&k.Glossary, top && !st.Loading)
 	on(&k.Tour, main)
+	on(&k.Breaks, main)
+	on(&k.RunUntil, sess && st.Taken < st.Steps && !st.Running)
+	on(&k.Stop, sess && st.Running)
+	on(&k.Fork, inj)
+	on(&k.Unfork, sess && st.Forked)
+	on(&k.Compare, sess)
+	on(&k.Copy, sess)
+	on(&k.Batch, sess && st.HasInjections && !st.Running)
 }
 
 // ShortHelp is the help bar of the main screen: the most useful keys that
@@ -355,7 +476,7 @@ func (k MainKeys) ShortHelp() []key.Binding {
 	if k.st.Fatal || k.st.Loading {
 		return []key.Binding{k.Load, k.Help, k.Quit}
 	}
-	out := []key.Binding{k.Step, k.Prev, k.End}
+	out := []key.Binding{k.Stop, k.Step, k.Prev, k.End}
 	for _, lk := range k.Inject {
 		out = append(out, lk.Binding)
 	}
@@ -377,9 +498,9 @@ func (k MainKeys) FullHelp() [][]key.Binding {
 		inj = append(inj, lk.Binding)
 	}
 	return [][]key.Binding{
-		all(k.Step, k.Prev, k.Undo, k.End, k.Reset, k.Jump),
-		all(append(inj, k.Noise, k.Surgery, k.Remove, k.Clear, k.UndoInj, k.RedoInj)...),
-		all(k.New, k.Back, k.Prompt, k.Save, k.Load, k.Toggle, k.Presenter, k.Help, k.Glossary, k.Tour, k.Quit),
+		all(k.Step, k.Prev, k.Undo, k.End, k.Reset, k.Jump, k.Breaks, k.RunUntil, k.Stop, k.Compare),
+		all(append(inj, k.Noise, k.Surgery, k.Remove, k.Clear, k.UndoInj, k.RedoInj, k.Fork, k.Unfork, k.Batch)...),
+		all(k.New, k.Back, k.Prompt, k.Save, k.Load, k.Copy, k.Toggle, k.Presenter, k.Help, k.Glossary, k.Tour, k.Quit),
 	}
 }
 

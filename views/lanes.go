@@ -23,6 +23,9 @@ func verdictW(compact bool) int {
 type laneRow struct {
 	info  engine.LaneInfo // zero for the truth
 	label string
+	// fork: the row is the lane in the fork (Frame.Fork), compared with
+	// the same lane in the run.
+	fork bool
 }
 
 // laneRows are the rows the lanes panel shows: the truth, then the frame's
@@ -34,7 +37,14 @@ func laneRows(f *Frame, show Visibility) []laneRow {
 	}
 	for _, l := range f.LaneInfo {
 		if show.Lane(l.Name) {
-			rows = append(rows, laneRow{l, l.Label})
+			rows = append(rows, laneRow{info: l, label: l.Label})
+		}
+	}
+	if f.Fork != nil {
+		for _, l := range f.Fork.LaneInfo {
+			if show.Lane(l.Name) {
+				rows = append(rows, laneRow{info: l, label: "fork " + l.Short, fork: true})
+			}
 		}
 	}
 	return rows
@@ -100,15 +110,31 @@ func renderLanes(c PanelCtx, w, h int) []string {
 		var toks []int
 		var forced []bool
 		var ref []int
-		if name == "" {
+		rowTaken := taken
+		var forkStep int
+		switch {
+		case name == "":
 			toks = f.Answer
-		} else if lane = f.Lane(name); lane != nil {
-			toks, forced = lane.Tokens, lane.Forced
-			ref = f.cleanTokens(name, taken)
+		case row.fork:
+			// The fork's lane, marked where it differs from the run's
+			// ("!") and at the fork's step ("*").
+			if lane = f.Fork.Lane(name); lane != nil {
+				toks, forced = lane.Tokens, lane.Forced
+				if rl := f.Lane(name); rl != nil {
+					ref = rl.Tokens
+				}
+				rowTaken = f.Fork.Taken()
+				forkStep = forkStepOf(f.Fork)
+			}
+		default:
+			if lane = f.Lane(name); lane != nil {
+				toks, forced = lane.Tokens, lane.Forced
+				ref = f.cleanTokens(name, taken)
+			}
 		}
 		for t := first; t < first+n; t++ {
 			i := t - 1
-			if t > taken || i >= len(toks) {
+			if t > rowTaken || i >= len(toks) {
 				if name == "" && i < len(toks) {
 					sb.WriteString(st.Dim.Render(fit(" "+f.sym(toks[i]), cw)))
 				} else {
@@ -117,7 +143,7 @@ func renderLanes(c PanelCtx, w, h int) []string {
 				continue
 			}
 			tok := f.sym(toks[i])
-			isForced := i < len(forced) && forced[i]
+			isForced := (i < len(forced) && forced[i]) || (forkStep > 0 && t == forkStep)
 			differs := i < len(ref) && ref[i] != toks[i]
 			mark := ""
 			style := st.Cell.Normal
@@ -157,6 +183,12 @@ func renderLanes(c PanelCtx, w, h int) []string {
 	legend := "* injected  ! differs from the clean run  Δlatent = max|r−r_clean|, 0 = contained by construction"
 	if compact {
 		legend = "* injected  ! differs from clean run  Δlatent: 0 = contained"
+	}
+	if f.Fork != nil {
+		legend = forkLabel(f.Fork) + " rows: * the fork's step  ! differs from the run  (F leaves it)"
+		if c.Keys != nil {
+			legend = strings.Replace(legend, "F leaves", keyName(c.Keys, func(k *MainKeys) key.Binding { return k.Unfork }, "F")+" leaves", 1)
+		}
 	}
 	out = append(out, st.Dim.Render(legend))
 	if !compact {

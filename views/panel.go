@@ -107,7 +107,11 @@ func Panels(f *Frame) []Panel {
 			out = append(out, p)
 		}
 	}
-	return append(out, trajectoryPanel, nearestPanel, mixturePanel, lanesPanel)
+	out = append(out, trajectoryPanel, nearestPanel, mixturePanel, lanesPanel)
+	if f != nil && f.PCA != nil {
+		out = append(out, pcaPanel)
+	}
+	return out
 }
 
 var trajectoryPanel = Panel{

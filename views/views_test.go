@@ -139,6 +139,11 @@ func TestRenderFitsEverySize(t *testing.T) {
 			for _, taken := range []int{0, 2, 4} {
 				s := fixtureScreen(t, w, h, taken, min(taken, 2), taken > 2)
 				s.Styles = styles[i%len(styles)]
+				if i%3 == 1 && taken == 4 { // a fork's lanes and the PCA scatter too
+					s.Frame.Fork = forkFixture(t)
+					s.Frame.PCA = &PCAView{Explained: [2]float64{0.5, 0.3}, Steps: [][2]float64{{0, 0}, {1, 1}, {2, 0}, {3, 1}},
+						Vocab: []PCAToken{{Token: s.Frame.Answer[0], X: 0.1, Y: 0.2}}}
+				}
 				s.Dialog = testDialog(modes[i%len(modes)], s)
 				i++
 				checkFrame(t, Render(s), w, h)
@@ -155,7 +160,7 @@ func TestRenderFitsEverySize(t *testing.T) {
 }
 
 // dialogIDs are the dialogs testDialog makes; "" is none.
-var dialogIDs = []string{"", "help", "picker", "noise", "surgery", "input", "toggles", "files"}
+var dialogIDs = []string{"", "help", "picker", "noise", "surgery", "input", "toggles", "files", "breaks", "fork", "compare", "batch"}
 
 func testDialog(id string, s Screen) Dialog {
 	k := DefaultKeyMap()
@@ -176,6 +181,23 @@ func testDialog(id string, s Screen) Dialog {
 			WithErr("OV,OD,VX,VU,DE,DB[ROOT]O[TARGET]Q\n                                 ^ offset 33 \"Q\": the target is not in the tree")
 	case "toggles":
 		return NewToggles(k.Toggles, s.Frame)
+	case "breaks":
+		d := NewBreaks(k.Breaks, []Breakpoint{{Cond: engine.Condition{Kind: engine.CondMargin, Op: '<', X: 0.2}, On: true},
+			{Cond: engine.Condition{Kind: engine.CondDiverge, Lane: "baseline"}, On: false}})
+		d = d.Paste("angle>").(Breaks)
+		_, err := engine.ParseCondition("angle>")
+		return d.WithErr(err.Error())
+	case "fork":
+		return NewFork(k.Fork, 2)
+	case "compare":
+		return NewCompare(k.Compare).Of(s.Frame).Resize(s.Width, s.Height)
+	case "batch":
+		d := NewBatch(k.Batch, s.Frame.Injections)
+		d.Started, d.Running, d.Done, d.Total, d.Skipped = true, true, 13, 20, 1
+		for i, l := range s.Frame.LaneInfo {
+			d.Lanes = append(d.Lanes, BatchLane{Info: l, Verdicts: map[string]int{engine.VerdictCorrect: 12 - 3*i, engine.VerdictPropagated: 3 * i}})
+		}
+		return d
 	case "files":
 		// The picker on this package's testdata folder, its directory read
 		// at once (the app runs that command).
@@ -212,6 +234,12 @@ func TestGolden(t *testing.T) {
 		{"120x40-ascii", 120, 40, 4, 2, true, "ascii"},
 		{"80x24-off-distribution", 80, 24, 0, 0, false, "off-distribution"},
 		{"80x24-surgery", 80, 24, 4, 2, false, "surgery"},
+		{"80x24-breaks", 80, 24, 2, 2, false, "breaks"},
+		{"120x40-fork-dialog", 120, 40, 4, 2, false, "fork"},
+		{"120x40-fork", 120, 40, 4, 2, false, "fork-lanes"},
+		{"120x40-compare", 120, 40, 4, 2, true, "compare"},
+		{"120x40-batch", 120, 40, 4, 2, true, "batch"},
+		{"140x45-pca", 140, 45, 4, 2, false, "pca"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := fixtureScreen(t, c.w, c.h, c.taken, c.sel, c.inj)
@@ -225,6 +253,20 @@ func TestGolden(t *testing.T) {
 				c.dialog = ""
 			case "ascii":
 				s.Styles = PlainStyles().WithASCII()
+				c.dialog = ""
+			case "pca":
+				// Hand-placed points: steps 1-4 along a curve, the
+				// hypotheses around them (the fixture's problem has V,
+				// D, X, U, E, B, O... as nodes).
+				pv := &PCAView{Explained: [2]float64{0.52, 0.31}, Steps: [][2]float64{{-1, 0.2}, {-0.2, 0.8}, {0.5, 0.1}, {1, -0.9}}}
+				for i, tok := range s.Frame.Problem.Hypotheses() {
+					pv.Vocab = append(pv.Vocab, PCAToken{Token: tok, X: -1.2 + 0.35*float64(i), Y: -1 + 0.3*float64(i%4)})
+				}
+				s.Frame.PCA = pv
+				c.dialog = ""
+			case "fork-lanes":
+				s.Frame.Fork = forkFixture(t)
+				s.Keys.Main.SetState(KeyState{HasSet: true, HasSession: true, Taken: 4, Steps: s.Frame.Steps, Selected: 2, Forked: true})
 				c.dialog = ""
 			case "off-distribution":
 				s.Frame.OutOfDistribution = "this tree has 2 levels; the models were trained on 3-level trees"
@@ -455,7 +497,8 @@ func TestLanePickersFollowTheLanes(t *testing.T) {
 	}
 	// Every letter and digit of "coconut" is some other binding's key: it
 	// gets no picker (its injections still work from a session file).
-	if strings.Join(got, " ") != "talker=t baseline=b fork=f" {
+	// "f" forks on a hypothesis: a lane called fork gets its next letter.
+	if strings.Join(got, " ") != "talker=t baseline=b fork=k" {
 		t.Fatalf("lane pickers %v", got)
 	}
 	k.ForLanes(lanes[:2]) // reasoner, mono: nothing to force
@@ -660,4 +703,17 @@ func TestBarsAreReadableOnLightAndDark(t *testing.T) {
 	if r := contrast(help.DefaultStyles(false).ShortDesc.GetForeground(), white); r >= 4.5 {
 		t.Fatalf("bubbles' light help description has contrast %.2f: the test would not catch unreadable greys", r)
 	}
+}
+
+// forkFixture is a fork of the clean fixture at step 2: the injected
+// fixture's lanes (the Dual-Talker and the baseline leave the run at step
+// 2), with a fork as its only injection and nothing forced.
+func forkFixture(t testing.TB) *Frame {
+	fk := fixture(t, 4, true)
+	fk.Injections = []engine.Injection{engine.ForkInjection(2, 2)}
+	fk.Summary.Injections = []string{fk.Injections[0].String()}
+	for i := range fk.Summary.Lanes {
+		fk.Summary.Lanes[i].Forced = make([]bool, 4)
+	}
+	return fk
 }
