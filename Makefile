@@ -58,6 +58,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz FuzzParseInjection -fuzztime $${FUZZTIME:-60s} ./engine/
 	$(GO) test -run '^$$' -fuzz FuzzCFGParse -fuzztime $${FUZZTIME:-60s} ./tasks/cfg/
 	$(GO) test -run '^$$' -fuzz FuzzModelSetConfig -fuzztime $${FUZZTIME:-60s} ./engine/
+	$(GO) test -run '^$$' -fuzz FuzzParseRecord -fuzztime $${FUZZTIME:-60s} ./engine/
 
 clean: ## remove build outputs
 	rm -rf bin
