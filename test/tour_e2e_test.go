@@ -92,8 +92,8 @@ func TestTourInTmux(t *testing.T) {
 	jrx := buildJRX(t)
 
 	tm := newTmux(t, bin, "tour", jrx+" tour premature-eos", 120, 40)
-	screen := tm.waitFor("the first page", contains("page 1/5"))
-	screen = tm.settle("the first page built")
+	tm.waitFor("the first page", contains("page 1/5"))
+	screen := tm.settle("the first page built")
 	checkSize(t, screen, 120, 40)
 	for _, want := range []string{"Tour · lesson 3/5 A premature EOS", "pending: it has not chosen a token", "injections baseline@2=[EOS]"} {
 		if !strings.Contains(strings.ReplaceAll(screen, "│", " "), want) {
