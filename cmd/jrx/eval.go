@@ -146,36 +146,7 @@ func runContainment(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	var last time.Time
-	began := time.Now()
-	tty := isTerminal(env.stderr)
-	rep, err := engine.Containment(ctx, set, n, seed, func(done, total int) {
-		every := 5 * time.Second
-		if tty {
-			every = 200 * time.Millisecond
-		}
-		if time.Since(last) < every && done != total {
-			return
-		}
-		last = time.Now()
-		el := time.Since(began)
-		eta := "–"
-		if done > 0 && done < total {
-			eta = (time.Duration(float64(el) * float64(total-done) / float64(done))).Round(time.Second).String()
-		}
-		line := fmt.Sprintf("containment: %d/%d sessions, %s elapsed, ETA %s", done, total, el.Round(time.Second), eta)
-		if done == total {
-			line = fmt.Sprintf("containment: %d sessions in %s", total, el.Round(time.Second))
-		}
-		if tty {
-			fmt.Fprintf(env.stderr, "\r\x1b[2K%s", line)
-			if done == total {
-				fmt.Fprintln(env.stderr)
-			}
-		} else {
-			fmt.Fprintln(env.stderr, line)
-		}
-	})
+	rep, err := engine.Containment(ctx, set, n, seed, progressLine(env, "containment", "sessions"))
 	if err != nil {
 		return err
 	}
@@ -330,6 +301,42 @@ func printContainmentCSV(w io.Writer, rep engine.ContainmentReport) {
 			for _, l := range r.Lanes {
 				fmt.Fprintf(w, "%s,%g,%s,exact,%g\n", tab.name, r.Level, csvLane(info[l.Lane]), l.Exact)
 			}
+		}
+	}
+}
+
+// progressLine prints an evaluation's progress on stderr at a bounded rate
+// (5 s, or 200 ms on a terminal, where one line is rewritten): done of
+// total units, elapsed time and ETA, then the total time at the end.
+func progressLine(env *cliEnv, label, unit string) func(done, total int) {
+	var last time.Time
+	began := time.Now()
+	tty := isTerminal(env.stderr)
+	return func(done, total int) {
+		every := 5 * time.Second
+		if tty {
+			every = 200 * time.Millisecond
+		}
+		if time.Since(last) < every && done != total {
+			return
+		}
+		last = time.Now()
+		el := time.Since(began)
+		eta := "–"
+		if done > 0 && done < total {
+			eta = (time.Duration(float64(el) * float64(total-done) / float64(done))).Round(time.Second).String()
+		}
+		line := fmt.Sprintf("%s: %d/%d %s, %s elapsed, ETA %s", label, done, total, unit, el.Round(time.Second), eta)
+		if done == total {
+			line = fmt.Sprintf("%s: %d %s in %s", label, total, unit, el.Round(time.Second))
+		}
+		if tty {
+			fmt.Fprintf(env.stderr, "\r\x1b[2K%s", line)
+			if done == total {
+				fmt.Fprintln(env.stderr)
+			}
+		} else {
+			fmt.Fprintln(env.stderr, line)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-	"time"
 
 	"jrx/probes/cfgprobe"
 )
@@ -20,32 +19,7 @@ func runEvalCfg(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	began, last := time.Now(), time.Time{}
-	tty := isTerminal(env.stderr)
-	rep, err := cfgprobe.Tables(ctx, set, n, seed, func(done, total int) {
-		every := 5 * time.Second
-		if tty {
-			every = 200 * time.Millisecond
-		}
-		if time.Since(last) < every && done != total {
-			return
-		}
-		last = time.Now()
-		el := time.Since(began)
-		eta := "–"
-		if done > 0 && done < total {
-			eta = (time.Duration(float64(el) * float64(total-done) / float64(done))).Round(time.Second).String()
-		}
-		line := fmt.Sprintf("eval cfg: %d/%d problems, %s elapsed, ETA %s", done, total, el.Round(time.Second), eta)
-		if tty {
-			fmt.Fprintf(env.stderr, "\r\x1b[2K%s", line)
-			if done == total {
-				fmt.Fprintln(env.stderr)
-			}
-		} else {
-			fmt.Fprintln(env.stderr, line)
-		}
-	})
+	rep, err := cfgprobe.Tables(ctx, set, n, seed, progressLine(env, "eval cfg", "problems"))
 	if err != nil {
 		return err
 	}
