@@ -59,6 +59,9 @@ func runInfo(ctx context.Context, env *cliEnv, args []string) error {
 	if set.Dual != nil {
 		params[engine.FileDual] = set.Dual.Cfg.NumParams()
 	}
+	if set.Coconut != nil {
+		params[engine.FileCoconut] = set.Coconut.Net.Cfg.NumParams()
+	}
 	raw := func(s string) json.RawMessage {
 		if s == "" || !json.Valid([]byte(s)) {
 			return nil
@@ -66,7 +69,7 @@ func runInfo(ctx context.Context, env *cliEnv, args []string) error {
 		return json.RawMessage(s)
 	}
 	var infos []modelInfo
-	for _, f := range []string{engine.FileReasoner, engine.FileMono, engine.FileDual, engine.FileBaseline} {
+	for _, f := range []string{engine.FileReasoner, engine.FileMono, engine.FileDual, engine.FileBaseline, engine.FileCoconut} {
 		m, ok := set.Meta[f]
 		if !ok {
 			continue // the set has no such model
@@ -75,11 +78,12 @@ func runInfo(ctx context.Context, env *cliEnv, args []string) error {
 			Config: raw(m["config"]), Eval: raw(m["eval"]), Recipe: raw(m["recipe"])})
 	}
 	if *asJSON {
-		return writeJSON(env.stdout, map[string]any{"source": set.Source, "depth": set.Depth(), "load_ms": loadTime.Milliseconds(), "models": infos}, true)
+		return writeJSON(env.stdout, map[string]any{"source": set.Source, "task": set.Task.Name(), "distribution": set.Task.Distribution(),
+			"depth": set.Depth(), "load_ms": loadTime.Milliseconds(), "models": infos}, true)
 	}
 	// The metadata is JSON that a file supplied: termsafe.JSON shows any
 	// control character in it as a \u escape.
-	fmt.Fprintf(env.stdout, "model set: %s (tree depth %d), loaded in %s\n", termsafe.Line(set.Source), set.Depth(), loadTime.Round(time.Millisecond))
+	fmt.Fprintf(env.stdout, "model set: %s (task %s: %s), loaded in %s\n", termsafe.Line(set.Source), set.Task.Name(), set.Task.Distribution(), loadTime.Round(time.Millisecond))
 	for _, in := range infos {
 		fmt.Fprintf(env.stdout, "\n%s  %d parameters  sha256 %s\n  config %s\n", in.File, in.Params, in.SHA256, termsafe.JSON(in.Config))
 		if in.Eval != nil {
