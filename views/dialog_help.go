@@ -45,29 +45,12 @@ func (Help) ID() string { return "help" }
 // Update implements Dialog.
 func (d Help) Update(k tea.KeyPressMsg, c DialogCtx) (Dialog, Action) {
 	ov := d.View(c)
-	_, rows, _ := overlayBox(ov, c.Width, c.Height)
-	page := max(1, rows-1)
 	switch {
 	case key.Matches(k, d.Keys.Close):
 		return d, Close{}
-	case key.Matches(k, d.Keys.Scroll):
-		if key.Matches(k, d.Keys.Up) {
-			d.Offset--
-		} else {
-			d.Offset++
-		}
-	case key.Matches(k, d.Keys.Page):
-		if key.Matches(k, d.Keys.PageUp) {
-			d.Offset -= page
-		} else {
-			d.Offset += page
-		}
-	case key.Matches(k, d.Keys.Top):
-		d.Offset = 0
-	case key.Matches(k, d.Keys.Bottom):
-		d.Offset = ScrollMax(ov, c.Width, c.Height)
+	default:
+		d.Offset = d.Keys.scroll(k, d.Offset, ov, c)
 	}
-	d.Offset = max(0, min(d.Offset, ScrollMax(ov, c.Width, c.Height)))
 	return d, nil
 }
 

@@ -1,6 +1,7 @@
 package views
 
 import (
+	tea "charm.land/bubbletea/v2"
 	"slices"
 
 	"charm.land/bubbles/v2/key"
@@ -195,6 +196,29 @@ type HelpKeys struct {
 	Page        key.Binding // a page up or down (shown)
 	PageUp      key.Binding // the keys of Page that go up
 	Top, Bottom key.Binding
+}
+
+// scroll is the offset of a scrolling overlay ov after k (a line, a page,
+// the top or the bottom), kept within the overlay's range; any other key
+// leaves it as it is (clamped).
+func (ks HelpKeys) scroll(k tea.KeyPressMsg, off int, ov Overlay, c DialogCtx) int {
+	_, rows, _ := overlayBox(ov, c.Width, c.Height)
+	page := max(1, rows-1)
+	switch {
+	case key.Matches(k, ks.Scroll) && key.Matches(k, ks.Up):
+		off--
+	case key.Matches(k, ks.Scroll):
+		off++
+	case key.Matches(k, ks.Page) && key.Matches(k, ks.PageUp):
+		off -= page
+	case key.Matches(k, ks.Page):
+		off += page
+	case key.Matches(k, ks.Top):
+		off = 0
+	case key.Matches(k, ks.Bottom):
+		off = ScrollMax(ov, c.Width, c.Height)
+	}
+	return max(0, min(off, ScrollMax(ov, c.Width, c.Height)))
 }
 
 // KeyState is what SetState needs to know.
