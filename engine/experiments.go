@@ -309,7 +309,7 @@ func containment(ctx context.Context, set *Set, n int, seed uint64, workers int,
 	if !forcible {
 		return rep, fmt.Errorf("containment: the model set has no lane a token can be forced into (a coupled baseline, a Dual-Talker or COCONUT); the experiment compares them with the Reasoner")
 	}
-	if p := SampleCheck(set.Task); p != nil {
+	if p := checkReferenceAnswers(set.Task); p != nil {
 		return rep, p
 	}
 	T := set.Task.MaxAnswer()
@@ -436,9 +436,9 @@ func rel(v, ref []float64) []float64 {
 	return out
 }
 
-// SampleCheck reports a task whose problems have no reference answer (free
+// checkReferenceAnswers reports a task whose problems have no reference answer (free
 // text): the experiments that score answers cannot run on it.
-func SampleCheck(t tasks.Task) error {
+func checkReferenceAnswers(t tasks.Task) error {
 	p := tasks.SampleSeed(t, 1)
 	for _, a := range p.Answer() {
 		if a < 0 {
