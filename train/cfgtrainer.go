@@ -53,6 +53,7 @@ type CFGTrainer struct {
 	Recipe    CFGRecipe
 	Dir       string
 	Resume    bool
+	From      string // another run's directory to take finished stages from (Trainer.From)
 	Progress  func(Event)
 	SaveEvery time.Duration // state-file interval (default 2 minutes)
 	// ProgressEvery is the least time between two progress events of a
@@ -90,8 +91,8 @@ func (t *CFGTrainer) Run(ctx context.Context) error {
 	if t.ProgressEvery == 0 {
 		t.ProgressEvery = time.Second
 	}
-	t.loops = &Trainer{Recipe: Recipe{Seed: r.Seed, EvalEvery: r.EvalEvery}, Dir: t.Dir, Resume: t.Resume,
-		Progress: t.Progress, SaveEvery: t.SaveEvery, ProgressEvery: t.ProgressEvery}
+	t.loops = &Trainer{Recipe: Recipe{Seed: r.Seed, EvalEvery: r.EvalEvery}, Dir: t.Dir, Resume: t.Resume, From: t.From,
+		Progress: t.Progress, SaveEvery: t.SaveEvery, ProgressEvery: t.ProgressEvery, stageKey: cfgStageKey}
 	t.evalSet = drawProblems(t.task, r.Seed<<8|cfgIDEval, r.EvalN)
 	for _, stage := range []func(context.Context) error{t.pretrain, t.baselineStage, t.sst, t.dualStage, t.monoStage, t.coconutStages} {
 		if err := stage(ctx); err != nil {

@@ -40,6 +40,10 @@ type loopState struct {
 	step   int
 	done   bool
 	recipe string
+	// key, when set, returns the stage's key of a recipe's JSON: a state
+	// saved under another recipe with the same key is resumed too
+	// (stagekey.go).
+	key func(recipeJSON string) (string, bool)
 }
 
 func (s *loopState) list() *tensorList {
@@ -66,6 +70,19 @@ func (s *loopState) save(path string) error {
 	return nn.WriteSafetensors(path, s.list(), meta)
 }
 
+// peek reads path's metadata: whether s may load it (the same recipe or
+// stage key) and whether its stage finished.
+func (s *loopState) peek(path string) (match, done bool, err error) {
+	f, err := nn.ReadSafetensorsFile(path)
+	if err != nil {
+		return false, false, err
+	}
+	if f.Meta["format"] != "jrx-train-state/1" {
+		return false, false, fmt.Errorf("%s: not a jrx training state (format %q)", path, f.Meta["format"])
+	}
+	return sameStage(f.Meta["recipe"], s.recipe, s.key), f.Meta["done"] == "true", nil
+}
+
 // load fills s from path. It returns os.ErrNotExist (wrapped) when there is
 // no state file.
 func (s *loopState) load(path string) error {
@@ -76,8 +93,8 @@ func (s *loopState) load(path string) error {
 	if f.Meta["format"] != "jrx-train-state/1" {
 		return fmt.Errorf("%s: not a jrx training state (format %q)", path, f.Meta["format"])
 	}
-	if f.Meta["recipe"] != s.recipe {
-		return fmt.Errorf("%s: saved with a different recipe; use another --out directory or start without --resume\nsaved: %s\nnow:   %s", path, f.Meta["recipe"], s.recipe)
+	if !sameStage(f.Meta["recipe"], s.recipe, s.key) {
+		return fmt.Errorf("%s: saved with a recipe that differs in what this stage depends on; use another --out directory or start without --resume\nsaved: %s\nnow:   %s", path, f.Meta["recipe"], s.recipe)
 	}
 	l := s.list()
 	if err := f.LoadInto(l); err != nil {

@@ -40,9 +40,14 @@ type Event struct {
 // is cancelled; with Resume a stage continues from its state file, and a
 // finished stage is loaded instead of re-run.
 type Trainer struct {
-	Recipe    Recipe
-	Dir       string
-	Resume    bool
+	Recipe Recipe
+	Dir    string
+	Resume bool
+	// From, when set, is another run's directory: a stage with no state
+	// file in Dir whose finished state in From was saved under the same
+	// stage key (stagekey.go) is taken from there (and saved into Dir)
+	// instead of being trained; a stage whose key differs is trained.
+	From      string
 	Progress  func(Event)
 	SaveEvery time.Duration // state-file interval (default 2 minutes)
 	// ProgressEvery is the least time between two progress events of a
@@ -58,6 +63,10 @@ type Trainer struct {
 	talkerCache map[int]talkerBatch // Talker batches computed by the Mono stage, reused by the Dual stage
 
 	task, pretask tasks.Task // the recipe's task (evaluation form) and its pretraining form
+
+	// stageKey returns a stage's recipe-key function (stagekey.go); nil:
+	// the tree recipe's.
+	stageKey func(stage string) func(string) (string, bool)
 }
 
 // Stage stream ids for the per-step random generators.
@@ -167,9 +176,49 @@ func (t *Trainer) statePath(stage string) string {
 	return filepath.Join(t.Dir, stage+".state.safetensors")
 }
 
+// reuse takes stage l's finished state from t.From when its stage key
+// matches, and saves it as this run's. A state that differs (or is not
+// finished, or absent) is not an error: the stage is trained.
+func (t *Trainer) reuse(l *loop, path string) (bool, error) {
+	if t.From == "" {
+		return false, nil
+	}
+	from := filepath.Join(t.From, filepath.Base(path))
+	if !exists(from) {
+		return false, nil
+	}
+	match, done, err := l.state.peek(from)
+	if err != nil {
+		return false, err
+	}
+	if !match || !done {
+		why := "unfinished there"
+		if !match {
+			why = "its recipe differs in what this stage depends on"
+		}
+		t.emit(Event{Stage: l.name, Step: 0, Total: l.steps, Eval: fmt.Sprintf("not reused from %s (%s): trained", t.From, why)})
+		return false, nil
+	}
+	if err := l.state.load(from); err != nil {
+		return false, err
+	}
+	if err := l.state.save(path); err != nil {
+		return false, err
+	}
+	t.emit(Event{Stage: l.name, Step: l.state.step, Total: l.steps, Done: true, Eval: "reused from " + from})
+	return true, nil
+}
+
 // runLoop runs (or resumes, or skips if done) one stage.
 func (t *Trainer) runLoop(ctx context.Context, l *loop, stageID int) error {
 	path := t.statePath(l.name)
+	if l.state.key == nil {
+		if t.stageKey != nil {
+			l.state.key = t.stageKey(l.name)
+		} else {
+			l.state.key = treeStageKey(l.name)
+		}
+	}
 	if t.Resume && exists(path) {
 		if err := l.state.load(path); err != nil {
 			return err
@@ -178,6 +227,8 @@ func (t *Trainer) runLoop(ctx context.Context, l *loop, stageID int) error {
 			t.emit(Event{Stage: l.name, Step: l.state.step, Total: l.steps, Done: true, Eval: "loaded from " + path})
 			return nil
 		}
+	} else if reused, err := t.reuse(l, path); err != nil || reused {
+		return err
 	}
 	start := time.Now()
 	startStep := l.state.step

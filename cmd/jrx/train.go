@@ -138,6 +138,7 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	depth := fs.Int("depth", 3, "tree levels: 2 (tiny test), 3 (quick preset) or 4 (the paper's setting)")
 	out := fs.String("out", "", "output directory (default runs/tree-d<depth>)")
 	resume := fs.Bool("resume", false, "continue from the state files in --out")
+	from := fs.String("from", "", "take every finished stage whose settings are unchanged from this other run's directory (its state files) instead of training it again; e.g. a new SST setting keeps the pretrained network")
 	seed := fs.Uint64("seed", 1, "training seed (recorded in every checkpoint)")
 	pre := fs.Int("pretrain-steps", -1, "override: pretraining steps")
 	sst := fs.Int("sst-steps", -1, "override: SST steps (also the baseline's extra steps)")
@@ -207,7 +208,10 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer stop()
 	p := newProgressPrinter(env.stdout)
-	t := &train.Trainer{Recipe: r, Dir: *out, Resume: *resume, Progress: p.event}
+	if err := checkFrom(*from, *out); err != nil {
+		return err
+	}
+	t := &train.Trainer{Recipe: r, Dir: *out, Resume: *resume, From: *from, Progress: p.event}
 	fmt.Fprintf(env.stdout, "jrx train tree: depth %d, seed %d, output %s\n", r.Depth, r.Seed, *out)
 	start := time.Now()
 	err = t.Run(ctx)
@@ -274,6 +278,27 @@ func (p *progressPrinter) finish() {
 	}
 }
 
+// checkFrom checks --from: a directory holding state files, not --out.
+func checkFrom(from, out string) error {
+	if from == "" {
+		return nil
+	}
+	if a, b := filepath.Clean(from), filepath.Clean(out); a == b {
+		return usagef("--from %s is --out: to continue a run in place use --resume", from)
+	}
+	st, err := os.Stat(from)
+	if err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("--from %s: not a directory (want another run's output directory)", from)
+	}
+	if states, _ := filepath.Glob(filepath.Join(from, "*.state.safetensors")); len(states) == 0 {
+		return fmt.Errorf("--from %s holds no training state files (*.state.safetensors): nothing to take", from)
+	}
+	return nil
+}
+
 // runTrainCFG is 'jrx train cfg'.
 func runTrainCFG(ctx context.Context, env *cliEnv, args []string) error {
 	c := &command{name: "train cfg", usage: "[--levels 4] [--out DIR] [--resume] [--seed N] [flags]", help: cfgTrainHelp}
@@ -282,6 +307,7 @@ func runTrainCFG(ctx context.Context, env *cliEnv, args []string) error {
 	grammarSeed := fs.Uint64("grammar-seed", 6, "seed the grammar is generated from (6 is the task's default grammar)")
 	out := fs.String("out", "", "output directory (default runs/cfg-l<levels>)")
 	resume := fs.Bool("resume", false, "continue from the state files in --out")
+	from := fs.String("from", "", "take every finished stage whose settings are unchanged from this other run's directory (its state files) instead of training it again; e.g. a new SST setting keeps the pretrained network")
 	seed := fs.Uint64("seed", 1, "training seed (recorded in every checkpoint)")
 	layers := fs.Int("layers", 0, "override: T0's blocks L")
 	rlayers := fs.Int("reasoner-layers", 0, "override: R's blocks N (T0's first N)")
@@ -380,7 +406,10 @@ func runTrainCFG(ctx context.Context, env *cliEnv, args []string) error {
 	// A finished stage's line also says how much CPU time the process has
 	// used so far: on a shared machine the wall time says little, and the
 	// CPU time per stage is what predicts a quiet machine's wall time.
-	t := &train.CFGTrainer{Recipe: r, Dir: *out, Resume: *resume, Progress: func(e train.Event) {
+	if err := checkFrom(*from, *out); err != nil {
+		return err
+	}
+	t := &train.CFGTrainer{Recipe: r, Dir: *out, Resume: *resume, From: *from, Progress: func(e train.Event) {
 		if e.Done {
 			e.Eval = strings.TrimSpace(e.Eval + fmt.Sprintf("  [process CPU %s]", processCPU().Round(time.Second)))
 		}
