@@ -178,6 +178,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"replay", filepath.Join(empty, "none.json")}, 1, "session file"},
 		{[]string{"train", "tree", "--recipe", badRecipe, "--out", t.TempDir()}, 1, "recipe " + badRecipe},
 		{[]string{"train", "tree", "--resume", "--out", empty}, 1, "holds no saved training state"},
+		{[]string{"train", "tree", "--from", empty, "--out", t.TempDir()}, 1, "holds no training state files"},
+		{[]string{"train", "cfg", "--from", filepath.Join(empty, "none"), "--out", t.TempDir()}, 1, "--from"},
+		{[]string{"train", "cfg", "--from", empty, "--out", empty}, 2, "is --out"},
 	}
 	for _, c := range cases {
 		code, _, errOut := runCLI(t, c.args...)
