@@ -106,12 +106,57 @@ func (r *Reasoner) TokenLoss(wk *Work, inputs, targets, targets2 []int, w, w2 []
 // backward into r.P's gradients (Ē gets none).
 func (r *Reasoner) SSTLoss(wk *Work, inputs, targets []int, w []float32, B, T int) float32 {
 	wk.check(B, T)
+	x := wk.x[:B*T*r.Cfg.D]
+	gather(x, r.P.W(NameEmbed), inputs, r.Cfg.D)
+	return r.sstFromX(wk, x, inputs, targets, w, nil, nil, B, T)
+}
+
+// SSTLossFed is SSTLoss with the network's own latents as inputs where
+// free-running inference has them (docs/MODEL.md, "Self-fed SST"): in row
+// b the positions from[b] … to[b]−1 take c·r_{i−1}, the latent of the
+// position before, instead of the token's embedding. The latents come from
+// passes no-gradient passes over the batch (Jacobi sweeps: the first pass
+// teacher-forced, each further one fed by the one before), so the first
+// passes fed positions of a row carry exactly the free-running latents; the
+// loss pass then runs on the fed inputs, and its gradient treats them as
+// constants (no gradient through a fed latent, none to E at a fed
+// position). passes = 0 is SSTLoss.
+func (r *Reasoner) SSTLossFed(wk *Work, inputs, targets []int, w []float32, from, to []int, passes, B, T int) float32 {
+	wk.check(B, T)
+	d := r.Cfg.D
+	n := B * T
+	x, lat := wk.x[:n*d], wk.r[:n*d]
+	gather(x, r.P.W(NameEmbed), inputs, d)
+	if passes <= 0 {
+		return r.sstFromX(wk, x, inputs, targets, w, nil, nil, B, T)
+	}
+	c := r.Cfg.FeedbackScale
+	for range passes {
+		h := r.Net.Forward(wk.acts, x, B, T)
+		nn.L2NormForward(lat, h, wk.norms[:n], n, d)
+		for b := range B {
+			for i := max(from[b], 1); i < min(to[b], T); i++ {
+				src := lat[(b*T+i-1)*d : (b*T+i)*d]
+				dst := x[(b*T+i)*d : (b*T+i+1)*d]
+				for j, v := range src {
+					dst[j] = c * v
+				}
+			}
+		}
+	}
+	return r.sstFromX(wk, x, inputs, targets, w, from, to, B, T)
+}
+
+// sstFromX is SST's loss pass on the input vectors x [B·T×d]: forward,
+// L2, cosine loss, backward; the input gradient goes to E at every
+// position of each row except from[b] … to[b]−1 (fed latents; nil: every
+// position).
+func (r *Reasoner) sstFromX(wk *Work, x []float32, inputs, targets []int, w []float32, from, to []int, B, T int) float32 {
 	n, d := B*T, r.Cfg.D
-	E, dE := r.P.W(NameEmbed), r.P.G(NameEmbed)
-	x, dx, dh := wk.x[:n*d], wk.dx[:n*d], wk.dh[:n*d]
+	dE := r.P.G(NameEmbed)
+	dx, dh := wk.dx[:n*d], wk.dh[:n*d]
 	lat, dr, tgt, norms := wk.r[:n*d], wk.dr[:n*d], wk.tgt[:n*d], wk.norms[:n]
 
-	gather(x, E, inputs, d)
 	h := r.Net.Forward(wk.acts, x, B, T)
 	nn.L2NormForward(lat, h, norms, n, d)
 	gather(tgt, r.Target, targets, d)
@@ -122,6 +167,14 @@ func (r *Reasoner) SSTLoss(wk *Work, inputs, targets []int, w []float32, B, T in
 	nn.L2NormBackward(dh, dr, lat, norms, n, d)
 	zero(dx)
 	r.Net.Backward(wk.acts, dh, dx)
+	if from != nil {
+		for b := range B {
+			lo, hi := max(from[b], 0), min(to[b], T)
+			if lo < hi {
+				zero(dx[(b*T+lo)*d : (b*T+hi)*d])
+			}
+		}
+	}
 	scatterAdd(dE, dx, inputs, d)
 	return loss
 }

@@ -47,6 +47,11 @@ type CFGRecipe struct {
 	SSTLR     float32 `json:"sst_lr"`
 	SSTMinLR  float32 `json:"sst_min_lr"`
 	SSTWarmup int     `json:"sst_warmup"`
+	// SSTFeedPasses > 0 trains R with self-fed SST (docs/MODEL.md): the
+	// answer positions' inputs are R's own latents from that many
+	// no-gradient passes instead of the tokens' embeddings. 0 is the
+	// paper's one teacher-forced pass.
+	SSTFeedPasses int `json:"sst_feed_passes,omitempty"`
 
 	// Talkers, on R's free-running latents of the answer.
 	MonoLayers  int     `json:"mono_layers"`

@@ -283,6 +283,14 @@ func (t *CFGTrainer) sst(ctx context.Context) error {
 		state: &loopState{p: net.P, opt: nn.NewAdamW(net.P, t.adam()), recipe: r.JSON(), extra: map[string][]float32{"target_embed": net.Target}},
 		do: func(_ int, rng *rand.Rand) (float32, int) {
 			b, real := tokenBatch(sampleProblems(t.pretask, rng, r.Batch))
+			if r.SSTFeedPasses > 0 {
+				// The inputs after [ANS] (answer symbols) are fed latents.
+				from, to := make([]int, b.B), make([]int, b.B)
+				for i := range b.B {
+					from[i], to[i] = b.RouteStart[i]+1, b.SeqLen[i]-1
+				}
+				return net.SSTLossFed(wk, b.Inputs, b.Targets, b.WSST, from, to, r.SSTFeedPasses, b.B, b.T), real
+			}
 			return net.SSTLoss(wk, b.Inputs, b.Targets, b.WSST, b.B, b.T), real
 		},
 		after:  net.UpdateTarget,
