@@ -250,7 +250,7 @@ func TestReadSSTCurveErrors(t *testing.T) {
 	}
 	for body, want := range map[string]string{
 		`{"format":"x"}`: "not a jrx SST curve",
-		`{"format":"jrx-sst-curve/1","points":[{"step":5},{"step":5}]}`:                    "out of order",
+		`{"format":"jrx-sst-curve/1","points":[{"step":5},{"step":5}]}`:                   "out of order",
 		`{"format":"jrx-sst-curve/1","points":[{"step":5,"major_contributor_rate":1.5}]}`: "outside [0, 1]",
 		`[`: "unexpected end",
 	} {
