@@ -14,7 +14,7 @@ const PaperK1Plateau = 0.98
 // KSweepReport summarises the SST curves of runs that differ in the loss
 // scale k (the paper's App. D sweep, k = 1…6).
 type KSweepReport struct {
-	// Threshold is the rate whose first crossing each run reports.
+	// Threshold is the rate each run's ReachStep is about.
 	Threshold float64 `json:"threshold"`
 	// PlateauFrac: a run's plateau is its mean rate over the points in
 	// the last PlateauFrac of its SST steps.
@@ -41,8 +41,11 @@ type KSweepRun struct {
 	Final        float64 `json:"final_rate"`
 	FinalStep    int     `json:"final_step"`
 	FinalNearest float64 `json:"final_route_exact_nearest"`
-	// ReachStep is the first point's step whose rate is ≥ Threshold (-1:
-	// none).
+	// ReachStep is the step from which the rate stays ≥ Threshold: the
+	// first point such that it and every later point are ≥ Threshold (-1:
+	// the last point is below). Not the first crossing: SST can start
+	// from a pretrained network already above the threshold and dip below
+	// it before it learns (the depth-2 runs do).
 	ReachStep int `json:"reach_step"`
 	// Plateau is the mean rate over the points at steps ≥ PlateauFrom.
 	Plateau     float64      `json:"plateau_rate"`
@@ -51,8 +54,8 @@ type KSweepRun struct {
 }
 
 // KSweep summarises curves (read from dirs, in the same order), sorted by
-// k, then seed, then directory. threshold is the rate whose first crossing
-// is reported; plateauFrac (0 < f ≤ 1) the final share of SST steps the
+// k, then seed, then directory. threshold is the rate each run's ReachStep
+// is about; plateauFrac (0 < f ≤ 1) the final share of SST steps the
 // plateau averages over.
 func KSweep(dirs []string, curves []SSTCurve, threshold, plateauFrac float64) (KSweepReport, error) {
 	if len(dirs) != len(curves) {
@@ -70,11 +73,8 @@ func KSweep(dirs []string, curves []SSTCurve, threshold, plateauFrac float64) (K
 			SSTSteps: c.SSTSteps, Every: c.Every, ReachStep: -1, Points: c.Points}
 		last := c.Points[len(c.Points)-1]
 		run.Final, run.FinalStep, run.FinalNearest = last.MajorRate, last.Step, last.NearestExact
-		for _, p := range c.Points {
-			if p.MajorRate >= threshold {
-				run.ReachStep = p.Step
-				break
-			}
+		for j := len(c.Points) - 1; j >= 0 && c.Points[j].MajorRate >= threshold; j-- {
+			run.ReachStep = c.Points[j].Step
 		}
 		// The plateau window is the last plateauFrac of the steps measured
 		// (at least the last point).

@@ -18,11 +18,14 @@ func TestKSweepSummary(t *testing.T) {
 	k4 := synthCurve(4, 0.5, 0.9, 0.96, 0.97, 0.99, 0.99, 1, 1, 1)
 	k1 := synthCurve(1, 0.5, 0.6, 0.7, 0.8, 0.9, 0.94, 0.97, 0.98, 0.99)
 	k2 := synthCurve(2, 0.5, 0.6, 0.7, 0.8, 0.9, 0.92, 0.93, 0.93, 0.94)
-	rep, err := KSweep([]string{"d4", "d1", "d2"}, []SSTCurve{k4, k1, k2}, 0.95, 0.25)
+	// Above the threshold at the start, a dip, then above for good: it
+	// stays from step 40.
+	k3 := synthCurve(3, 0.96, 0.97, 0.9, 0.94, 0.95, 0.96, 0.96, 0.97, 0.97)
+	rep, err := KSweep([]string{"d4", "d1", "d2", "d3"}, []SSTCurve{k4, k1, k2, k3}, 0.95, 0.25)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Runs) != 3 || rep.Runs[0].Dir != "d1" || rep.Runs[1].Dir != "d2" || rep.Runs[2].Dir != "d4" {
+	if len(rep.Runs) != 4 || rep.Runs[0].Dir != "d1" || rep.Runs[1].Dir != "d2" || rep.Runs[2].Dir != "d3" || rep.Runs[3].Dir != "d4" {
 		t.Fatalf("runs not sorted by k: %+v", rep.Runs)
 	}
 	want := []struct {
@@ -31,6 +34,7 @@ func TestKSweepSummary(t *testing.T) {
 	}{
 		{0.99, (0.97 + 0.98 + 0.99) / 3, 60},
 		{0.94, (0.93 + 0.93 + 0.94) / 3, -1},
+		{0.97, (0.96 + 0.97 + 0.97) / 3, 40},
 		{1, 1, 20},
 	}
 	for i, w := range want {

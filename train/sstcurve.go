@@ -64,12 +64,16 @@ func ReadSSTCurve(dir string) (SSTCurve, error) {
 	path := filepath.Join(dir, FileSSTCurve)
 	b, err := safeio.ReadFile(path, 16<<20)
 	if errors.Is(err, fs.ErrNotExist) {
-		if st, serr := os.Stat(dir); serr != nil || !st.IsDir() {
-			return SSTCurve{}, fmt.Errorf("%s: not a directory (want a training run's output directory): %w", dir, fs.ErrNotExist)
+		st, serr := os.Stat(dir)
+		switch {
+		case serr != nil:
+			return SSTCurve{}, noCurve(fmt.Sprintf("%s: no such directory (want a training run's output directory)", dir))
+		case !st.IsDir():
+			return SSTCurve{}, noCurve(fmt.Sprintf("%s: not a directory (want a training run's output directory)", dir))
 		}
-		return SSTCurve{}, fmt.Errorf("%s has no SST curve (%s): it is recorded while SST trains, when asked for: "+
+		return SSTCurve{}, noCurve(fmt.Sprintf("%s has no SST curve (%s): it is recorded while SST trains, when asked for: "+
 			"jrx train tree --sst-curve-every 20 --k K --out DIR (add --from RUN to take a finished pretraining "+
-			"from another run with the same recipe; a run's SST cannot be measured after the fact): %w", dir, FileSSTCurve, fs.ErrNotExist)
+			"from another run with the same recipe; a finished SST cannot be measured after the fact)", dir, FileSSTCurve))
 	}
 	if err != nil {
 		return SSTCurve{}, err
@@ -94,6 +98,13 @@ func ReadSSTCurve(dir string) (SSTCurve, error) {
 	}
 	return c, nil
 }
+
+// noCurve is ReadSSTCurve's error for a directory without a curve: it
+// matches fs.ErrNotExist.
+type noCurve string
+
+func (e noCurve) Error() string        { return string(e) }
+func (e noCurve) Is(target error) bool { return target == fs.ErrNotExist }
 
 // Write writes the curve into dir (a temporary file renamed into place).
 func (c SSTCurve) Write(dir string) error {

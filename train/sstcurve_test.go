@@ -245,7 +245,7 @@ func TestReadSSTCurveErrors(t *testing.T) {
 	if _, err := ReadSSTCurve(dir); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "--sst-curve-every") {
 		t.Errorf("no curve: %v", err)
 	}
-	if _, err := ReadSSTCurve(filepath.Join(dir, "nope")); err == nil || !strings.Contains(err.Error(), "not a directory") {
+	if _, err := ReadSSTCurve(filepath.Join(dir, "nope")); err == nil || !strings.Contains(err.Error(), "no such directory") {
 		t.Errorf("no dir: %v", err)
 	}
 	for body, want := range map[string]string{
