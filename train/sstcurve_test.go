@@ -228,6 +228,20 @@ func TestSSTCurveFrom(t *testing.T) {
 	if name := sameTensors(t, b, d, FilePretrain); name != "" {
 		t.Errorf("pretraining differs in %s", name)
 	}
+	// A finished SST resumed with a curve asked for afterwards says it has
+	// none.
+	late := plain
+	late.SSTCurveEvery = 5
+	notes = map[string]string{}
+	run(t, &Trainer{Recipe: late, Dir: a, Resume: true, Progress: func(e Event) {
+		if strings.Contains(e.Eval, "no SST curve") {
+			notes[e.Stage] = e.Eval
+		}
+	}})
+	if notes["sst"] == "" {
+		t.Error("a resumed run without a curve did not say so")
+	}
+
 	cd, err := ReadSSTCurve(d)
 	if err != nil || cd.K != 2 {
 		t.Fatalf("k = 2 curve %+v, %v", cd, err)

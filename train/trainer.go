@@ -433,6 +433,11 @@ func (t *Trainer) sst(ctx context.Context) error {
 	if err := t.runLoop(ctx, l, idSST); err != nil {
 		return err
 	}
+	if r.SSTCurveEvery > 0 && !exists(filepath.Join(t.Dir, FileSSTCurve)) {
+		// A finished SST loaded with --resume from before the curve was
+		// asked for: it cannot be measured after the fact.
+		t.emit(Event{Stage: "sst", Step: r.SSTSteps, Total: r.SSTSteps, Eval: "no SST curve: this run's SST finished before one was asked for; train SST again into a new directory (--from this one keeps the pretraining) to record it"})
+	}
 	net.Cfg.Stage = "sst"
 	t.reasoner = net
 	return net.Save(filepath.Join(t.Dir, FileReasoner), map[string]string{"recipe": r.JSON()})
