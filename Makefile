@@ -10,7 +10,7 @@ export CGO_ENABLED ?= 0
 STATICCHECK ?= staticcheck
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: help build run test test-short bench lint fuzz e2e clean docs docs-check
+.PHONY: help build run test test-short bench lint fuzz e2e clean docs docs-check ksweep
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -59,6 +59,28 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz FuzzCFGParse -fuzztime $${FUZZTIME:-60s} ./tasks/cfg/
 	$(GO) test -run '^$$' -fuzz FuzzModelSetConfig -fuzztime $${FUZZTIME:-60s} ./engine/
 	$(GO) test -run '^$$' -fuzz FuzzParseRecord -fuzztime $${FUZZTIME:-60s} ./engine/
+
+# The paper's App. D k sweep (docs/FIGURES.md): the depth-KSWEEP_DEPTH preset,
+# k = 4 trained in full first, then every other k from its pretraining and
+# baseline (--from: only SST and the Talkers are trained again), each run
+# recording SST's curve every KSWEEP_EVERY steps into runs/tree-d<depth>-k<k>/.
+# A finished run (eval.json and its curve present) is skipped; an interrupted
+# one is resumed.
+KSWEEP_DEPTH ?= 3
+KSWEEP_EVERY ?= 20
+KSWEEP_KS    ?= 1 2 3 5 6
+KSWEEP_RUN    = runs/tree-d$(KSWEEP_DEPTH)-k
+
+ksweep: build ## the paper's App. D: train k = 4, then k = 1,2,3,5,6 from its pretraining; draw docs/figures/ksweep.svg/png (CPU-hours)
+	@set -e; for k in 4 $(KSWEEP_KS); do \
+		out=$(KSWEEP_RUN)$$k; \
+		if [ -f $$out/eval.json ] && [ -f $$out/sst_curve.json ]; then echo "$$out: finished, skipped"; continue; fi; \
+		from=; [ $$k = 4 ] || from="--from $(KSWEEP_RUN)4"; \
+		resume=; if ls $$out/*.state.safetensors >/dev/null 2>&1; then resume=--resume; fi; \
+		echo "./$(BIN) train tree --depth $(KSWEEP_DEPTH) --k $$k --sst-curve-every $(KSWEEP_EVERY) --out $$out $$from $$resume"; \
+		./$(BIN) train tree --depth $(KSWEEP_DEPTH) --k $$k --sst-curve-every $(KSWEEP_EVERY) --out $$out $$from $$resume; \
+	done
+	./$(BIN) eval ksweep $(foreach k,$(sort 4 $(KSWEEP_KS)),$(KSWEEP_RUN)$(k)) --svg docs/figures/ksweep.svg --png docs/figures/ksweep.png
 
 clean: ## remove build outputs
 	rm -rf bin

@@ -25,7 +25,10 @@
 // The output directory then holds a model set (the files of
 // internal/modelfiles, which engine.LoadDir reads) with the recipe and the
 // final evaluation in every file's metadata, eval.json, and one state file
-// per stage (STAGE.state.safetensors).
+// per stage (STAGE.state.safetensors). With the recipe's SSTCurveEvery it
+// also holds SST's learning curve (FileSSTCurve: the correct major
+// contributor rate against SST steps; ReadSSTCurve reads it, KSweep
+// compares the curves of runs that differ in the loss scale k).
 //
 // # Invariants
 //

@@ -51,6 +51,13 @@ type Recipe struct {
 	// are evaluated at the end; the figures go into every model file.
 	FinalEvalN    int    `json:"final_eval_n"`
 	FinalEvalSeed uint64 `json:"final_eval_seed"`
+	// SSTCurveEvery, when > 0, records SST's learning curve: every that
+	// many SST steps (and before the first and after the last) the correct
+	// major contributor rate and the nearest-token route exact match on
+	// the EvalN evaluation trees go into FileSSTCurve (sstcurve.go). It
+	// reads the network only: the trained numbers are the same with it on
+	// or off. 0 (the default, omitted from the JSON): no curve.
+	SSTCurveEvery int `json:"sst_curve_every,omitempty"`
 }
 
 // TreeRecipe is the default recipe for trees of the given depth (levels).
@@ -139,6 +146,10 @@ func (r Recipe) Validate() error {
 		return fmt.Errorf("recipe: learning rates must be positive")
 	case r.MonoLayers < 1 || r.DualEnc < 1 || r.DualDec < 1:
 		return fmt.Errorf("recipe: Talker layer counts must be positive")
+	case r.SSTCurveEvery < 0:
+		return fmt.Errorf("recipe: sst_curve_every %d must not be negative (0: no curve)", r.SSTCurveEvery)
+	case r.SSTCurveEvery > 0 && r.EvalN < 1:
+		return fmt.Errorf("recipe: sst_curve_every %d needs eval_n ≥ 1 (the curve is measured on the eval_n evaluation trees)", r.SSTCurveEvery)
 	}
 	return nil
 }

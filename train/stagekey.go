@@ -11,13 +11,13 @@ import (
 // of the recipe changed. So a later stage's settings (SST's learning rate,
 // k, the Talkers' steps) can be changed and the run resumed with --resume,
 // keeping the pretrained network instead of training it again. The fields
-// no stage reads (evaluation sizes and the final evaluation's seed) are in
-// no key.
+// no stage reads (evaluation sizes, the final evaluation's seed, the SST
+// curve's interval) are in no key.
 
 // stageKey is the tree recipe's key of the named stage.
 func (r Recipe) stageKey(stage string) string {
 	k := r
-	k.EvalEvery, k.EvalN, k.FinalEvalN, k.FinalEvalSeed = 0, 0, 0, 0
+	k.EvalEvery, k.EvalN, k.FinalEvalN, k.FinalEvalSeed, k.SSTCurveEvery = 0, 0, 0, 0, 0
 	talker := stage == "mono" || stage == "dual"
 	if !talker {
 		k.MonoLayers, k.DualEnc, k.DualDec, k.TalkerSteps, k.TalkerLR, k.TalkerBatch = 0, 0, 0, 0, 0, 0

@@ -170,6 +170,18 @@ type loop struct {
 	do     func(step int, rng *rand.Rand) (loss float32, tokens int)
 	after  func()
 	evalFn func() string
+
+	// curve, when set, is measured as training goes (the SST curve):
+	// begin when training starts at a step (0 or a resumed run's), point
+	// after every curveEvery steps and after the last one. Neither may
+	// touch the training numbers.
+	curve      *curveRecorder
+	curveEvery int
+	// fromOK, when set, may refuse a finished stage that reuse would take
+	// from another run (with the reason); fromTaken is called after one
+	// was taken.
+	fromOK    func(from string) (ok bool, why string)
+	fromTaken func(from string) error
 }
 
 func (t *Trainer) statePath(stage string) string {
@@ -191,11 +203,18 @@ func (t *Trainer) reuse(l *loop, path string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if !match || !done {
-		why := "unfinished there"
-		if !match {
-			why = "its recipe differs in what this stage depends on"
+	why := ""
+	switch {
+	case !match:
+		why = "its recipe differs in what this stage depends on"
+	case !done:
+		why = "unfinished there"
+	case l.fromOK != nil:
+		if ok, w := l.fromOK(t.From); !ok {
+			why = w
 		}
+	}
+	if why != "" {
 		t.emit(Event{Stage: l.name, Step: 0, Total: l.steps, Eval: fmt.Sprintf("not reused from %s (%s): trained", t.From, why)})
 		return false, nil
 	}
@@ -204,6 +223,11 @@ func (t *Trainer) reuse(l *loop, path string) (bool, error) {
 	}
 	if err := l.state.save(path); err != nil {
 		return false, err
+	}
+	if l.fromTaken != nil {
+		if err := l.fromTaken(t.From); err != nil {
+			return false, err
+		}
 	}
 	t.emit(Event{Stage: l.name, Step: l.state.step, Total: l.steps, Done: true, Eval: "reused from " + from})
 	return true, nil
@@ -235,6 +259,11 @@ func (t *Trainer) runLoop(ctx context.Context, l *loop, stageID int) error {
 	if startStep > 0 {
 		t.emit(Event{Stage: l.name, Step: startStep, Total: l.steps, Start: startStep, Eval: fmt.Sprintf("resumed at step %d", startStep)})
 	}
+	if l.curve != nil {
+		if err := l.curve.begin(startStep); err != nil {
+			return err
+		}
+	}
 	lastEmit, lastSave := start, start
 	var lossSum float64
 	var lossN, tokens int
@@ -255,8 +284,13 @@ func (t *Trainer) runLoop(ctx context.Context, l *loop, stageID int) error {
 		lossSum += float64(loss)
 		lossN++
 		tokens += ntok
-		now := time.Now()
 		last := step+1 == l.steps
+		if l.curve != nil && ((step+1)%l.curveEvery == 0 || last) {
+			if err := l.curve.point(step + 1); err != nil {
+				return err
+			}
+		}
+		now := time.Now()
 		evalNow := l.evalFn != nil && t.Recipe.EvalEvery > 0 && ((step+1)%t.Recipe.EvalEvery == 0 || last)
 		if now.Sub(lastEmit) >= t.ProgressEvery || last || evalNow {
 			el := now.Sub(start)
@@ -384,8 +418,25 @@ func (t *Trainer) sst(ctx context.Context) error {
 			return fmt.Sprintf("free-running chain, nearest target token: route exact %.1f%%", 100*ev.latentExact(net))
 		},
 	}
+	if r.SSTCurveEvery > 0 {
+		l.curve, l.curveEvery = t.newCurveRecorder(net, ev), r.SSTCurveEvery
+		// A finished SST taken from another run brings that run's curve;
+		// one without a curve is trained again, so that this run has one.
+		l.fromOK = func(from string) (bool, string) {
+			if exists(filepath.Join(from, FileSSTCurve)) {
+				return true, ""
+			}
+			return false, "it recorded no SST curve, and this run asks for one"
+		}
+		l.fromTaken = func(from string) error { return copyCurve(from, t.Dir) }
+	}
 	if err := t.runLoop(ctx, l, idSST); err != nil {
 		return err
+	}
+	if r.SSTCurveEvery > 0 && !exists(filepath.Join(t.Dir, FileSSTCurve)) {
+		// A finished SST loaded with --resume from before the curve was
+		// asked for: it cannot be measured after the fact.
+		t.emit(Event{Stage: "sst", Step: r.SSTSteps, Total: r.SSTSteps, Eval: "no SST curve: this run's SST finished before one was asked for; train SST again into a new directory (--from this one keeps the pretraining) to record it"})
 	}
 	net.Cfg.Stage = "sst"
 	t.reasoner = net

@@ -18,8 +18,8 @@ import (
 func init() {
 	register(&command{
 		name:    "eval",
-		summary: "evaluate a model set (jrx eval tree | containment | cfg | fork | pca | ablations)",
-		usage:   "tree|containment|cfg|fork|pca|ablations [--model DIR] [--task T] [--n N] [--seed N] [--json] [--csv]",
+		summary: "evaluate a model set (jrx eval tree | containment | cfg | fork | pca | ablations | ksweep)",
+		usage:   "tree|containment|cfg|fork|pca|ablations|ksweep [--model DIR] [--task T] [--n N] [--seed N] [--json] [--csv]",
 		help: `Evaluates a model set on fresh leaf-target trees drawn from --seed (not a
 training seed) and prints the paper's Experiment-1 figures beside jrx's:
 route exact match of Reasoner + Mono-Talker, Reasoner + Dual-Talker and the
@@ -39,7 +39,8 @@ their number or order. 1,000 depth-4 problems take about 4 minutes on 2
 cores. --svg FILE and --png FILE draw its figures (propagation by step, the
 input-corruption and latent-noise curves).
 
-'jrx eval fork', 'jrx eval pca' and 'jrx eval ablations': see
+'jrx eval fork', 'jrx eval pca', 'jrx eval ablations' and 'jrx eval ksweep'
+(the SST loss-scale sweep, read from training runs): see
 'jrx eval NAME --help'.
 
 'jrx eval cfg' runs the paper's Experiment-2 tables on a grammar model set

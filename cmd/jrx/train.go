@@ -42,6 +42,15 @@ is what 'jrx --model DIR' loads.
 Depth 3 is the quick preset (for demos and watching training); depth 4 is
 the paper's setting.
 
+The paper's k sweep (App. D): --k sets SST's loss scale and
+--sst-curve-every N records SST's learning curve; --from takes the
+pretraining (and the baseline) of a run that differs only in k, so a sweep
+pretrains once:
+  jrx train tree --depth 3 --k 4 --sst-curve-every 20
+  jrx train tree --depth 3 --k 1 --sst-curve-every 20 --from runs/tree-d3-k4
+  jrx eval ksweep runs/tree-d3-k*     (the curves, as a table and a figure)
+'make ksweep' runs k = 1…6 that way (docs/FIGURES.md).
+
 jrx train cfg trains the grammar set (the paper's Experiment 2); see
 'jrx train cfg --help'.`,
 		run: runTrain,
@@ -145,6 +154,8 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	tsteps := fs.Int("talker-steps", -1, "override: steps for each Talker")
 	batch := fs.Int("batch", 0, "override: batch size (sequences)")
 	lr := fs.Float64("lr", 0, "override: peak pretraining learning rate")
+	k := fs.Float64("k", 4, "the SST loss scale k in k·(1 − cos), "+kRange+" (the paper's App. D sweeps 1…6 and keeps 4); with --k the default --out is runs/tree-d<depth>-k<k>")
+	curve := fs.Int("sst-curve-every", -1, "record SST's learning curve (major contributor rate, nearest-token route exact) every N SST steps into DIR/"+train.FileSSTCurve+", for 'jrx eval ksweep' (0: none, the default); it does not change the trained numbers")
 	recipeFile := fs.String("recipe", "", "read the whole recipe from a JSON file (see --print-recipe)")
 	printRecipe := fs.Bool("print-recipe", false, "print the recipe as JSON and exit")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
@@ -154,8 +165,18 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *depth < 2 || *depth > 4 {
 		return usagef("--depth %d: want 2, 3 or 4", *depth)
+	}
+	if set["k"] {
+		if err := checkK(*k); err != nil {
+			return err
+		}
+	}
+	if *curve < -1 {
+		return usagef("--sst-curve-every %d: want a number of SST steps ≥ 1, or 0 for no curve", *curve)
 	}
 	r := train.TreeRecipe(*depth)
 	if *recipeFile != "" {
@@ -184,6 +205,12 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	if *lr > 0 {
 		r.LR = float32(*lr)
 	}
+	if set["k"] {
+		r.Model.K = float32(*k)
+	}
+	if *curve >= 0 {
+		r.SSTCurveEvery = *curve
+	}
 	if err := r.Validate(); err != nil {
 		return usageError{err}
 	}
@@ -192,6 +219,9 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *out == "" {
 		*out = filepath.Join("runs", fmt.Sprintf("tree-d%d", r.Depth))
+		if set["k"] {
+			*out += fmt.Sprintf("-k%g", r.Model.K)
+		}
 	}
 	states, _ := filepath.Glob(filepath.Join(*out, "*.state.safetensors"))
 	switch {
@@ -200,7 +230,7 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	case *resume && len(states) == 0:
 		// Starting from scratch under --resume would silently throw away
 		// the hours the user thinks are being continued.
-		return fmt.Errorf("--resume: %s holds no saved training state (no *.state.safetensors), so there is nothing to continue; check --out (and --depth, which names the default directory), or drop --resume to start a new run", *out)
+		return fmt.Errorf("--resume: %s holds no saved training state (no *.state.safetensors), so there is nothing to continue; check --out (and --depth and --k, which name the default directory), or drop --resume to start a new run", *out)
 	}
 	stop, err := startProfile(*cpuProfile)
 	if err != nil {
@@ -213,6 +243,13 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	t := &train.Trainer{Recipe: r, Dir: *out, Resume: *resume, From: *from, Progress: p.event}
 	fmt.Fprintf(env.stdout, "jrx train tree: depth %d, seed %d, output %s\n", r.Depth, r.Seed, *out)
+	if set["k"] || r.Model.K != train.TreeRecipe(r.Depth).Model.K || r.SSTCurveEvery > 0 {
+		line := fmt.Sprintf("SST loss scale k = %g", r.Model.K)
+		if r.SSTCurveEvery > 0 {
+			line += fmt.Sprintf("; SST curve every %d steps on %d evaluation trees into %s", r.SSTCurveEvery, r.EvalN, filepath.Join(*out, train.FileSSTCurve))
+		}
+		fmt.Fprintln(env.stdout, line)
+	}
 	start := time.Now()
 	err = t.Run(ctx)
 	p.finish()
@@ -276,6 +313,18 @@ func (p *progressPrinter) finish() {
 		fmt.Fprintln(p.w)
 		p.bar = false
 	}
+}
+
+// kRange is what --k accepts (checkK).
+const kRange = "a number in (0, 16]"
+
+// checkK checks --k: the loss scale multiplies SST's gradient, so 0 trains
+// nothing and a huge k is a typo, not an experiment.
+func checkK(k float64) error {
+	if !(k > 0 && k <= 16) {
+		return usagef("--k %g: want %s (the paper sweeps 1…6; 4 is the default)", k, kRange)
+	}
+	return nil
 }
 
 // checkFrom checks --from: a directory holding state files, not --out.

@@ -15,6 +15,7 @@ import (
 
 	"jrx/engine"
 	"jrx/internal/safeio"
+	"jrx/train"
 )
 
 // Format is an output format.
@@ -271,4 +272,50 @@ func Containment(rep engine.ContainmentReport) Figure {
 	corr := curves("Input corruption", "prompt letters replaced (%)", rep.Corruption, 100)
 	noise := curves("Latent noise at every step", "σ (% of max |component|)", rep.Noise, 100)
 	return Figure{Rows: [][]*plot.Plot{{prop}, {corr, noise}}, W: 20 * vg.Centimeter, H: 20 * vg.Centimeter}
+}
+
+// KSweep is App. D: the correct major contributor rate against SST steps,
+// one line per run (labelled by its k), with the paper's k = 1 plateau as a
+// dashed reference line.
+func KSweep(rep train.KSweepReport) Figure {
+	title := "SST loss scale k: correct major contributor rate"
+	if len(rep.Runs) > 0 {
+		r := rep.Runs[0]
+		title += fmt.Sprintf(" (depth %d, %d trees)", r.Depth, r.EvalN)
+	}
+	p := newPlot(title, "SST step", "correct major contributor rate")
+	p.Legend.Top, p.Legend.Left = false, false
+	seeds := map[float32]int{}
+	for _, r := range rep.Runs {
+		seeds[r.K]++
+	}
+	maxStep := 0
+	for i, r := range rep.Runs {
+		xy := make(plotter.XYs, len(r.Points))
+		for j, pt := range r.Points {
+			xy[j].X, xy[j].Y = float64(pt.Step), pt.MajorRate
+			maxStep = max(maxStep, pt.Step)
+		}
+		ln, pts, err := plotter.NewLinePoints(xy)
+		if err != nil {
+			continue
+		}
+		ln.Color, pts.Color = col(i), col(i)
+		pts.Radius = vg.Points(1.5)
+		p.Add(ln, pts)
+		name := fmt.Sprintf("k = %g", r.K)
+		if seeds[r.K] > 1 {
+			name += fmt.Sprintf(" (seed %d)", r.Seed)
+		}
+		p.Legend.Add(name, ln, pts)
+	}
+	if ref, err := plotter.NewLine(plotter.XYs{{X: 0, Y: rep.PaperK1Plateau}, {X: float64(max(maxStep, 1)), Y: rep.PaperK1Plateau}}); err == nil {
+		ref.Color = color.Gray{Y: 110}
+		ref.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(ref)
+		p.Legend.Add(fmt.Sprintf("paper: k = 1 plateaus near %.2f", rep.PaperK1Plateau), ref)
+	}
+	p.Y.Max = 1.005
+	p.Add(plotter.NewGrid())
+	return Figure{Rows: [][]*plot.Plot{{p}}, W: 18 * vg.Centimeter, H: 12 * vg.Centimeter}
 }

@@ -11,7 +11,24 @@ import (
 	"testing"
 
 	"jrx/engine"
+	"jrx/train"
 )
+
+func ksweepReport(t *testing.T, lastK1 float64) train.KSweepReport {
+	t.Helper()
+	curve := func(k float32, rates ...float64) train.SSTCurve {
+		c := train.SSTCurve{Format: train.SSTCurveFormat, K: k, Depth: 3, EvalN: 256, Seed: 1}
+		for i, r := range rates {
+			c.Points = append(c.Points, train.CurvePoint{Step: 20 * i, MajorRate: r})
+		}
+		return c
+	}
+	rep, err := train.KSweep([]string{"a", "b"}, []train.SSTCurve{curve(4, 0.5, 0.97, 1), curve(1, 0.5, 0.8, lastK1)}, 0.95, 0.25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
 
 func pcaReport() engine.PCAReport {
 	return engine.PCAReport{N: 2, Seed: 1, Task: "tree", Latents: 4, Explained: []float64{0.4, 0.3},
@@ -74,6 +91,7 @@ func TestSVGStructure(t *testing.T) {
 	}{
 		{"pca", PCA(pcaReport()), []string{"PC1 (40.0% of variance)", "PC2 (30.0% of variance)", "r1", "r2", "[EOS]", "vocabulary (target table, normalised)", "Route latents and vocabulary"}},
 		{"ablations", Ablations(ablReport()), []string{"what the Talker decodes", "rate", "clean", "random unit", "other problem", "mono correct", "dual switched to the other answer"}},
+		{"ksweep", KSweep(ksweepReport(t, 0.98)), []string{"SST step", "correct major contributor rate", "k = 1", "k = 4", "paper: k = 1 plateaus near 0.98", "depth 3, 256 trees"}},
 		{"containment", Containment(contReport()), []string{"route step", "propagated (fraction of problems)", "Input corruption", "Latent noise at every step", "prompt letters replaced (%)", "σ (% of max |component|)", "dual-talker", "baseline"}},
 	} {
 		var a, b bytes.Buffer
@@ -104,6 +122,13 @@ func TestSVGStructure(t *testing.T) {
 	_ = PCA(r).WriteTo(&b, SVG)
 	if bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Error("moving a point did not change the SVG")
+	}
+	a.Reset()
+	b.Reset()
+	_ = KSweep(ksweepReport(t, 0.98)).WriteTo(&a, SVG)
+	_ = KSweep(ksweepReport(t, 0.9)).WriteTo(&b, SVG)
+	if bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Error("moving a k sweep point did not change the SVG")
 	}
 }
 
