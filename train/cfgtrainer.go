@@ -463,6 +463,11 @@ func (t *CFGTrainer) coconutStages(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The markers start as copies of [ANS]'s row (MODEL.md, "COCONUT").
+	E, d := net.P.W(latent.NameEmbed), r.Model.D
+	for _, id := range []int{cfg.IDBOT, cfg.IDEOT} {
+		copy(E[id*d:(id+1)*d], E[cfg.IDAns*d:(cfg.IDAns+1)*d])
+	}
 	wk := c.NewWork(r.CoconutBatch, r.Model.Context)
 	for s, steps := range r.CoconutSteps {
 		l := &loop{
