@@ -285,8 +285,18 @@ func isTerminal(w io.Writer) bool {
 
 func (p *progressPrinter) event(e train.Event) {
 	line := fmt.Sprintf("%-8s %6d/%-6d loss %.4f  %7.0f tok/s  ETA %s", e.Stage, e.Step, e.Total, e.Loss, e.TokensPerSec, e.ETA.Round(time.Second))
-	if e.Done {
+	switch {
+	case e.Done:
 		line = fmt.Sprintf("%-8s done (%d steps, %s)", e.Stage, e.Total, e.Elapsed.Round(time.Second))
+	case e.Step == 0 && e.Eval != "":
+		// A note before the stage's first step (not reused from --from: why).
+		line = fmt.Sprintf("%-8s %s", e.Stage, e.Eval)
+		if p.bar {
+			fmt.Fprint(p.w, "\r\x1b[2K")
+			p.bar = false
+		}
+		fmt.Fprintln(p.w, line)
+		return
 	}
 	if e.Eval != "" {
 		line += "  " + e.Eval
