@@ -64,7 +64,7 @@ func TestSSTLossFedZeroPassesIsSST(t *testing.T) {
 	a := r.SSTLoss(wk, inputs, targets, w, B, T)
 	ga := grads(r)
 	r.P.ZeroGrad()
-	b := r.SSTLossFed(wk, inputs, targets, w, from, to, 0, B, T)
+	b := r.SSTLossFed(wk, inputs, targets, w, from, to, 0, nil, B, T)
 	if math.Float32bits(a) != math.Float32bits(b) {
 		t.Fatalf("loss %v vs %v", a, b)
 	}
@@ -87,7 +87,7 @@ func TestSSTLossFedInputsAreFreeRunning(t *testing.T) {
 	for _, passes := range []int{2, 6} {
 		wk := r.NewWork(B, T)
 		r.P.ZeroGrad()
-		r.SSTLossFed(wk, inputs, targets, w, from, to, passes, B, T)
+		r.SSTLossFed(wk, inputs, targets, w, from, to, passes, nil, B, T)
 		d := r.Cfg.D
 		for b := range B {
 			prompt := inputs[b*T : b*T+from[b]]
@@ -118,7 +118,7 @@ func TestSSTLossFedGradientHoldsFedInputsFixed(t *testing.T) {
 	r, inputs, targets, w, from, to, B, T := sstFedFixture(t)
 	wk := r.NewWork(B, T)
 	r.P.ZeroGrad()
-	r.SSTLossFed(wk, inputs, targets, w, from, to, 3, B, T)
+	r.SSTLossFed(wk, inputs, targets, w, from, to, 3, nil, B, T)
 	g := grads(r)
 	x := slices.Clone(wk.x[:B*T*r.Cfg.D])
 	d := r.Cfg.D

@@ -1,6 +1,10 @@
 package latent
 
-import "jrx/nn"
+import (
+	"math"
+
+	"jrx/nn"
+)
 
 // Work holds the buffers of one training pass over batches of up to B
 // sequences of length T. It is allocated once and reused, so a training step
@@ -121,7 +125,12 @@ func (r *Reasoner) SSTLoss(wk *Work, inputs, targets []int, w []float32, B, T in
 // loss pass then runs on the fed inputs, and its gradient treats them as
 // constants (no gradient through a fed latent, none to E at a fed
 // position). passes = 0 is SSTLoss.
-func (r *Reasoner) SSTLossFed(wk *Work, inputs, targets []int, w []float32, from, to []int, passes, B, T int) float32 {
+//
+// boost (nil: none) leans each fed input toward the token it replaces:
+// the fed input at (b, i) is c·L2(r_{i−1} + boost[b·T+i]·Ē[x_i]/‖Ē[x_i]‖),
+// so the true token is the mixture's major contributor by a margin the
+// caller draws ("major-contributor" self-fed SST, docs/MODEL.md).
+func (r *Reasoner) SSTLossFed(wk *Work, inputs, targets []int, w []float32, from, to []int, passes int, boost []float32, B, T int) float32 {
 	wk.check(B, T)
 	d := r.Cfg.D
 	n := B * T
@@ -138,8 +147,26 @@ func (r *Reasoner) SSTLossFed(wk *Work, inputs, targets []int, w []float32, from
 			for i := max(from[b], 1); i < min(to[b], T); i++ {
 				src := lat[(b*T+i-1)*d : (b*T+i)*d]
 				dst := x[(b*T+i)*d : (b*T+i+1)*d]
+				if boost == nil || boost[b*T+i] == 0 {
+					for j, v := range src {
+						dst[j] = c * v
+					}
+					continue
+				}
+				row := r.Target[inputs[b*T+i]*d : (inputs[b*T+i]+1)*d]
+				var rn float64
+				for _, v := range row {
+					rn += float64(v) * float64(v)
+				}
+				k := boost[b*T+i] / float32(math.Sqrt(rn))
+				var nn2 float64
 				for j, v := range src {
-					dst[j] = c * v
+					dst[j] = v + k*row[j]
+					nn2 += float64(dst[j]) * float64(dst[j])
+				}
+				sc := c / float32(math.Sqrt(nn2))
+				for j := range dst {
+					dst[j] *= sc
 				}
 			}
 		}

@@ -52,6 +52,9 @@ type CFGRecipe struct {
 	// no-gradient passes instead of the tokens' embeddings. 0 is the
 	// paper's one teacher-forced pass.
 	SSTFeedPasses int `json:"sst_feed_passes,omitempty"`
+	// SSTFeedBoost > 0 leans each fed input toward its true token by a
+	// weight drawn uniformly from [0, SSTFeedBoost) (SSTLossFed's boost).
+	SSTFeedBoost float32 `json:"sst_feed_boost,omitempty"`
 
 	// Talkers, on R's free-running latents of the answer.
 	MonoLayers  int     `json:"mono_layers"`

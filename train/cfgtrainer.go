@@ -289,7 +289,14 @@ func (t *CFGTrainer) sst(ctx context.Context) error {
 				for i := range b.B {
 					from[i], to[i] = b.RouteStart[i]+1, b.SeqLen[i]-1
 				}
-				return net.SSTLossFed(wk, b.Inputs, b.Targets, b.WSST, from, to, r.SSTFeedPasses, b.B, b.T), real
+				var boost []float32
+				if r.SSTFeedBoost > 0 {
+					boost = make([]float32, b.B*b.T)
+					for i := range boost {
+						boost[i] = r.SSTFeedBoost * rng.Float32()
+					}
+				}
+				return net.SSTLossFed(wk, b.Inputs, b.Targets, b.WSST, from, to, r.SSTFeedPasses, boost, b.B, b.T), real
 			}
 			return net.SSTLoss(wk, b.Inputs, b.Targets, b.WSST, b.B, b.T), real
 		},
