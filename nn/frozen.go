@@ -97,17 +97,22 @@ func (s *FrozenStack) Step(c *KVCache, x, h []float32) {
 	pos := c.n
 	res := c.res
 	copy(res, x[:d])
+	if len(c.attH) < H*c.capacity {
+		c.attH = make([]float32, H*c.capacity)
+	}
 	for l := range s.blocks {
 		b := &s.blocks[l]
 		rmsRow(c.xn, res, b.norm1)
-		MatVecPar(c.q, c.xn, b.wq, d, A, false)
 		kr := c.K[l][pos*A : (pos+1)*A]
 		vr := c.V[l][pos*A : (pos+1)*A]
-		MatVecPar(kr, c.xn, b.wk, d, A, false)
-		MatVecPar(vr, c.xn, b.wv, d, A, false)
+		matVecsPar([]matVecTask{
+			{y: c.q, x: c.xn, W: b.wq, in: d, out: A},
+			{y: kr, x: c.xn, W: b.wk, in: d, out: A},
+			{y: vr, x: c.xn, W: b.wv, in: d, out: A},
+		})
 		stepNormRope(c.q, c.rope, pos, H, dh, cfg.QKNorm)
 		stepNormRope(kr, c.rope, pos, H, dh, cfg.QKNorm)
-		stepAttend(c.o, c.att, c.q, c.K[l], c.V[l], pos+1, H, dh)
+		s.attend(c, l, pos+1)
 		MatVecPar(res, c.o, b.wo, A, d, true)
 		rmsRow(c.xn, res, b.norm2)
 		MatVecPar(c.u, c.xn, b.w1, d, F, false)
@@ -116,6 +121,23 @@ func (s *FrozenStack) Step(c *KVCache, x, h []float32) {
 	}
 	rmsRow(h[:d], res, s.fnorm)
 	c.n++
+}
+
+// attend is stepAttend over the first n positions of layer l's cache, its
+// heads shared among the pool's workers when the cache is long enough to
+// be worth it (each head as stepAttend computes it: the same bits).
+func (s *FrozenStack) attend(c *KVCache, l, n int) {
+	H, dh := s.Cfg.Heads, s.Cfg.Dh()
+	head := func(h int) {
+		stepAttendHead(c.o, c.attH[h*c.capacity:(h+1)*c.capacity], c.q, c.K[l], c.V[l], n, H, dh, h)
+	}
+	if n*s.Cfg.A < parMinWork/4 {
+		for h := range H {
+			head(h)
+		}
+		return
+	}
+	runPar(H, head, 0, nil)
 }
 
 // Prefill fills an empty cache with T positions x [T×d] at once and writes
