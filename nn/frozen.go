@@ -1,6 +1,10 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+	"runtime"
+)
 
 // FrozenStack is an inference-only Stack (same math, same tensor names)
 // whose weights are Mats of any dtype, typically views of a memory-mapped
@@ -123,21 +127,63 @@ func (s *FrozenStack) Step(c *KVCache, x, h []float32) {
 	c.n++
 }
 
-// attend is stepAttend over the first n positions of layer l's cache, its
-// heads shared among the pool's workers when the cache is long enough to
-// be worth it (each head as stepAttend computes it: the same bits).
+// attend is stepAttend over the first n positions of layer l's cache,
+// with the loops turned so that the cache is read front to back: phase 1
+// scores every head of a chunk of positions (a key row is one contiguous
+// A-float read), phase 2 takes a group of heads through the softmax and
+// the value rows in position order. Each head's scores, softmax and
+// weighted sum are the operations of stepAttendHead in the same order
+// (the same bits); the pool's workers share the units when the cache is
+// long enough to be worth it.
 func (s *FrozenStack) attend(c *KVCache, l, n int) {
-	H, dh := s.Cfg.Heads, s.Cfg.Dh()
-	head := func(h int) {
-		stepAttendHead(c.o, c.attH[h*c.capacity:(h+1)*c.capacity], c.q, c.K[l], c.V[l], n, H, dh, h)
+	H, dh, A := s.Cfg.Heads, s.Cfg.Dh(), s.Cfg.A
+	scale := float32(1 / math.Sqrt(float64(dh)))
+	K, V, q, o, att, cp := c.K[l], c.V[l], c.q, c.o, c.attH, c.capacity
+	const posChunk = 32
+	scores := func(u int) {
+		for j := u * posChunk; j < min((u+1)*posChunk, n); j++ {
+			row := K[j*A : (j+1)*A]
+			for h := 0; h < H; h++ {
+				att[h*cp+j] = lyDot(q[h*dh:(h+1)*dh], row[h*dh:(h+1)*dh]) * scale
+			}
+		}
 	}
-	if n*s.Cfg.A < parMinWork/4 {
-		for h := range H {
-			head(h)
+	nth := runtime.GOMAXPROCS(0)
+	if n*A < parMinWork/4 {
+		nth = 1
+	}
+	group := (H + 2*nth - 1) / (2 * nth)
+	values := func(u int) {
+		h0, h1 := u*group, min((u+1)*group, H)
+		for h := h0; h < h1; h++ {
+			row := att[h*cp : h*cp+n]
+			mx := float32(math.Inf(-1))
+			for _, v := range row {
+				if v > mx {
+					mx = v
+				}
+			}
+			softmaxRow(row, mx)
+			clear(o[h*dh : (h+1)*dh])
+		}
+		for j := 0; j < n; j++ {
+			vr := V[j*A : (j+1)*A]
+			for h := h0; h < h1; h++ {
+				lyAxpy(att[h*cp+j], vr[h*dh:(h+1)*dh], o[h*dh:(h+1)*dh])
+			}
+		}
+	}
+	n1, n2 := (n+posChunk-1)/posChunk, (H+group-1)/group
+	if nth == 1 {
+		for u := range n1 {
+			scores(u)
+		}
+		for u := range n2 {
+			values(u)
 		}
 		return
 	}
-	runPar(H, head, 0, nil)
+	runPar(n1, scores, n2, values)
 }
 
 // Prefill fills an empty cache with T positions x [T×d] at once and writes
