@@ -95,13 +95,28 @@ func matVecCols(y, x []float32, W Mat, in, out, c0, c1 int) {
 }
 
 // matVecBlock writes part[:out] = x[p0:p1]·W[p0:p1, :] for row block b
-// of a row-split 16-bit product.
-func matVecBlock(part, x []float32, W Mat, in, out, b int) {
+// of a row-split 16-bit product, its first ps columns in pair-split order
+// (pairSplitCols), the others in column order.
+func matVecBlock(part, x []float32, W Mat, in, out, b, ps int) {
 	p0 := b * mvRowBlock
 	p1 := min(p0+mvRowBlock, in)
 	part = part[:out]
 	clear(part)
-	matVecCols(part, x[p0:p1], W.Slice(p0*out, p1*out), p1-p0, out, 0, out)
+	wb := W.Slice(p0*out, p1*out)
+	if ps > 0 {
+		gemvPairSplit(part, x[p0:p1], wb.U16, p1-p0, out, ps)
+	}
+	matVecCols(part, x[p0:p1], wb, p1-p0, out, ps, out)
+}
+
+// addPart adds columns [c0, c1) of a block's partial sum (pair-split below
+// ps; c0 a multiple of 16) to y[c0:c1], one add per element.
+func addPart(y, part []float32, c0, c1, ps int) {
+	m := max(c0, min(c1, ps))
+	addPairSplit(y[c0:m], part[c0:m], m-c0)
+	if m < c1 {
+		lyAxpy(1, part[m:c1], y[m:c1])
+	}
 }
 
 // MatVec computes y = x·W (acc false) or y += x·W (acc true) for one row x
@@ -120,9 +135,10 @@ func MatVec(y, x []float32, W Mat, in, out int, acc bool) {
 	buf := bufPool.Get().(*[]float32)
 	*buf = grow(*buf, out)
 	part := (*buf)[:out]
+	ps := pairSplitCols(W.DType, out)
 	for b := range (in + mvRowBlock - 1) / mvRowBlock {
-		matVecBlock(part, x, W, in, out, b)
-		lyAxpy(1, part, y[:out])
+		matVecBlock(part, x, W, in, out, b, ps)
+		addPart(y, part, 0, out, ps)
 	}
 	bufPool.Put(buf)
 }
@@ -166,21 +182,23 @@ func matVecsPar(ts []matVecTask) {
 		u2, n2  int // first phase-2 unit, count
 		chunk   int // columns per phase-1 unit (column split)
 		partOff int // offset of the partial sums (row split)
+		ps      int // their pair-split columns (pairSplitCols)
 		blocked bool
 	}
-	var ps [4]plan
-	if len(ts) > len(ps) {
+	var plans [4]plan
+	if len(ts) > len(plans) {
 		lyPanicf("matVecsPar: %d products", len(ts))
 	}
 	n1, n2, parts, work := 0, 0, 0, 0
 	for i, t := range ts {
 		checkMatVec(t.y, t.x, t.W, t.in, t.out)
-		p := &ps[i]
+		p := &plans[i]
 		p.u1, p.u2, p.partOff = n1, n2, parts
 		work += t.in * t.out
 		if p.blocked = rowBlocked(t.W, t.out) && t.in > 0 && t.out > 0; p.blocked {
 			p.n1 = (t.in + mvRowBlock - 1) / mvRowBlock
 			p.n2 = (t.out + mvReduceCols - 1) / mvReduceCols
+			p.ps = pairSplitCols(t.W.DType, t.out)
 			parts += p.n1 * t.out
 		} else {
 			w := nth
@@ -206,7 +224,7 @@ func matVecsPar(ts []matVecTask) {
 	}
 	task := func(u int, second bool) (int, int) {
 		for i := range ts {
-			p := &ps[i]
+			p := &plans[i]
 			if !second && u < p.u1+p.n1 {
 				return i, u - p.u1
 			}
@@ -218,9 +236,9 @@ func matVecsPar(ts []matVecTask) {
 	}
 	f1 := func(u int) {
 		i, k := task(u, false)
-		t, p := &ts[i], &ps[i]
+		t, p := &ts[i], &plans[i]
 		if p.blocked {
-			matVecBlock(part[p.partOff+k*t.out:], t.x, t.W, t.in, t.out, k)
+			matVecBlock(part[p.partOff+k*t.out:], t.x, t.W, t.in, t.out, k, p.ps)
 			return
 		}
 		c0, c1 := k*p.chunk, min((k+1)*p.chunk, t.out)
@@ -231,7 +249,7 @@ func matVecsPar(ts []matVecTask) {
 	}
 	f2 := func(u int) {
 		i, k := task(u, true)
-		t, p := &ts[i], &ps[i]
+		t, p := &ts[i], &plans[i]
 		c0, c1 := k*mvReduceCols, min((k+1)*mvReduceCols, t.out)
 		ys := t.y[c0:c1]
 		if !t.acc {
@@ -239,7 +257,7 @@ func matVecsPar(ts []matVecTask) {
 		}
 		for b := range p.n1 {
 			off := p.partOff + b*t.out
-			lyAxpy(1, part[off+c0:off+c1], ys)
+			addPart(t.y, part[off:off+t.out], c0, c1, p.ps)
 		}
 	}
 	if work/parMinWork < 2 {
