@@ -54,6 +54,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz FuzzSgemm -fuzztime $${FUZZTIME:-60s} ./nn/
 	$(GO) test -run '^$$' -fuzz FuzzGemv -fuzztime $${FUZZTIME:-60s} ./nn/
 	$(GO) test -run '^$$' -fuzz FuzzDot -fuzztime $${FUZZTIME:-60s} ./nn/
+	$(GO) test -run '^$$' -fuzz FuzzMatVec16 -fuzztime $${FUZZTIME:-60s} ./nn/
 	$(GO) test -run '^$$' -fuzz FuzzParseTree -fuzztime $${FUZZTIME:-60s} ./tasks/tree/
 	$(GO) test -run '^$$' -fuzz FuzzParseInjection -fuzztime $${FUZZTIME:-60s} ./engine/
 	$(GO) test -run '^$$' -fuzz FuzzCFGParse -fuzztime $${FUZZTIME:-60s} ./tasks/cfg/

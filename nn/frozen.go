@@ -1,6 +1,10 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+	"runtime"
+)
 
 // FrozenStack is an inference-only Stack (same math, same tensor names)
 // whose weights are Mats of any dtype, typically views of a memory-mapped
@@ -97,17 +101,22 @@ func (s *FrozenStack) Step(c *KVCache, x, h []float32) {
 	pos := c.n
 	res := c.res
 	copy(res, x[:d])
+	if len(c.attH) < H*c.capacity {
+		c.attH = make([]float32, H*c.capacity)
+	}
 	for l := range s.blocks {
 		b := &s.blocks[l]
 		rmsRow(c.xn, res, b.norm1)
-		MatVecPar(c.q, c.xn, b.wq, d, A, false)
 		kr := c.K[l][pos*A : (pos+1)*A]
 		vr := c.V[l][pos*A : (pos+1)*A]
-		MatVecPar(kr, c.xn, b.wk, d, A, false)
-		MatVecPar(vr, c.xn, b.wv, d, A, false)
+		matVecsPar([]matVecTask{
+			{y: c.q, x: c.xn, W: b.wq, in: d, out: A},
+			{y: kr, x: c.xn, W: b.wk, in: d, out: A},
+			{y: vr, x: c.xn, W: b.wv, in: d, out: A},
+		})
 		stepNormRope(c.q, c.rope, pos, H, dh, cfg.QKNorm)
 		stepNormRope(kr, c.rope, pos, H, dh, cfg.QKNorm)
-		stepAttend(c.o, c.att, c.q, c.K[l], c.V[l], pos+1, H, dh)
+		s.attend(c, l, pos+1)
 		MatVecPar(res, c.o, b.wo, A, d, true)
 		rmsRow(c.xn, res, b.norm2)
 		MatVecPar(c.u, c.xn, b.w1, d, F, false)
@@ -116,6 +125,65 @@ func (s *FrozenStack) Step(c *KVCache, x, h []float32) {
 	}
 	rmsRow(h[:d], res, s.fnorm)
 	c.n++
+}
+
+// attend is stepAttend over the first n positions of layer l's cache,
+// with the loops turned so that the cache is read front to back: phase 1
+// scores every head of a chunk of positions (a key row is one contiguous
+// A-float read), phase 2 takes a group of heads through the softmax and
+// the value rows in position order. Each head's scores, softmax and
+// weighted sum are the operations of stepAttendHead in the same order
+// (the same bits); the pool's workers share the units when the cache is
+// long enough to be worth it.
+func (s *FrozenStack) attend(c *KVCache, l, n int) {
+	H, dh, A := s.Cfg.Heads, s.Cfg.Dh(), s.Cfg.A
+	scale := float32(1 / math.Sqrt(float64(dh)))
+	K, V, q, o, att, cp := c.K[l], c.V[l], c.q, c.o, c.attH, c.capacity
+	const posChunk = 32
+	scores := func(u int) {
+		for j := u * posChunk; j < min((u+1)*posChunk, n); j++ {
+			row := K[j*A : (j+1)*A]
+			for h := 0; h < H; h++ {
+				att[h*cp+j] = lyDot(q[h*dh:(h+1)*dh], row[h*dh:(h+1)*dh]) * scale
+			}
+		}
+	}
+	nth := runtime.GOMAXPROCS(0)
+	if n*A < parMinWork/4 {
+		nth = 1
+	}
+	group := (H + 2*nth - 1) / (2 * nth)
+	values := func(u int) {
+		h0, h1 := u*group, min((u+1)*group, H)
+		for h := h0; h < h1; h++ {
+			row := att[h*cp : h*cp+n]
+			mx := float32(math.Inf(-1))
+			for _, v := range row {
+				if v > mx {
+					mx = v
+				}
+			}
+			softmaxRow(row, mx)
+			clear(o[h*dh : (h+1)*dh])
+		}
+		for j := 0; j < n; j++ {
+			vr := V[j*A : (j+1)*A]
+			for h := h0; h < h1; h++ {
+				lyAxpy(att[h*cp+j], vr[h*dh:(h+1)*dh], o[h*dh:(h+1)*dh])
+			}
+		}
+	}
+	n1, n2 := (n+posChunk-1)/posChunk, (H+group-1)/group
+	if nth == 1 {
+		for u := range n1 {
+			scores(u)
+		}
+		for u := range n2 {
+			values(u)
+		}
+		return
+	}
+	runPar(n1, scores, n2, values)
 }
 
 // Prefill fills an empty cache with T positions x [T×d] at once and writes

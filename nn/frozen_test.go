@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -114,5 +115,66 @@ func TestFrozenStackWeightBytes(t *testing.T) {
 	}
 	if _, err := NewFrozenStack(func(string) (Mat, error) { return MatF32(make([]float32, 3)), nil }, "", cfg); err == nil {
 		t.Error("a misshapen tensor was accepted")
+	}
+}
+
+// A stack wide enough that Step's products and attention run on the pool
+// (and a cache long enough): F32 weights still give Stack's bits, and
+// 16-bit weights give the same bits on one thread as on several, close to
+// Stack on the widened weights.
+func TestFrozenStackParallelStep(t *testing.T) {
+	cfg := StackConfig{D: 384, A: 384, Heads: 6, F: 1536, Layers: 2, QKNorm: true}
+	p := NewParamSet()
+	DeclareStack(p, "m.", cfg)
+	p.Alloc()
+	InitStack(p, "m.", cfg, rand.New(rand.NewPCG(21, 22)))
+	s := NewStack(p, "m.", cfg)
+	if 3*cfg.D*cfg.A < 2*parMinWork {
+		t.Fatal("fixture too small to run in parallel")
+	}
+	rng := rand.New(rand.NewPCG(23, 24))
+	T, steps := 100, 3
+	if (T+1)*cfg.A < parMinWork/4 {
+		t.Fatal("cache too short for parallel attention")
+	}
+	x := make([]float32, (T+steps)*cfg.D)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	for _, dt := range []DType{F32, BF16} {
+		get, ref := asDType(s, dt)
+		fs, err := NewFrozenStack(get, "m.", cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := func(procs int) [][]float32 {
+			prev := runtime.GOMAXPROCS(procs)
+			defer runtime.GOMAXPROCS(prev)
+			c := fs.NewCache(T + steps)
+			h := make([]float32, cfg.D)
+			fs.Prefill(c, x, T, h)
+			var hs [][]float32
+			for j := 0; j < steps; j++ {
+				fs.Step(c, x[(T+j)*cfg.D:(T+j+1)*cfg.D], h)
+				hs = append(hs, append([]float32(nil), h...))
+			}
+			return hs
+		}
+		one, two := run(1), run(2)
+		cw := ref.NewCache(T + steps)
+		hw := make([]float32, cfg.D)
+		ref.Prefill(cw, ref.NewActs(1, T), x, T, hw)
+		for j := 0; j < steps; j++ {
+			ref.Step(cw, x[(T+j)*cfg.D:(T+j+1)*cfg.D], hw)
+			for i := range hw {
+				if math.Float32bits(one[j][i]) != math.Float32bits(two[j][i]) {
+					t.Fatalf("%v step %d h[%d]: 1 thread %v, 2 threads %v", dt, j, i, one[j][i], two[j][i])
+				}
+				if dt == F32 && math.Float32bits(hw[i]) != math.Float32bits(two[j][i]) ||
+					math.Abs(float64(hw[i]-two[j][i])) > 1e-4*(1+math.Abs(float64(hw[i]))) {
+					t.Fatalf("%v step %d h[%d]: frozen %v, stack %v", dt, j, i, two[j][i], hw[i])
+				}
+			}
+		}
 	}
 }

@@ -487,28 +487,40 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 // ---------------------------------------------------------------------------
 // Worker pool.
 
+// poolJob is work the pool's workers share: work claims units until none
+// are left, so a worker that picks a job up late finds nothing to do and a
+// caller that finds every worker busy does all of it. poll is how long a
+// worker keeps polling for the next job after this one.
+type poolJob interface {
+	work()
+	poll() time.Duration
+}
+
+func (j *gemmJob) poll() time.Duration { return workerSpin }
+
 var (
 	poolMu      sync.Mutex
-	poolWorkers []chan *gemmJob
+	poolWorkers []chan poolJob
 	spinning    atomic.Int32 // workers polling for a job right now
 )
 
 // workers returns n job channels of pool workers, starting workers as
 // needed.
-func workers(n int) []chan *gemmJob {
+func workers(n int) []chan poolJob {
 	poolMu.Lock()
 	defer poolMu.Unlock()
 	for len(poolWorkers) < n {
-		ch := make(chan *gemmJob, 4)
+		ch := make(chan poolJob, 4)
 		poolWorkers = append(poolWorkers, ch)
 		go workerLoop(ch)
 	}
 	return poolWorkers[:n]
 }
 
-func workerLoop(ch chan *gemmJob) {
+func workerLoop(ch chan poolJob) {
 	for j := range ch {
 		j.work()
+		wait := j.poll()
 		// Poll for the next job for a while before blocking. The poll
 		// (len of a buffered channel, the goroutine count, the clock) takes
 		// no lock; every few microseconds Gosched lets goroutines queued on
@@ -516,14 +528,15 @@ func workerLoop(ch chan *gemmJob) {
 		// stop as soon as new goroutines appear (e.g. another parallel loop
 		// started), leaving the P to them.
 		spinning.Add(1)
-		deadline := time.Now().Add(workerSpin)
+		deadline := time.Now().Add(wait)
 		base := runtime.NumGoroutine()
 		for i := 1; ; i++ {
 			if len(ch) > 0 {
 				spinning.Add(-1)
-				(<-ch).work()
+				j := <-ch
+				j.work()
 				spinning.Add(1)
-				deadline = time.Now().Add(workerSpin)
+				deadline = time.Now().Add(j.poll())
 				continue
 			}
 			if g := runtime.NumGoroutine(); g > base {

@@ -18,6 +18,7 @@ type KVCache struct {
 	res, xn, q, k, v, o []float32 // [d] or [A]
 	u, g                []float32 // [F]
 	att                 []float32 // [max(capacity, Tm)]
+	attH                []float32 // [H×capacity]: FrozenStack.Step's heads in parallel (made on first use)
 	km, vm              []float32 // cross-attention keys/values of the memory [Tm×A]
 }
 
@@ -209,25 +210,31 @@ func stepNormRope(row []float32, rope *RopeTable, pos, H, dh int, qknorm bool) {
 // stepAttend computes o [A] for one query q [A] over the first n rows of
 // K, V [·×A], per head, with att [≥ n] as scratch.
 func stepAttend(o, att, q, K, V []float32, n, H, dh int) {
+	for h := 0; h < H; h++ {
+		stepAttendHead(o, att, q, K, V, n, H, dh, h)
+	}
+}
+
+// stepAttendHead is stepAttend for head h alone (it writes o's head-h
+// segment and uses att [≥ n] as scratch).
+func stepAttendHead(o, att, q, K, V []float32, n, H, dh, h int) {
 	A := H * dh
 	scale := float32(1 / math.Sqrt(float64(dh)))
-	for h := 0; h < H; h++ {
-		qh := q[h*dh : (h+1)*dh]
-		row := att[:n]
-		mx := float32(math.Inf(-1))
-		for j := 0; j < n; j++ {
-			s := lyDot(qh, K[j*A+h*dh:j*A+(h+1)*dh]) * scale
-			row[j] = s
-			if s > mx {
-				mx = s
-			}
+	qh := q[h*dh : (h+1)*dh]
+	row := att[:n]
+	mx := float32(math.Inf(-1))
+	for j := 0; j < n; j++ {
+		s := lyDot(qh, K[j*A+h*dh:j*A+(h+1)*dh]) * scale
+		row[j] = s
+		if s > mx {
+			mx = s
 		}
-		softmaxRow(row, mx)
-		oh := o[h*dh : (h+1)*dh]
-		clear(oh)
-		for j := 0; j < n; j++ {
-			lyAxpy(row[j], V[j*A+h*dh:j*A+(h+1)*dh], oh)
-		}
+	}
+	softmaxRow(row, mx)
+	oh := o[h*dh : (h+1)*dh]
+	clear(oh)
+	for j := 0; j < n; j++ {
+		lyAxpy(row[j], V[j*A+h*dh:j*A+(h+1)*dh], oh)
 	}
 }
 

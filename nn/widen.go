@@ -1,9 +1,6 @@
 package nn
 
-import (
-	"runtime"
-	"sync"
-)
+import "runtime"
 
 // Matrix–vector products over weights of any DType (Mat), for the
 // single-position (KV-cache) path of big models, whose step time is the
@@ -20,8 +17,29 @@ import (
 //
 // Every kernel adds the rows of W in ascending order with one operation
 // per term, so each output column is computed independently of the
-// others: MatVecPar, which splits the columns over goroutines in blocks of
-// 64, gives the same bits as MatVec on one goroutine.
+// others. An F32 W (and a 16-bit W wider than mvMaxBlockedOut columns, a
+// vocabulary head) is split over goroutines by columns in blocks of 64:
+// the same bits as one goroutine, and for F32 the bits of lyVecMat.
+//
+// A 16-bit W up to mvMaxBlockedOut columns is split by rows instead:
+// block b (rows [b·mvRowBlock, (b+1)·mvRowBlock)) is multiplied into a
+// partial sum p_b of its own, starting from zero, and y = (…((y₀ + p₀) +
+// p₁) + …) in block order. Each block is a contiguous piece of W, so every
+// goroutine streams memory front to back (a column split reads each row in
+// short pieces, which on the machines measured streamed a third slower),
+// and the blocks and their order depend only on the shape: MatVec on one
+// goroutine and MatVecPar on any number give the same bits.
+
+// mvRowBlock is the rows of W in one block of a row-split product.
+const mvRowBlock = 128
+
+// mvMaxBlockedOut is the widest 16-bit W that is split by rows; a wider
+// one's rows are long enough to be read in column pieces, and its partial
+// sums would not fit in a core's cache.
+const mvMaxBlockedOut = 8192
+
+// rowBlocked says whether x·W is computed by row blocks.
+func rowBlocked(W Mat, out int) bool { return W.DType != F32 && out <= mvMaxBlockedOut }
 
 // matVecColsGeneric adds x·W[:, c0:c1] into y[c0:c1] for a 16-bit W, in Go.
 func matVecColsGeneric(y, x []float32, w []uint16, t DType, in, out, c0, c1 int) {
@@ -76,15 +94,53 @@ func matVecCols(y, x []float32, W Mat, in, out, c0, c1 int) {
 	}
 }
 
+// matVecBlock writes part[:out] = x[p0:p1]·W[p0:p1, :] for row block b
+// of a row-split 16-bit product, its first ps columns in pair-split order
+// (pairSplitCols), the others in column order.
+func matVecBlock(part, x []float32, W Mat, in, out, b, ps int) {
+	p0 := b * mvRowBlock
+	p1 := min(p0+mvRowBlock, in)
+	part = part[:out]
+	clear(part)
+	wb := W.Slice(p0*out, p1*out)
+	if ps > 0 {
+		gemvPairSplit(part, x[p0:p1], wb.U16, p1-p0, out, ps)
+	}
+	matVecCols(part, x[p0:p1], wb, p1-p0, out, ps, out)
+}
+
+// addPart adds columns [c0, c1) of a block's partial sum (pair-split below
+// ps; c0 a multiple of 16) to y[c0:c1], one add per element.
+func addPart(y, part []float32, c0, c1, ps int) {
+	m := max(c0, min(c1, ps))
+	addPairSplit(y[c0:m], part[c0:m], m-c0)
+	if m < c1 {
+		lyAxpy(1, part[m:c1], y[m:c1])
+	}
+}
+
 // MatVec computes y = x·W (acc false) or y += x·W (acc true) for one row x
-// [in] and W [in×out] of any dtype, on one goroutine, without allocating.
+// [in] and W [in×out] of any dtype, on one goroutine, without allocating
+// (a row-split product borrows one partial-sum row from a pool).
 // For an F32 W it is lyVecMat, bit for bit.
 func MatVec(y, x []float32, W Mat, in, out int, acc bool) {
 	checkMatVec(y, x, W, in, out)
 	if !acc {
 		clear(y[:out])
 	}
-	matVecCols(y, x, W, in, out, 0, out)
+	if !rowBlocked(W, out) || in == 0 || out == 0 {
+		matVecCols(y, x, W, in, out, 0, out)
+		return
+	}
+	buf := bufPool.Get().(*[]float32)
+	*buf = grow(*buf, out)
+	part := (*buf)[:out]
+	ps := pairSplitCols(W.DType, out)
+	for b := range (in + mvRowBlock - 1) / mvRowBlock {
+		matVecBlock(part, x, W, in, out, b, ps)
+		addPart(y, part, 0, out, ps)
+	}
+	bufPool.Put(buf)
 }
 
 func checkMatVec(y, x []float32, W Mat, in, out int) {
@@ -94,40 +150,132 @@ func checkMatVec(y, x []float32, W Mat, in, out int) {
 }
 
 // parMinWork is the fewest weights a goroutine of MatVecPar takes: below
-// it, starting goroutines costs more than it saves.
+// it, sharing the work costs more than it saves.
 const parMinWork = 1 << 17
 
-// MatVecPar is MatVec with the columns split over up to GOMAXPROCS
-// goroutines, in blocks of 64 columns: the same bits as MatVec.
+// mvReduceCols is the columns of one reduction unit of a row-split
+// product.
+const mvReduceCols = 512
+
+// matVecTask is one product y = x·W (acc false) or y += x·W of a
+// matVecsPar call.
+type matVecTask struct {
+	y, x    []float32
+	W       Mat
+	in, out int
+	acc     bool
+}
+
+// MatVecPar is MatVec with the work split over up to GOMAXPROCS
+// goroutines: the same bits as MatVec.
 func MatVecPar(y, x []float32, W Mat, in, out int, acc bool) {
-	checkMatVec(y, x, W, in, out)
-	if !acc {
-		clear(y[:out])
+	matVecsPar([]matVecTask{{y: y, x: x, W: W, in: in, out: out, acc: acc}})
+}
+
+// matVecsPar runs several products in one parallel loop (the query, key
+// and value projections of a step read the same x): each gives the bits
+// MatVec gives it.
+func matVecsPar(ts []matVecTask) {
+	nth := runtime.GOMAXPROCS(0)
+	type plan struct {
+		u1, n1  int // first phase-1 unit, count
+		u2, n2  int // first phase-2 unit, count
+		chunk   int // columns per phase-1 unit (column split)
+		partOff int // offset of the partial sums (row split)
+		ps      int // their pair-split columns (pairSplitCols)
+		blocked bool
 	}
-	w := runtime.GOMAXPROCS(0)
-	if lim := in * out / parMinWork; lim < w {
-		w = lim
+	var plans [4]plan
+	if len(ts) > len(plans) {
+		lyPanicf("matVecsPar: %d products", len(ts))
 	}
-	if lim := out / 64; lim < w {
-		w = lim
+	n1, n2, parts, work := 0, 0, 0, 0
+	for i, t := range ts {
+		checkMatVec(t.y, t.x, t.W, t.in, t.out)
+		p := &plans[i]
+		p.u1, p.u2, p.partOff = n1, n2, parts
+		work += t.in * t.out
+		if p.blocked = rowBlocked(t.W, t.out) && t.in > 0 && t.out > 0; p.blocked {
+			p.n1 = (t.in + mvRowBlock - 1) / mvRowBlock
+			p.n2 = (t.out + mvReduceCols - 1) / mvReduceCols
+			p.ps = pairSplitCols(t.W.DType, t.out)
+			parts += p.n1 * t.out
+		} else {
+			w := nth
+			if lim := t.in * t.out / parMinWork; lim < w {
+				w = lim
+			}
+			if lim := t.out / 64; lim < w {
+				w = lim
+			}
+			w = max(w, 1)
+			p.chunk = max(64, ((t.out+w-1)/w+63)&^63)
+			p.n1 = max(1, (t.out+p.chunk-1)/p.chunk)
+		}
+		n1 += p.n1
+		n2 += p.n2
 	}
-	if w <= 1 {
-		matVecCols(y, x, W, in, out, 0, out)
-		return
+	var buf *[]float32
+	var part []float32
+	if parts > 0 {
+		buf = bufPool.Get().(*[]float32)
+		*buf = grow(*buf, parts)
+		part = (*buf)[:parts]
 	}
-	chunk := (out + w - 1) / w
-	chunk = (chunk + 63) &^ 63
-	var wg sync.WaitGroup
-	for c0 := chunk; c0 < out; c0 += chunk {
-		c1 := min(c0+chunk, out)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			matVecCols(y, x, W, in, out, c0, c1)
-		}()
+	task := func(u int, second bool) (int, int) {
+		for i := range ts {
+			p := &plans[i]
+			if !second && u < p.u1+p.n1 {
+				return i, u - p.u1
+			}
+			if second && u < p.u2+p.n2 {
+				return i, u - p.u2
+			}
+		}
+		panic("unreachable")
 	}
-	matVecCols(y, x, W, in, out, 0, min(chunk, out))
-	wg.Wait()
+	f1 := func(u int) {
+		i, k := task(u, false)
+		t, p := &ts[i], &plans[i]
+		if p.blocked {
+			matVecBlock(part[p.partOff+k*t.out:], t.x, t.W, t.in, t.out, k, p.ps)
+			return
+		}
+		c0, c1 := k*p.chunk, min((k+1)*p.chunk, t.out)
+		if !t.acc {
+			clear(t.y[c0:c1])
+		}
+		matVecCols(t.y, t.x, t.W, t.in, t.out, c0, c1)
+	}
+	f2 := func(u int) {
+		i, k := task(u, true)
+		t, p := &ts[i], &plans[i]
+		c0, c1 := k*mvReduceCols, min((k+1)*mvReduceCols, t.out)
+		ys := t.y[c0:c1]
+		if !t.acc {
+			clear(ys)
+		}
+		for b := range p.n1 {
+			off := p.partOff + b*t.out
+			addPart(t.y, part[off:off+t.out], c0, c1, p.ps)
+		}
+	}
+	if work/parMinWork < 2 {
+		nth = 1
+	}
+	if nth <= 1 {
+		for u := range n1 {
+			f1(u)
+		}
+		for u := range n2 {
+			f2(u)
+		}
+	} else {
+		runPar(n1, f1, n2, f2)
+	}
+	if buf != nil {
+		bufPool.Put(buf)
+	}
 }
 
 // DotRows writes scores[v] = Σ_i table[v·d + i]·x[i] for every row v of

@@ -18,6 +18,12 @@ func dotBF16AVX2(x *float32, w *uint16, n int) float32
 //go:noescape
 func dotF16AVX2(x *float32, w *uint16, n int) float32
 
+//go:noescape
+func gemvBF16PermAVX2(x *float32, w *uint16, y *float32, in int, ldw int, n int)
+
+//go:noescape
+func addPairSplitAVX2(y *float32, p *float32, n int)
+
 var (
 	hasWidenAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 	hasF16C      = cpu.X86.HasF16C
@@ -53,6 +59,39 @@ func matVec16Arch(y, x []float32, w []uint16, t DType, in, out, c0, c1 int) bool
 		matVecColsGeneric(y, x, w, t, in, out, c0+n, c1)
 	}
 	return true
+}
+
+// pairSplitCols is how many leading columns (a multiple of 16) of a row
+// block's partial sum are kept in gemvBF16PermAVX2's pair-split order: all
+// but the last out mod 16 for BF16 on the assembly path, else none.
+func pairSplitCols(t DType, out int) int {
+	if t != BF16 || !widenAsm(BF16) {
+		return 0
+	}
+	return out &^ 15
+}
+
+// gemvPairSplit adds x[:rows]·w[rows×ldw][:, :n] into part[:n] in
+// pair-split order (n a multiple of 16).
+func gemvPairSplit(part, x []float32, w []uint16, rows, ldw, n int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	_ = w[(rows-1)*ldw+n-1]
+	_ = part[n-1]
+	_ = x[rows-1]
+	gemvBF16PermAVX2(&x[0], &w[0], &part[0], rows, ldw, n)
+}
+
+// addPairSplit adds the pair-split p[:n] to y[:n] in column order (n a
+// multiple of 16).
+func addPairSplit(y, p []float32, n int) {
+	if n <= 0 {
+		return
+	}
+	_ = y[n-1]
+	_ = p[n-1]
+	addPairSplitAVX2(&y[0], &p[0], n)
 }
 
 // dot16Arch is dot16Generic in assembly; false when the active path has

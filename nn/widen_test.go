@@ -3,8 +3,10 @@ package nn
 import (
 	"encoding/binary"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -86,19 +88,24 @@ func checkMatVec16(t *testing.T, rng *rand.Rand, dt DType, in, out int) {
 func TestMatVecWidened(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, dt := range []DType{BF16, F16} {
-		for _, sz := range [][2]int{{1, 1}, {3, 7}, {4, 8}, {5, 16}, {9, 33}, {17, 100}, {64, 200}, {130, 1030}, {256, 1024}} {
+		// Row-split shapes (up to mvMaxBlockedOut columns) cover one block,
+		// several, a short last block, and enough work to run in parallel;
+		// a wider one is split by columns.
+		for _, sz := range [][2]int{{1, 1}, {3, 7}, {4, 8}, {5, 16}, {9, 33}, {17, 100}, {64, 200}, {130, 1030}, {256, 1024}, {300, 1001}, {513, 520}, {40, 8200}} {
 			checkMatVec16(t, rng, dt, sz[0], sz[1])
 		}
 	}
 	t.Logf("widening kernels: BF16 %s, F16 %s", WidenKernelName(BF16), WidenKernelName(F16))
 }
 
-// FuzzMatVec16 drives the widening kernels with arbitrary sizes and seeds.
+// FuzzMatVec16 drives the widening kernels with arbitrary sizes and seeds
+// (up to six row blocks).
 func FuzzMatVec16(f *testing.F) {
-	f.Add(uint8(3), uint16(17), uint64(1), false)
-	f.Add(uint8(64), uint16(520), uint64(2), true)
-	f.Fuzz(func(t *testing.T, in uint8, out uint16, seed uint64, f16 bool) {
-		if in == 0 || out == 0 || out > 2048 {
+	f.Add(uint16(3), uint16(17), uint64(1), false)
+	f.Add(uint16(64), uint16(520), uint64(2), true)
+	f.Add(uint16(700), uint16(900), uint64(3), false)
+	f.Fuzz(func(t *testing.T, in uint16, out uint16, seed uint64, f16 bool) {
+		if in == 0 || out == 0 || in > 6*mvRowBlock || out > 2048 {
 			return
 		}
 		dt := BF16
@@ -107,6 +114,111 @@ func FuzzMatVec16(f *testing.F) {
 		}
 		checkMatVec16(t, rand.New(rand.NewPCG(seed, 5)), dt, int(in), int(out))
 	})
+}
+
+// rowBlockedRef is the row-split sum written out independently, in Go
+// float32 arithmetic with one rounding per operation (the generic path's):
+// per block of mvRowBlock rows a partial sum from zero, rows ascending,
+// then y0 plus the partials in block order.
+func rowBlockedRef(y0, x []float32, W Mat, in, out int) []float32 {
+	y := append([]float32(nil), y0[:out]...)
+	for p0 := 0; p0 < in; p0 += mvRowBlock {
+		part := make([]float32, out)
+		for p := p0; p < min(p0+mvRowBlock, in); p++ {
+			for j := range out {
+				prod := x[p] * W.At(p*out+j)
+				part[j] = part[j] + prod
+			}
+		}
+		for j := range out {
+			y[j] = y[j] + part[j]
+		}
+	}
+	return y
+}
+
+// On the generic path the row-split product is exactly the blocked sum
+// (the SIMD paths differ from it only by FMA's single rounding, which
+// checkMatVec16 bounds), on any number of threads.
+func TestMatVecRowBlockedOrder(t *testing.T) {
+	restore, ok := setKernel("generic")
+	defer restore()
+	if !ok {
+		t.Fatal("no generic path")
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, dt := range []DType{BF16, F16} {
+		for _, sz := range [][2]int{{128, 64}, {129, 72}, {600, 700}} {
+			in, out := sz[0], sz[1]
+			W := randMat16(rng, dt, in*out)
+			x, y0 := make([]float32, in), make([]float32, out)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			for i := range y0 {
+				y0[i] = float32(rng.NormFloat64())
+			}
+			want := rowBlockedRef(y0, x, W, in, out)
+			for _, procs := range []int{1, 2, 3} {
+				prev := runtime.GOMAXPROCS(procs)
+				y := append([]float32(nil), y0...)
+				MatVecPar(y, x, W, in, out, true)
+				runtime.GOMAXPROCS(prev)
+				for j := range out {
+					if math.Float32bits(y[j]) != math.Float32bits(want[j]) {
+						t.Fatalf("%v %d×%d GOMAXPROCS %d col %d: %v, blocked sum %v", dt, in, out, procs, j, y[j], want[j])
+					}
+				}
+			}
+		}
+	}
+}
+
+// matVecsPar runs several products at once, each with the bits of MatVec,
+// whatever their dtypes, shapes and acc flags.
+func TestMatVecsParMatchesMatVec(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	f32 := make([]float32, 384*1536)
+	for i := range f32 {
+		f32[i] = float32(rng.NormFloat64())
+	}
+	mats := []struct {
+		W       Mat
+		in, out int
+		acc     bool
+	}{
+		{randMat16(rng, BF16, 640*768), 640, 768, false},
+		{MatF32(f32), 384, 1536, true},
+		{randMat16(rng, F16, 300*520), 300, 520, true},
+	}
+	x := make([]float32, 640)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	for _, path := range kernelNames() {
+		restore, _ := setKernel(path)
+		var ts []matVecTask
+		var want [][]float32
+		for _, m := range mats {
+			y0 := make([]float32, m.out+1)
+			for i := range y0 {
+				y0[i] = float32(rng.NormFloat64())
+			}
+			w := append([]float32(nil), y0...)
+			MatVec(w, x, m.W, m.in, m.out, m.acc)
+			want = append(want, w)
+			ts = append(ts, matVecTask{y: append([]float32(nil), y0...), x: x, W: m.W, in: m.in, out: m.out, acc: m.acc})
+		}
+		matVecsPar(ts)
+		restore()
+		for i, tk := range ts {
+			for j := range want[i] {
+				if math.Float32bits(tk.y[j]) != math.Float32bits(want[i][j]) {
+					t.Fatalf("%s product %d col %d: matVecsPar %v, MatVec %v", path, i, j, tk.y[j], want[i][j])
+				}
+			}
+		}
+	}
 }
 
 // An F32 Mat goes through the house gemv: MatVec and MatVecPar equal
@@ -282,3 +394,63 @@ func TestMappedRefusesNonFinite(t *testing.T) {
 func writeRaw(path string, b []byte) error { return os.WriteFile(path, b, 0o644) }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// fma32 is a·b + c rounded once to float32 (exactly, through big.Float).
+func fma32(a, b, c float32) float32 {
+	x := new(big.Float).SetPrec(256).SetFloat64(float64(a))
+	x.Mul(x, new(big.Float).SetPrec(256).SetFloat64(float64(b)))
+	x.Add(x, new(big.Float).SetPrec(256).SetFloat64(float64(c)))
+	f, _ := x.Float32()
+	return f
+}
+
+// The widening assembly adds each row with one fused multiply–add, rows
+// ascending (eight at a time, leftovers one by one), and its Go tail
+// columns with a separate multiply and add: bit for bit the row-blocked
+// sum written out with fma32.
+func TestWidenKernelFMAOrder(t *testing.T) {
+	if !widenAsm(BF16) {
+		t.Skip("no widening assembly on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, dt := range []DType{BF16, F16} {
+		if !widenAsm(dt) {
+			continue
+		}
+		for _, sz := range [][2]int{{7, 40}, {8, 33}, {137, 72}, {256, 100}} {
+			in, out := sz[0], sz[1]
+			W := randMat16(rng, dt, in*out)
+			x, y0 := make([]float32, in), make([]float32, out)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			for i := range y0 {
+				y0[i] = float32(rng.NormFloat64())
+			}
+			want := append([]float32(nil), y0...)
+			for p0 := 0; p0 < in; p0 += mvRowBlock {
+				part := make([]float32, out)
+				for p := p0; p < min(p0+mvRowBlock, in); p++ {
+					for j := range out {
+						if j < out&^7 {
+							part[j] = fma32(x[p], W.At(p*out+j), part[j])
+						} else {
+							prod := x[p] * W.At(p*out+j)
+							part[j] = part[j] + prod
+						}
+					}
+				}
+				for j := range out {
+					want[j] = want[j] + part[j]
+				}
+			}
+			y := append([]float32(nil), y0...)
+			MatVec(y, x, W, in, out, true)
+			for j := range out {
+				if math.Float32bits(y[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("%v %d×%d col %d: kernel %v, FMA sum %v", dt, in, out, j, y[j], want[j])
+				}
+			}
+		}
+	}
+}

@@ -59,6 +59,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	batch := fs.Int("batch", 64, "train: sequences per batch")
 	seq := fs.Int("seq", 51, "train: tokens per sequence")
 	model := fs.String("model", "", "step: model-set directory (default: the embedded set)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole benchmark to this file")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -74,6 +75,11 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 			*dur = 10 * time.Second
 		}
 	}
+	stop, err := startProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	switch what {
 	case "matmul":
 		var rows []nn.MatmulResult

@@ -126,7 +126,7 @@ func startProfile(path string) (stop func(), err error) {
 	return func() {
 		pprof.StopCPUProfile()
 		if err := safeio.WriteBytes(path, prof.Bytes()); err != nil {
-			fmt.Fprintf(os.Stderr, "jrx train: --cpuprofile: %v\n", err)
+			fmt.Fprintf(os.Stderr, "jrx: --cpuprofile: %v\n", err)
 		}
 	}, nil
 }
