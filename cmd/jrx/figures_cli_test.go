@@ -215,3 +215,19 @@ func TestEvalFigures(t *testing.T) {
 		t.Errorf("eval nosuch: exit %d %q", code, errOut)
 	}
 }
+
+func TestEvalFeedbackCommand(t *testing.T) {
+	dir := tinyDir(t)
+	code, out, errOut := runCLI(t, "eval", "feedback", "--model", dir, "--n", "5")
+	if code != 0 || !strings.Contains(out, "nearest row") || !strings.Contains(out, "ok@1") {
+		t.Fatalf("feedback: exit %d %s\n%s", code, errOut, out)
+	}
+	var rep engine.FeedbackReport
+	code, out, _ = runCLI(t, "eval", "feedback", "--model", dir, "--n", "5", "--json")
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.N != 5 || len(rep.Rows) != 3 || rep.Steps == 0 {
+		t.Fatalf("feedback json: exit %d %s", code, out)
+	}
+	if code, _, errOut = runCLI(t, "eval", "feedback", "--model", dir, "--n", "0"); code != 2 || !strings.Contains(errOut, "--n 0") {
+		t.Errorf("--n 0: exit %d %s", code, errOut)
+	}
+}
