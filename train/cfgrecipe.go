@@ -95,11 +95,11 @@ func CFGRecipeFor(levels int) (CFGRecipe, error) {
 	m.Layers = 8
 	r := CFGRecipe{
 		Task: cfg.Name, Levels: levels, GrammarSeed: cfg.DefaultSeed, AnswerLen: cfg.DefaultAnswerLen,
-		Model: m, ReasonerLayers: 6,
+		Model: m, ReasonerLayers: 8,
 		Batch: 32, PretrainSteps: 1500, LR: 1e-3, MinLR: 5e-5, Warmup: 100, WeightDecay: 0.1,
-		SSTSteps: 300, SSTLR: 3e-4, SSTMinLR: 3e-5, SSTWarmup: 30,
+		SSTSteps: 300, SSTLR: 3e-4, SSTMinLR: 3e-5, SSTWarmup: 30, SSTFeedPasses: 1, SSTFeedBoost: 1,
 		MonoLayers: 2, DualEnc: 2, DualDec: 2, DualSteps: 300, MonoSteps: 150, TalkerLR: 1e-3, TalkerBatch: 32,
-		CoconutSteps: []int{50, 75, 75, 75, 75}, CoconutLR: 3e-4, CoconutBatch: 32,
+		CoconutSteps: []int{300, 150, 150, 150, 150}, CoconutLR: 1e-3, CoconutBatch: 32,
 		Seed: 1, EvalEvery: 250, EvalN: 256, EvalEndN: 32, FinalEvalN: 1000, FinalEvalSeed: 20251220,
 	}
 	if err := r.fill(); err != nil {
@@ -117,6 +117,7 @@ func TinyCFGRecipe() CFGRecipe {
 	}
 	r.Model.D, r.Model.A, r.Model.F, r.Model.Layers, r.Model.Heads = 32, 32, 64, 3, 2
 	r.ReasonerLayers = 2
+	r.SSTFeedPasses, r.SSTFeedBoost = 0, 0 // the paper's SST: the tiny run's measured bars
 	r.AnswerLen = 4
 	r.Batch, r.TalkerBatch, r.CoconutBatch = 16, 16, 16
 	r.PretrainSteps, r.SSTSteps, r.DualSteps, r.MonoSteps = 300, 150, 100, 40

@@ -95,6 +95,7 @@ func TestCFGFromEqualsTrainingEverything(t *testing.T) {
 	}
 	r2 := r
 	r2.SSTLR *= 2
+	r2.SSTFeedPasses, r2.SSTFeedBoost = 1, 1 // and the self-fed SST path runs in a trainer
 	scratch, taken := t.TempDir(), t.TempDir()
 	if err := (&CFGTrainer{Recipe: r2, Dir: scratch}).Run(context.Background()); err != nil {
 		t.Fatal(err)
