@@ -98,7 +98,7 @@ func CFGRecipeFor(levels int) (CFGRecipe, error) {
 		Model: m, ReasonerLayers: 8,
 		Batch: 32, PretrainSteps: 1500, LR: 1e-3, MinLR: 5e-5, Warmup: 100, WeightDecay: 0.1,
 		SSTSteps: 300, SSTLR: 3e-4, SSTMinLR: 3e-5, SSTWarmup: 30, SSTFeedPasses: 1, SSTFeedBoost: 1,
-		MonoLayers: 2, DualEnc: 2, DualDec: 2, DualSteps: 300, MonoSteps: 150, TalkerLR: 1e-3, TalkerBatch: 32,
+		MonoLayers: 2, DualEnc: 4, DualDec: 4, DualSteps: 1500, MonoSteps: 150, TalkerLR: 1e-3, TalkerBatch: 32,
 		CoconutSteps: []int{300, 150, 150, 150, 150}, CoconutLR: 1e-3, CoconutBatch: 32,
 		Seed: 1, EvalEvery: 250, EvalN: 256, EvalEndN: 32, FinalEvalN: 1000, FinalEvalSeed: 20251220,
 	}
