@@ -3,8 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
-	"math"
 
+	"jrx/latent"
 	"jrx/probes"
 	"jrx/tasks"
 )
@@ -101,7 +101,7 @@ func FeedbackStudy(ctx context.Context, set *Set, n int, seed uint64, progress f
 				case FeedLatent:
 					err = s.FeedLatent(lat)
 				case FeedSnap:
-					unitRow(fed, r.Target[tok*d:(tok+1)*d])
+					latent.L2(fed, r.Target[tok*d:(tok+1)*d])
 					err = s.FeedLatent(fed)
 				case FeedToken:
 					err = s.FeedToken(tok) // E[tok], as a token model's next input
@@ -147,16 +147,4 @@ func firstWrong(p tasks.Problem, ans []int) int {
 		return i
 	}
 	return len(ans) - 1
-}
-
-// unitRow writes row / ‖row‖ into out.
-func unitRow(out, row []float32) {
-	var s float64
-	for _, v := range row {
-		s += float64(v) * float64(v)
-	}
-	inv := 1 / math.Sqrt(s)
-	for i, v := range row {
-		out[i] = float32(float64(v) * inv)
-	}
 }

@@ -223,14 +223,8 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 			*out += fmt.Sprintf("-k%g", r.Model.K)
 		}
 	}
-	states, _ := filepath.Glob(filepath.Join(*out, "*.state.safetensors"))
-	switch {
-	case !*resume && len(states) > 0:
-		return fmt.Errorf("%s already holds a training run; add --resume to continue it, or choose another --out", *out)
-	case *resume && len(states) == 0:
-		// Starting from scratch under --resume would silently throw away
-		// the hours the user thinks are being continued.
-		return fmt.Errorf("--resume: %s holds no saved training state (no *.state.safetensors), so there is nothing to continue; check --out (and --depth and --k, which name the default directory), or drop --resume to start a new run", *out)
+	if err := trainOut(*out, *resume, " (and --depth, which names the default directory)"); err != nil {
+		return err
 	}
 	stop, err := startProfile(*cpuProfile)
 	if err != nil {
