@@ -147,7 +147,7 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	depth := fs.Int("depth", 3, "tree levels: 2 (tiny test), 3 (quick preset) or 4 (the paper's setting)")
 	out := fs.String("out", "", "output directory (default runs/tree-d<depth>)")
 	resume := fs.Bool("resume", false, "continue from the state files in --out")
-	from := fs.String("from", "", "take every finished stage whose settings are unchanged from this other run's directory (its state files) instead of training it again; e.g. a new SST setting keeps the pretrained network")
+	from := declareFrom(fs)
 	seed := fs.Uint64("seed", 1, "training seed (recorded in every checkpoint)")
 	pre := fs.Int("pretrain-steps", -1, "override: pretraining steps")
 	sst := fs.Int("sst-steps", -1, "override: SST steps (also the baseline's extra steps)")
@@ -331,6 +331,11 @@ func checkK(k float64) error {
 	return nil
 }
 
+// declareFrom declares --from (checked by checkFrom).
+func declareFrom(fs *flag.FlagSet) *string {
+	return fs.String("from", "", "take every finished stage whose settings are unchanged from this other run's directory (its state files) instead of training it again; e.g. a new SST setting keeps the pretrained network")
+}
+
 // checkFrom checks --from: a directory holding state files, not --out.
 func checkFrom(from, out string) error {
 	if from == "" {
@@ -360,7 +365,7 @@ func runTrainCFG(ctx context.Context, env *cliEnv, args []string) error {
 	grammarSeed := fs.Uint64("grammar-seed", 6, "seed the grammar is generated from (6 is the task's default grammar)")
 	out := fs.String("out", "", "output directory (default runs/cfg-l<levels>)")
 	resume := fs.Bool("resume", false, "continue from the state files in --out")
-	from := fs.String("from", "", "take every finished stage whose settings are unchanged from this other run's directory (its state files) instead of training it again; e.g. a new SST setting keeps the pretrained network")
+	from := declareFrom(fs)
 	seed := fs.Uint64("seed", 1, "training seed (recorded in every checkpoint)")
 	layers := fs.Int("layers", 0, "override: T0's blocks L")
 	rlayers := fs.Int("reasoner-layers", 0, "override: R's blocks N (T0's first N)")
