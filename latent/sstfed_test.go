@@ -64,7 +64,7 @@ func TestSSTLossFedZeroPassesIsSST(t *testing.T) {
 	a := r.SSTLoss(wk, inputs, targets, w, B, T)
 	ga := grads(r)
 	r.P.ZeroGrad()
-	b := r.SSTLossFed(wk, inputs, targets, w, from, to, 0, nil, B, T)
+	b := r.SSTLossFed(wk, inputs, targets, w, from, to, 0, nil, false, B, T)
 	if math.Float32bits(a) != math.Float32bits(b) {
 		t.Fatalf("loss %v vs %v", a, b)
 	}
@@ -87,7 +87,7 @@ func TestSSTLossFedInputsAreFreeRunning(t *testing.T) {
 	for _, passes := range []int{2, 6} {
 		wk := r.NewWork(B, T)
 		r.P.ZeroGrad()
-		r.SSTLossFed(wk, inputs, targets, w, from, to, passes, nil, B, T)
+		r.SSTLossFed(wk, inputs, targets, w, from, to, passes, nil, false, B, T)
 		d := r.Cfg.D
 		for b := range B {
 			prompt := inputs[b*T : b*T+from[b]]
@@ -118,7 +118,7 @@ func TestSSTLossFedGradientHoldsFedInputsFixed(t *testing.T) {
 	r, inputs, targets, w, from, to, B, T := sstFedFixture(t)
 	wk := r.NewWork(B, T)
 	r.P.ZeroGrad()
-	r.SSTLossFed(wk, inputs, targets, w, from, to, 3, nil, B, T)
+	r.SSTLossFed(wk, inputs, targets, w, from, to, 3, nil, false, B, T)
 	g := grads(r)
 	x := slices.Clone(wk.x[:B*T*r.Cfg.D])
 	d := r.Cfg.D
@@ -170,5 +170,87 @@ func TestSSTLossFedGradientHoldsFedInputsFixed(t *testing.T) {
 	}
 	if nonzero < checked/3 {
 		t.Errorf("only %d of %d checked gradients are nonzero: the check says little", nonzero, checked)
+	}
+}
+
+// In the major mode every fed input's nearest target row (cosine, computed
+// here in float64) is the token it replaces, and the margin is the least
+// one: a weight a little under it leaves some fed input nearer another row
+// whenever the unboosted latent was not already nearest its token.
+func TestSSTLossFedMajorMakesTheTokenNearest(t *testing.T) {
+	r, inputs, targets, w, from, to, B, T := sstFedFixture(t)
+	d, V := r.Cfg.D, r.Cfg.Vocab
+	nearest := func(v []float32) int {
+		best, arg := math.Inf(-1), -1
+		var vn float64
+		for _, x := range v {
+			vn += float64(x) * float64(x)
+		}
+		for tok := range V {
+			row := r.Target[tok*d : (tok+1)*d]
+			var dot, rn float64
+			for j := range row {
+				dot += float64(row[j]) * float64(v[j])
+				rn += float64(row[j]) * float64(row[j])
+			}
+			if c := dot / math.Sqrt(rn*vn); c > best {
+				best, arg = c, tok
+			}
+		}
+		return arg
+	}
+	// Unboosted fed inputs: how many are not nearest their token already.
+	wk := r.NewWork(B, T)
+	r.SSTLossFed(wk, inputs, targets, w, from, to, 2, nil, false, B, T)
+	plain := append([]float32(nil), wk.x[:B*T*d]...)
+	off := 0
+	for b := range B {
+		for i := from[b]; i < to[b]; i++ {
+			if nearest(plain[(b*T+i)*d:(b*T+i+1)*d]) != inputs[b*T+i] {
+				off++
+			}
+		}
+	}
+	if off == 0 {
+		t.Fatal("fixture: every unboosted fed input is already nearest its token; the test could not fail")
+	}
+	for _, boost := range [][]float32{nil, make([]float32, B*T)} {
+		if boost != nil {
+			rng := rand.New(rand.NewPCG(8, 9))
+			for i := range boost {
+				boost[i] = 0.3 * rng.Float32()
+			}
+		}
+		wk := r.NewWork(B, T)
+		r.SSTLossFed(wk, inputs, targets, w, from, to, 2, boost, true, B, T)
+		for b := range B {
+			for i := from[b]; i < to[b]; i++ {
+				got := wk.x[(b*T+i)*d : (b*T+i+1)*d]
+				if n := nearest(got); n != inputs[b*T+i] {
+					t.Errorf("boost %v: fed input (%d,%d) nearest row %d, want its token %d", boost != nil, b, i, n, inputs[b*T+i])
+				}
+			}
+		}
+	}
+	// Least: 0.99 of the margin leaves a fed input nearer another row.
+	units := unitRows(r.Target, V, d)
+	dots := make([]float32, V)
+	short := 0
+	for b := range B {
+		for i := from[b]; i < to[b]; i++ {
+			s := plain[(b*T+i)*d : (b*T+i+1)*d]
+			tok := inputs[b*T+i]
+			m := majorMargin(s, units, dots, tok, d)
+			v := make([]float32, d)
+			for j := range v {
+				v[j] = s[j] + 0.99*(m-1e-4)/1.001*units[tok*d+j]
+			}
+			if m > 0 && nearest(v) != tok {
+				short++
+			}
+		}
+	}
+	if short != off {
+		t.Errorf("%d fed inputs needed a margin, %d are still off at 0.99 of it", off, short)
 	}
 }

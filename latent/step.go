@@ -127,10 +127,13 @@ func (r *Reasoner) SSTLoss(wk *Work, inputs, targets []int, w []float32, B, T in
 // position). passes = 0 is SSTLoss.
 //
 // boost (nil: none) leans each fed input toward the token it replaces:
-// the fed input at (b, i) is c·L2(r_{i−1} + boost[b·T+i]·Ē[x_i]/‖Ē[x_i]‖),
-// so the true token is the mixture's major contributor by a margin the
-// caller draws ("major-contributor" self-fed SST, docs/MODEL.md).
-func (r *Reasoner) SSTLossFed(wk *Work, inputs, targets []int, w []float32, from, to []int, passes int, boost []float32, B, T int) float32 {
+// the fed input at (b, i) is c·L2(r_{i−1} + β·Ē[x_i]/‖Ē[x_i]‖) with
+// β = boost[b·T+i], so the true token is the mixture's major contributor by
+// a margin the caller draws ("major-contributor" self-fed SST,
+// docs/MODEL.md). With major, β is that draw plus the least weight that
+// makes x_i the nearest row of Ē (by cosine) to the fed input, so every fed
+// input's nearest token is the one the sentence goes on with.
+func (r *Reasoner) SSTLossFed(wk *Work, inputs, targets []int, w []float32, from, to []int, passes int, boost []float32, major bool, B, T int) float32 {
 	wk.check(B, T)
 	d := r.Cfg.D
 	n := B * T
@@ -138,6 +141,11 @@ func (r *Reasoner) SSTLossFed(wk *Work, inputs, targets []int, w []float32, from
 	gather(x, r.P.W(NameEmbed), inputs, d)
 	if passes <= 0 {
 		return r.sstFromX(wk, x, inputs, targets, w, nil, nil, B, T)
+	}
+	var units, dots []float32
+	if major {
+		units = unitRows(r.Target, r.Cfg.Vocab, d)
+		dots = make([]float32, r.Cfg.Vocab)
 	}
 	c := r.Cfg.FeedbackScale
 	for range passes {
@@ -147,21 +155,36 @@ func (r *Reasoner) SSTLossFed(wk *Work, inputs, targets []int, w []float32, from
 			for i := max(from[b], 1); i < min(to[b], T); i++ {
 				src := lat[(b*T+i-1)*d : (b*T+i)*d]
 				dst := x[(b*T+i)*d : (b*T+i+1)*d]
-				if boost == nil || boost[b*T+i] == 0 {
+				var beta float32
+				if boost != nil {
+					beta = boost[b*T+i]
+				}
+				tok := inputs[b*T+i]
+				if major {
+					beta += majorMargin(src, units, dots, tok, d)
+				}
+				if beta == 0 {
 					for j, v := range src {
 						dst[j] = c * v
 					}
 					continue
 				}
-				row := r.Target[inputs[b*T+i]*d : (inputs[b*T+i]+1)*d]
-				var rn float64
-				for _, v := range row {
-					rn += float64(v) * float64(v)
+				// dir·k is β times tok's unit row (the same bits as
+				// before the major mode: k = β/‖row‖ on the raw row).
+				dir, k := units, beta
+				if major {
+					dir = units[tok*d : (tok+1)*d]
+				} else {
+					dir = r.Target[tok*d : (tok+1)*d]
+					var rn float64
+					for _, v := range dir {
+						rn += float64(v) * float64(v)
+					}
+					k = beta / float32(math.Sqrt(rn))
 				}
-				k := boost[b*T+i] / float32(math.Sqrt(rn))
 				var nn2 float64
 				for j, v := range src {
-					dst[j] = v + k*row[j]
+					dst[j] = v + k*dir[j]
 					nn2 += float64(dst[j]) * float64(dst[j])
 				}
 				sc := c / float32(math.Sqrt(nn2))
@@ -172,6 +195,68 @@ func (r *Reasoner) SSTLossFed(wk *Work, inputs, targets []int, w []float32, from
 		}
 	}
 	return r.sstFromX(wk, x, inputs, targets, w, from, to, B, T)
+}
+
+// unitRows returns the V rows of the V×d table tab, each divided by its
+// norm (a zero row stays zero).
+func unitRows(tab []float32, V, d int) []float32 {
+	out := make([]float32, V*d)
+	for v := range V {
+		unitRow(tab[v*d:(v+1)*d], out[v*d:(v+1)*d])
+	}
+	return out
+}
+
+// unitRow writes row/‖row‖ into dst and returns dst (a zero row: zeros).
+func unitRow(row, dst []float32) []float32 {
+	var rn float64
+	for _, v := range row {
+		rn += float64(v) * float64(v)
+	}
+	k := float32(0)
+	if rn > 0 {
+		k = float32(1 / math.Sqrt(rn))
+	}
+	for j, v := range row {
+		dst[j] = k * v
+	}
+	return dst
+}
+
+// majorMargin is the least β ≥ 0 for which tok's unit row u_tok is the
+// nearest unit row (by cosine) to s + β·u_tok, with a relative margin of
+// 1e-3 so that rounding cannot tie: s·u_tok + β ≥ s·u_j + β·u_tok·u_j for
+// every j, that is β ≥ (s·u_j − s·u_tok)/(1 − u_tok·u_j) where u_j is not
+// parallel to u_tok. dots is scratch of length V.
+func majorMargin(s, units, dots []float32, tok, d int) float32 {
+	V := len(dots)
+	for v := range V {
+		var acc float32
+		for j, u := range units[v*d : (v+1)*d] {
+			acc += u * s[j]
+		}
+		dots[v] = acc
+	}
+	ut := units[tok*d : (tok+1)*d]
+	var need float32
+	for v := range V {
+		if v == tok || dots[v] <= dots[tok] {
+			continue
+		}
+		var cross float32
+		for j, u := range units[v*d : (v+1)*d] {
+			cross += u * ut[j]
+		}
+		gap := 1 - cross
+		if gap < 1e-6 {
+			continue // the same direction as tok: it can never be passed
+		}
+		need = max(need, (dots[v]-dots[tok])/gap)
+	}
+	if need == 0 {
+		return 0
+	}
+	return need*1.001 + 1e-4
 }
 
 // sstFromX is SST's loss pass on the input vectors x [B·T×d]: forward,

@@ -55,6 +55,10 @@ type CFGRecipe struct {
 	// SSTFeedBoost > 0 leans each fed input toward its true token by a
 	// weight drawn uniformly from [0, SSTFeedBoost) (SSTLossFed's boost).
 	SSTFeedBoost float32 `json:"sst_feed_boost,omitempty"`
+	// SSTFeedMajor adds to each fed input's boost the least weight that
+	// makes its true token the nearest target row (SSTLossFed's major):
+	// every fed input then reads as the symbol the sentence goes on with.
+	SSTFeedMajor bool `json:"sst_feed_major,omitempty"`
 
 	// Talkers, on R's free-running latents of the answer.
 	MonoLayers  int     `json:"mono_layers"`

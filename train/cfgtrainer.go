@@ -296,7 +296,7 @@ func (t *CFGTrainer) sst(ctx context.Context) error {
 						boost[i] = r.SSTFeedBoost * rng.Float32()
 					}
 				}
-				return net.SSTLossFed(wk, b.Inputs, b.Targets, b.WSST, from, to, r.SSTFeedPasses, boost, b.B, b.T), real
+				return net.SSTLossFed(wk, b.Inputs, b.Targets, b.WSST, from, to, r.SSTFeedPasses, boost, r.SSTFeedMajor, b.B, b.T), real
 			}
 			return net.SSTLoss(wk, b.Inputs, b.Targets, b.WSST, b.B, b.T), real
 		},

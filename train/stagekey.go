@@ -53,7 +53,7 @@ func (r CFGRecipe) stageKey(stage string) string {
 		k.Model.FeedbackScale = 0 // it acts only on free-running latents (the Talkers' inputs)
 	}
 	if !sst && !talker {
-		k.SSTFeedPasses, k.SSTFeedBoost = 0, 0 // T's continuation reads SST's steps and schedule, not this
+		k.SSTFeedPasses, k.SSTFeedBoost, k.SSTFeedMajor = 0, 0, false // T's continuation reads SST's steps and schedule, not this
 	}
 	if !sst && !talker && stage != "baseline" {
 		k.SSTSteps, k.SSTLR, k.SSTMinLR, k.SSTWarmup = 0, 0, 0, 0
