@@ -141,12 +141,8 @@ func (s *FrozenStack) attend(c *KVCache, l, n int) {
 	K, V, q, o, att, cp := c.K[l], c.V[l], c.q, c.o, c.attH, c.capacity
 	const posChunk = 32
 	scores := func(u int) {
-		for j := u * posChunk; j < min((u+1)*posChunk, n); j++ {
-			row := K[j*A : (j+1)*A]
-			for h := 0; h < H; h++ {
-				att[h*cp+j] = lyDot(q[h*dh:(h+1)*dh], row[h*dh:(h+1)*dh]) * scale
-			}
-		}
+		j0, j1 := u*posChunk, min((u+1)*posChunk, n)
+		attnScores(att[j0:], cp, q, K[j0*A:], j1-j0, H, dh, A, scale)
 	}
 	nth := runtime.GOMAXPROCS(0)
 	if n*A < parMinWork/4 {
@@ -166,12 +162,7 @@ func (s *FrozenStack) attend(c *KVCache, l, n int) {
 			softmaxRow(row, mx)
 			clear(o[h*dh : (h+1)*dh])
 		}
-		for j := 0; j < n; j++ {
-			vr := V[j*A : (j+1)*A]
-			for h := h0; h < h1; h++ {
-				lyAxpy(att[h*cp+j], vr[h*dh:(h+1)*dh], o[h*dh:(h+1)*dh])
-			}
-		}
+		attnValues(o[h0*dh:], att[h0*cp:], cp, V[h0*dh:], n, h1-h0, dh, A)
 	}
 	n1, n2 := (n+posChunk-1)/posChunk, (H+group-1)/group
 	if nth == 1 {

@@ -220,12 +220,10 @@ func stepAttend(o, att, q, K, V []float32, n, H, dh int) {
 func stepAttendHead(o, att, q, K, V []float32, n, H, dh, h int) {
 	A := H * dh
 	scale := float32(1 / math.Sqrt(float64(dh)))
-	qh := q[h*dh : (h+1)*dh]
 	row := att[:n]
+	attnScores(row, n, q[h*dh:], K[h*dh:], n, 1, dh, A, scale)
 	mx := float32(math.Inf(-1))
-	for j := 0; j < n; j++ {
-		s := lyDot(qh, K[j*A+h*dh:j*A+(h+1)*dh]) * scale
-		row[j] = s
+	for _, s := range row {
 		if s > mx {
 			mx = s
 		}
@@ -233,9 +231,7 @@ func stepAttendHead(o, att, q, K, V []float32, n, H, dh, h int) {
 	softmaxRow(row, mx)
 	oh := o[h*dh : (h+1)*dh]
 	clear(oh)
-	for j := 0; j < n; j++ {
-		lyAxpy(row[j], V[j*A+h*dh:j*A+(h+1)*dh], oh)
-	}
+	attnValues(oh, row, n, V[h*dh:], n, 1, dh, A)
 }
 
 // lyVecMat computes y = x·W (acc false) or y += x·W (acc true) for one row

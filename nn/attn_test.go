@@ -1,0 +1,81 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The attention kernels against the loops they replace (lyDot, lyAxpy: the
+// same bits on every kernel path) and against float64 sums.
+func TestAttnKernelsMatchLoops(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	fill := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(rng.NormFloat64())
+		}
+		return s
+	}
+	for _, kernel := range []string{"avx512", "avx2", "generic"} {
+		restore, ok := setKernel(kernel)
+		if !ok {
+			restore()
+			continue
+		}
+		for _, c := range []struct{ n, H, dh, extra int }{
+			{1, 1, 8, 0}, {5, 3, 8, 8}, {7, 4, 32, 0}, {33, 2, 24, 16}, {40, 5, 128, 64},
+			{3, 2, 136, 0}, {9, 20, 128, 0}, {4, 3, 12, 4}, {6, 2, 40, 0},
+		} {
+			A := c.H*c.dh + c.extra // rows wider than the heads read
+			cp := c.n + 3
+			q, K, V := fill(c.H*c.dh), fill(c.n*A), fill(c.n*A)
+			scale := float32(1 / math.Sqrt(float64(c.dh)))
+			got := fill((c.H-1)*cp + c.n)
+			want := append([]float32(nil), got...)
+			attnScores(got, cp, q, K, c.n, c.H, c.dh, A, scale)
+			for j := 0; j < c.n; j++ {
+				for h := 0; h < c.H; h++ {
+					want[h*cp+j] = lyDot(q[h*c.dh:(h+1)*c.dh], K[j*A+h*c.dh:j*A+(h+1)*c.dh]) * scale
+					var s float64
+					for i := range c.dh {
+						s += float64(q[h*c.dh+i]) * float64(K[j*A+h*c.dh+i])
+					}
+					if d := math.Abs(s*float64(scale) - float64(got[h*cp+j])); d > 1e-4*(1+math.Abs(s)) {
+						t.Errorf("%s %+v: score (%d,%d) %v, float64 %v", kernel, c, h, j, got[h*cp+j], s*float64(scale))
+					}
+				}
+			}
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s %+v: att[%d] %v, the loop gives %v", kernel, c, i, got[i], want[i])
+				}
+			}
+			att := fill((c.H-1)*cp + c.n)
+			o := fill(c.H * c.dh)
+			wantO := append([]float32(nil), o...)
+			ref := make([]float64, len(o))
+			for i, v := range o {
+				ref[i] = float64(v)
+			}
+			attnValues(o, att, cp, V, c.n, c.H, c.dh, A)
+			for j := 0; j < c.n; j++ {
+				for h := 0; h < c.H; h++ {
+					lyAxpy(att[h*cp+j], V[j*A+h*c.dh:j*A+(h+1)*c.dh], wantO[h*c.dh:(h+1)*c.dh])
+					for i := range c.dh {
+						ref[h*c.dh+i] += float64(att[h*cp+j]) * float64(V[j*A+h*c.dh+i])
+					}
+				}
+			}
+			for i := range o {
+				if math.Float32bits(o[i]) != math.Float32bits(wantO[i]) {
+					t.Fatalf("%s %+v: o[%d] %v, the loop gives %v", kernel, c, i, o[i], wantO[i])
+				}
+				if d := math.Abs(ref[i] - float64(o[i])); d > 1e-4*(1+math.Abs(ref[i])) {
+					t.Errorf("%s %+v: o[%d] %v, float64 %v", kernel, c, i, o[i], ref[i])
+				}
+			}
+		}
+		restore()
+	}
+}
