@@ -11,7 +11,7 @@
 // y[j] += Σ_p x[p]·w[p·ldw + j] for 0 ≤ j < n (n a multiple of 8), p
 // ascending, one FMA per term: rows eight at a time (x and in are kept in
 // their argument slots to free registers for eight row pointers), 32
-// columns a step with each row's next cache lines prefetched 512 bytes
+// columns a step with each row's next cache lines prefetched (non-temporal) 512 bytes
 // ahead, y loaded and stored once per eight rows; leftover rows one at
 // a time. Eight rows stream a row block from memory about a quarter
 // faster than four did (fewer y loads and stores per weight byte).
@@ -50,14 +50,14 @@ BF16oct:
 BF16oct32:
 	CMPQ BX, CX
 	JGE BF16oct8
-	PREFETCHT0 512(R10)(BX*2)
-	PREFETCHT0 512(R11)(BX*2)
-	PREFETCHT0 512(R12)(BX*2)
-	PREFETCHT0 512(R13)(BX*2)
-	PREFETCHT0 512(AX)(BX*2)
-	PREFETCHT0 512(DX)(BX*2)
-	PREFETCHT0 512(SI)(BX*2)
-	PREFETCHT0 512(R8)(BX*2)
+	PREFETCHNTA 512(R10)(BX*2)
+	PREFETCHNTA 512(R11)(BX*2)
+	PREFETCHNTA 512(R12)(BX*2)
+	PREFETCHNTA 512(R13)(BX*2)
+	PREFETCHNTA 512(AX)(BX*2)
+	PREFETCHNTA 512(DX)(BX*2)
+	PREFETCHNTA 512(SI)(BX*2)
+	PREFETCHNTA 512(R8)(BX*2)
 	VMOVUPS 0(DI)(BX*4), Y0
 	VMOVUPS 32(DI)(BX*4), Y1
 	VMOVUPS 64(DI)(BX*4), Y2
@@ -292,7 +292,7 @@ BF16dotsum:
 // y[j] += Σ_p x[p]·w[p·ldw + j] for 0 ≤ j < n (n a multiple of 8), p
 // ascending, one FMA per term: rows eight at a time (x and in are kept in
 // their argument slots to free registers for eight row pointers), 32
-// columns a step with each row's next cache lines prefetched 512 bytes
+// columns a step with each row's next cache lines prefetched (non-temporal) 512 bytes
 // ahead, y loaded and stored once per eight rows; leftover rows one at
 // a time. Eight rows stream a row block from memory about a quarter
 // faster than four did (fewer y loads and stores per weight byte).
@@ -331,14 +331,14 @@ F16oct:
 F16oct32:
 	CMPQ BX, CX
 	JGE F16oct8
-	PREFETCHT0 512(R10)(BX*2)
-	PREFETCHT0 512(R11)(BX*2)
-	PREFETCHT0 512(R12)(BX*2)
-	PREFETCHT0 512(R13)(BX*2)
-	PREFETCHT0 512(AX)(BX*2)
-	PREFETCHT0 512(DX)(BX*2)
-	PREFETCHT0 512(SI)(BX*2)
-	PREFETCHT0 512(R8)(BX*2)
+	PREFETCHNTA 512(R10)(BX*2)
+	PREFETCHNTA 512(R11)(BX*2)
+	PREFETCHNTA 512(R12)(BX*2)
+	PREFETCHNTA 512(R13)(BX*2)
+	PREFETCHNTA 512(AX)(BX*2)
+	PREFETCHNTA 512(DX)(BX*2)
+	PREFETCHNTA 512(SI)(BX*2)
+	PREFETCHNTA 512(R8)(BX*2)
 	VMOVUPS 0(DI)(BX*4), Y0
 	VMOVUPS 32(DI)(BX*4), Y1
 	VMOVUPS 64(DI)(BX*4), Y2
@@ -571,14 +571,14 @@ BPoct:
 BPoct32:
 	CMPQ BX, CX
 	JGE BPoct16
-	PREFETCHT0 512(R10)(BX*2)
-	PREFETCHT0 512(R11)(BX*2)
-	PREFETCHT0 512(R12)(BX*2)
-	PREFETCHT0 512(R13)(BX*2)
-	PREFETCHT0 512(AX)(BX*2)
-	PREFETCHT0 512(DX)(BX*2)
-	PREFETCHT0 512(SI)(BX*2)
-	PREFETCHT0 512(R8)(BX*2)
+	PREFETCHNTA 512(R10)(BX*2)
+	PREFETCHNTA 512(R11)(BX*2)
+	PREFETCHNTA 512(R12)(BX*2)
+	PREFETCHNTA 512(R13)(BX*2)
+	PREFETCHNTA 512(AX)(BX*2)
+	PREFETCHNTA 512(DX)(BX*2)
+	PREFETCHNTA 512(SI)(BX*2)
+	PREFETCHNTA 512(R8)(BX*2)
 	VMOVUPS 0(DI)(BX*4), Y0
 	VMOVUPS 32(DI)(BX*4), Y1
 	VMOVUPS 64(DI)(BX*4), Y2
