@@ -74,10 +74,11 @@ func attnForwardTask(o, P, q, k, v []float32, dm AttnDims, b, h int) {
 
 // softmaxRow replaces row by softmax(row) given its maximum mx.
 func softmaxRow(row []float32, mx float32) {
+	for j := expSubArch(row, mx); j < len(row); j++ {
+		row[j] = lyExp(row[j] - mx)
+	}
 	var sum float32
-	for j, s := range row {
-		e := lyExp(s - mx)
-		row[j] = e
+	for _, e := range row {
 		sum += e
 	}
 	inv := 1 / sum
