@@ -51,8 +51,17 @@ func attnForwardTask(o, P, q, k, v []float32, dm AttnDims, b, h int) {
 	task := b*dm.H + h
 	Pbh := P[task*Tq*Tk : (task+1)*Tq*Tk]
 	qo, ko := b*Tq*A+h*dh, b*Tk*A+h*dh
-	// S = scale·Q·Kᵀ over this head's columns (row stride A).
-	Sgemm(false, true, Tq, Tk, dh, scale, q[qo:], A, k[ko:], A, 0, Pbh, Tk)
+	cb := causalBlock(dm)
+	// S = scale·Q·Kᵀ over this head's columns (row stride A); causal: the
+	// rows in blocks of cb, each up to its last row's diagonal.
+	if cb > 0 {
+		for i0 := 0; i0 < Tq; i0 += cb {
+			i1 := min(i0+cb, Tq)
+			Sgemm(false, true, i1-i0, i1, dh, scale, q[qo+i0*A:], A, k[ko:], A, 0, Pbh[i0*Tk:], Tk)
+		}
+	} else {
+		Sgemm(false, true, Tq, Tk, dh, scale, q[qo:], A, k[ko:], A, 0, Pbh, Tk)
+	}
 	for i := 0; i < Tq; i++ {
 		row := Pbh[i*Tk : (i+1)*Tk]
 		jn := Tk
@@ -68,8 +77,33 @@ func attnForwardTask(o, P, q, k, v []float32, dm AttnDims, b, h int) {
 		softmaxRow(row[:jn], mx)
 		clear(row[jn:])
 	}
-	// O = P·V (masked entries of P are 0).
+	// O = P·V (masked entries of P are 0; causal: a block of rows stops at
+	// its last row's diagonal).
+	if cb > 0 {
+		for i0 := 0; i0 < Tq; i0 += cb {
+			i1 := min(i0+cb, Tq)
+			Sgemm(false, false, i1-i0, dh, i1, 1, Pbh[i0*Tk:], Tk, v[ko:], A, 0, o[qo+i0*A:], A)
+		}
+		return
+	}
 	Sgemm(false, false, Tq, dh, Tk, 1, Pbh, Tk, v[ko:], A, 0, o[qo:], A)
+}
+
+// attnCausalRows is the query rows of a block whose products stop at the
+// block's last diagonal (0: every product over the whole square).
+var attnCausalRows = 32
+
+// causalBlock returns the row block of a causal attention's products, or 0
+// for the whole square. Skipping the masked triangle leaves every entry's
+// bits: an entry is a dot over Dh, and a product over positions only
+// drops terms whose P or dS factor is an exact zero, as long as the
+// positions fit in one depth block of the GEMM driver (kcMax), so that the
+// sum's grouping is the same.
+func causalBlock(dm AttnDims) int {
+	if !dm.Causal || attnCausalRows <= 0 || dm.Tk > defaultGemmConfig.kcMax || dm.Tq <= attnCausalRows {
+		return 0
+	}
+	return attnCausalRows
 }
 
 // softmaxRow replaces row by softmax(row) given its maximum mx.
@@ -118,8 +152,16 @@ func attnBackwardTask(dq, dk, dv, scratch, do, P, q, k, v []float32, dm AttnDims
 	Pbh := P[task*Tq*Tk : (task+1)*Tq*Tk]
 	dS := scratch[task*Tq*Tk : (task+1)*Tq*Tk]
 	qo, ko := b*Tq*A+h*dh, b*Tk*A+h*dh
+	cb := causalBlock(dm)
 	// dP = dO·Vᵀ, then dS = P ⊙ (dP − ⟨dP, P⟩_row) · scale.
-	Sgemm(false, true, Tq, Tk, dh, 1, do[qo:], A, v[ko:], A, 0, dS, Tk)
+	if cb > 0 {
+		for i0 := 0; i0 < Tq; i0 += cb {
+			i1 := min(i0+cb, Tq)
+			Sgemm(false, true, i1-i0, i1, dh, 1, do[qo+i0*A:], A, v[ko:], A, 0, dS[i0*Tk:], Tk)
+		}
+	} else {
+		Sgemm(false, true, Tq, Tk, dh, 1, do[qo:], A, v[ko:], A, 0, dS, Tk)
+	}
 	for i := 0; i < Tq; i++ {
 		row := Pbh[i*Tk : (i+1)*Tk]
 		ds := dS[i*Tk : (i+1)*Tk]
@@ -135,6 +177,20 @@ func attnBackwardTask(dq, dk, dv, scratch, do, P, q, k, v []float32, dm AttnDims
 			ds[j] = p * (ds[j] - dot) * scale
 		}
 		clear(ds[jn:])
+	}
+	if cb > 0 {
+		// Query rows i0…i1−1 see keys up to i1−1; key rows j0…j1−1 are
+		// seen by queries from j0 on.
+		for i0 := 0; i0 < Tq; i0 += cb {
+			i1 := min(i0+cb, Tq)
+			Sgemm(false, false, i1-i0, dh, i1, 1, dS[i0*Tk:], Tk, k[ko:], A, 1, dq[qo+i0*A:], A)
+		}
+		for j0 := 0; j0 < Tk; j0 += cb {
+			j1 := min(j0+cb, Tk)
+			Sgemm(true, false, j1-j0, dh, Tq-j0, 1, dS[j0*Tk+j0:], Tk, q[qo+j0*A:], A, 1, dk[ko+j0*A:], A)
+			Sgemm(true, false, j1-j0, dh, Tq-j0, 1, Pbh[j0*Tk+j0:], Tk, do[qo+j0*A:], A, 1, dv[ko+j0*A:], A)
+		}
+		return
 	}
 	Sgemm(false, false, Tq, dh, Tk, 1, dS, Tk, k[ko:], A, 1, dq[qo:], A)  // dQ += dS·K
 	Sgemm(true, false, Tk, dh, Tq, 1, dS, Tk, q[qo:], A, 1, dk[ko:], A)   // dK += dSᵀ·Q

@@ -79,3 +79,53 @@ func TestAttnKernelsMatchLoops(t *testing.T) {
 		restore()
 	}
 }
+
+// Causal attention skips the masked triangle in its products (row blocks
+// of attnCausalRows); forward and backward give the whole square's bits
+// (zeros compared as equal whatever their sign).
+func TestAttentionCausalBlocksKeepBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	fill := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(rng.NormFloat64())
+		}
+		return s
+	}
+	same := func(name string, a, b []float32) {
+		t.Helper()
+		for i := range a {
+			if a[i] != b[i] || (a[i] == 0) != (b[i] == 0) {
+				t.Fatalf("%s[%d]: blocked %v, whole %v", name, i, a[i], b[i])
+			}
+			if a[i] != 0 && math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				t.Fatalf("%s[%d]: bits differ", name, i)
+			}
+		}
+	}
+	defer func(v int) { attnCausalRows = v }(attnCausalRows)
+	for _, c := range []struct{ B, T, H, dh int }{{1, 33, 1, 8}, {2, 64, 2, 16}, {1, 100, 3, 32}, {2, 180, 4, 32}, {1, 70, 2, 12}} {
+		dm := AttnDims{B: c.B, Tq: c.T, Tk: c.T, H: c.H, Dh: c.dh, Causal: true}
+		A := c.H * c.dh
+		q, k, v, do := fill(c.B*c.T*A), fill(c.B*c.T*A), fill(c.B*c.T*A), fill(c.B*c.T*A)
+		run := func(rows int) (o, P, dq, dk, dv []float32) {
+			attnCausalRows = rows
+			o, P = make([]float32, c.B*c.T*A), make([]float32, c.B*c.H*c.T*c.T)
+			AttentionForward(o, P, q, k, v, dm)
+			rng = rand.New(rand.NewPCG(1, 1)) // the same gradients to accumulate into
+			dq, dk, dv = fill(c.B*c.T*A), fill(c.B*c.T*A), fill(c.B*c.T*A)
+			AttentionBackward(dq, dk, dv, make([]float32, len(P)), do, P, q, k, v, dm)
+			return
+		}
+		o1, P1, dq1, dk1, dv1 := run(32)
+		if causalBlock(dm) == 0 {
+			t.Fatalf("%+v: not blocked", c)
+		}
+		o0, P0, dq0, dk0, dv0 := run(0)
+		same("o", o1, o0)
+		same("P", P1, P0)
+		same("dq", dq1, dq0)
+		same("dk", dk1, dk0)
+		same("dv", dv1, dv0)
+	}
+}
