@@ -101,7 +101,7 @@ func CFGRecipeFor(levels int) (CFGRecipe, error) {
 		Task: cfg.Name, Levels: levels, GrammarSeed: cfg.DefaultSeed, AnswerLen: cfg.DefaultAnswerLen,
 		Model: m, ReasonerLayers: 8,
 		Batch: 32, PretrainSteps: 1500, LR: 1e-3, MinLR: 5e-5, Warmup: 100, WeightDecay: 0.1,
-		SSTSteps: 300, SSTLR: 3e-4, SSTMinLR: 3e-5, SSTWarmup: 30, SSTFeedPasses: 1, SSTFeedBoost: 1,
+		SSTSteps: 300, SSTLR: 3e-4, SSTMinLR: 3e-5, SSTWarmup: 30, SSTFeedPasses: 1, SSTFeedBoost: 1, SSTFeedMajor: true,
 		MonoLayers: 2, DualEnc: 4, DualDec: 4, DualSteps: 1500, MonoSteps: 150, TalkerLR: 1e-3, TalkerBatch: 32,
 		CoconutSteps: []int{300, 150, 150, 150, 150}, CoconutLR: 1e-3, CoconutBatch: 32,
 		Seed: 1, EvalEvery: 250, EvalN: 256, EvalEndN: 32, FinalEvalN: 1000, FinalEvalSeed: 20251220,
@@ -121,7 +121,7 @@ func TinyCFGRecipe() CFGRecipe {
 	}
 	r.Model.D, r.Model.A, r.Model.F, r.Model.Layers, r.Model.Heads = 32, 32, 64, 3, 2
 	r.ReasonerLayers = 2
-	r.SSTFeedPasses, r.SSTFeedBoost = 0, 0 // the paper's SST: the tiny run's measured bars
+	r.SSTFeedPasses, r.SSTFeedBoost, r.SSTFeedMajor = 0, 0, false // the paper's SST: the tiny run's measured bars
 	r.AnswerLen = 4
 	r.Batch, r.TalkerBatch, r.CoconutBatch = 16, 16, 16
 	r.PretrainSteps, r.SSTSteps, r.DualSteps, r.MonoSteps = 300, 150, 100, 40
