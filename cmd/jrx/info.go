@@ -29,6 +29,8 @@ type modelInfo struct {
 	Config json.RawMessage `json:"config"`
 	Eval   json.RawMessage `json:"eval,omitempty"`
 	Recipe json.RawMessage `json:"recipe,omitempty"`
+	// Converted is jrx convert's entry ({"from": …, "dtype": …}).
+	Converted json.RawMessage `json:"converted,omitempty"`
 }
 
 func runInfo(ctx context.Context, env *cliEnv, args []string) error {
@@ -75,7 +77,7 @@ func runInfo(ctx context.Context, env *cliEnv, args []string) error {
 			continue // the set has no such model
 		}
 		infos = append(infos, modelInfo{File: f, SHA256: set.Hashes[f], Params: params[f],
-			Config: raw(m["config"]), Eval: raw(m["eval"]), Recipe: raw(m["recipe"])})
+			Config: raw(m["config"]), Eval: raw(m["eval"]), Recipe: raw(m["recipe"]), Converted: raw(m["converted"])})
 	}
 	if *asJSON {
 		return writeJSON(env.stdout, map[string]any{"source": set.Source, "task": set.Task.Name(), "distribution": set.Task.Distribution(),
@@ -88,6 +90,9 @@ func runInfo(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "\n%s  %d parameters  sha256 %s\n  config %s\n", in.File, in.Params, in.SHA256, termsafe.JSON(in.Config))
 		if in.Eval != nil {
 			fmt.Fprintf(env.stdout, "  eval   %s\n", termsafe.JSON(in.Eval))
+		}
+		if in.Converted != nil {
+			fmt.Fprintf(env.stdout, "  converted %s (the figures of the weights before it were dropped; measure with jrx eval)\n", termsafe.JSON(in.Converted))
 		}
 	}
 	if r := infos[0].Recipe; r != nil {
