@@ -37,6 +37,12 @@ type Evidence struct {
 	Forced   []bool // steps whose token was forced into the lane
 	Clean    []int  // the clean run's tokens over the same steps
 	Truth    []int  // the true tokens over the same steps
+	// Checked says the task judges a continuation itself (a grammar: many
+	// continuations are right); then Invalid is the first step (1-based)
+	// from which the lane's own continuation cannot be right, 0 while it
+	// can, and Truth is not compared.
+	Checked bool
+	Invalid int
 }
 
 // Decision is a verdict with the steps that explain it (1-based; 0 when
@@ -65,6 +71,8 @@ func Decide(e Evidence) Decision {
 		}
 		lastSelf = i
 		switch {
+		case e.Checked:
+			wrong = wrong || e.Invalid > 0 && i+1 >= e.Invalid
 		case i >= len(e.Truth) || e.Truth[i] < 0:
 			unknown = true // no reference at this step
 		case tok != e.Truth[i]:
@@ -99,6 +107,13 @@ func Decide(e Evidence) Decision {
 	return d
 }
 
+// continuationChecker is a problem that judges a continuation itself
+// (cfg.Problem): the first step (1-based) from which toks cannot continue
+// its prompt rightly, 0 while they can; a token of −1 stands for any.
+type continuationChecker interface {
+	CheckContinuation(toks []int) int
+}
+
 // Lane is one model's outcome over the steps taken.
 type Lane struct {
 	Name   string `json:"name"`
@@ -122,6 +137,12 @@ type Lane struct {
 	// truncated; the steps after it show what the lane does if made to go
 	// on (what the containment experiments measure).
 	Stopped int `json:"stopped,omitempty"`
+	// InvalidFrom (grammars) is the first step (1-based) from which the
+	// lane's continuation cannot be a valid prefix of a sentence, thoughts
+	// standing for some symbol; 0 while it can. Its verdict is judged by
+	// it: a grammar has many right continuations, Correct only says whether
+	// it is the sentence's own.
+	InvalidFrom int `json:"invalid_from,omitempty"`
 	// MaxLatentChange (Reasoner only) is the largest |r_t − r_t(clean)|
 	// over steps and components: exactly 0 after token-level injections.
 	MaxLatentChange float64 `json:"max_latent_change"`
@@ -172,8 +193,19 @@ func (s *Session) Summary() Summary {
 				l.Stopped = i + 1
 			}
 		}
-		dec := Decide(Evidence{Reached: reaches, Finished: len(s.snaps) == s.steps, Tokens: l.Tokens, Forced: notOwn,
-			Clean: ref, Truth: s.answer[:len(s.snaps)]})
+		ev := Evidence{Reached: reaches, Finished: len(s.snaps) == s.steps, Tokens: l.Tokens, Forced: notOwn,
+			Clean: ref, Truth: s.answer[:len(s.snaps)]}
+		if cc, ok := s.Problem.Instance.(continuationChecker); ok {
+			toks := append([]int(nil), l.Tokens...)
+			for i := range toks {
+				if ls := s.snaps[i].LaneStep(info.Name); ls != nil && ls.Thought {
+					toks[i] = -1 // a thought stands for some symbol
+				}
+			}
+			ev.Checked, ev.Invalid = true, cc.CheckContinuation(toks)
+			l.InvalidFrom = ev.Invalid
+		}
+		dec := Decide(ev)
 		l.Verdict, l.Left, l.Rejoined = dec.Verdict, dec.Left, dec.Rejoined
 		if info.Kind == KindReadout {
 			for _, sn := range s.snaps {

@@ -1,9 +1,12 @@
 package engine_test
 
 import (
+	"slices"
 	"testing"
 
 	"jrx/engine"
+	"jrx/internal/testmodels"
+	"jrx/tasks/cfg"
 )
 
 // The verdict state machine, case by case. Tokens are small ints; the
@@ -53,4 +56,98 @@ func TestDecide(t *testing.T) {
 			t.Errorf("%s: %+v, want %s left %d rejoined %d", c.name, d, c.want, c.left, c.rj)
 		}
 	}
+}
+
+// A task that judges continuations itself (a grammar): a lane that differs
+// from the sentence but stays a valid prefix is right; it is wrong from
+// the first invalid step, decided at that step; a reached lane is still
+// judged against its clean run.
+func TestDecideChecked(t *testing.T) {
+	truth := []int{1, 2, 3, 4}
+	cases := []struct {
+		name    string
+		reached bool
+		tokens  []int
+		invalid int
+		want    string
+	}{
+		{"differs from the sentence, valid, finished", false, []int{1, 5, 6, 7}, 0, engine.VerdictCorrect},
+		{"differs, valid, mid-run", false, []int{1, 5}, 0, engine.VerdictPending},
+		{"invalid from step 2: decided at once", false, []int{1, 5}, 2, engine.VerdictWrong},
+		{"invalid only after the steps taken: not yet", false, []int{1, 5}, 3, engine.VerdictPending},
+		{"equals the sentence but the check says invalid", false, []int{1, 2, 3, 4}, 4, engine.VerdictWrong},
+		{"reached: judged against the clean run", true, []int{1, 2, 3, 4}, 2, engine.VerdictContained},
+	}
+	for _, c := range cases {
+		d := engine.Decide(engine.Evidence{Reached: c.reached, Finished: len(c.tokens) == 4, Tokens: c.tokens,
+			Forced: make([]bool, len(c.tokens)), Clean: []int{1, 2, 3, 4}[:len(c.tokens)], Truth: truth[:len(c.tokens)],
+			Checked: true, Invalid: c.invalid})
+		if d.Verdict != c.want {
+			t.Errorf("%s: %s, want %s", c.name, d.Verdict, c.want)
+		}
+	}
+}
+
+// On a grammar problem each lane's verdict follows the parser: a lane is
+// wrong exactly from the first symbol that cannot continue the prefix
+// (computed here with the grammar's own membership test), whatever the
+// sentence's own continuation is.
+func TestGrammarLanesJudgedByTheParser(t *testing.T) {
+	dir := t.TempDir()
+	if err := testmodels.RandomGrammarSet(dir); err != nil {
+		t.Fatal(err)
+	}
+	set, err := engine.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer set.Close()
+	checked, differs := 0, 0
+	for seed := uint64(1); seed <= 12; seed++ {
+		p := engine.NewProblem(set.Task, seed)
+		s, err := engine.NewSession(set, p, nil, engine.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RunToEnd(); err != nil {
+			t.Fatal(err)
+		}
+		cp := p.Instance.(*cfg.Problem)
+		g := cp.Task().Grammar()
+		sum := s.Summary()
+		for _, l := range sum.Lanes {
+			if l.Name == engine.LaneCoconut {
+				continue // thoughts: CheckContinuation's fillers
+			}
+			want := 0
+			seq := cp.Prefix()
+			for i, tok := range l.Tokens {
+				if tok == cfg.IDEOS {
+					if !g.IsMember(seq) {
+						want = i + 1
+					}
+					break
+				}
+				seq = append(seq, tok)
+				if tok >= cfg.NumTerminals || !g.IsValidPrefix(seq) {
+					want = i + 1
+					break
+				}
+			}
+			if l.InvalidFrom != want {
+				t.Errorf("seed %d %s %v: invalid from %d, the parser says %d", seed, l.Name, l.Tokens, l.InvalidFrom, want)
+			}
+			if (l.Verdict == engine.VerdictWrong) != (want > 0) {
+				t.Errorf("seed %d %s: verdict %s with invalid_from %d", seed, l.Name, l.Verdict, want)
+			}
+			checked++
+			if !slices.Equal(l.Tokens, sum.Truth) && want == 0 {
+				differs++
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no lane checked")
+	}
+	t.Logf("%d lanes checked, %d valid but not the sentence's own", checked, differs)
 }

@@ -12,8 +12,8 @@ import (
 
 	"jrx/engine"
 	"jrx/internal/safeio"
-	"jrx/nn"
 	"jrx/internal/termsafe"
+	"jrx/nn"
 )
 
 func init() {

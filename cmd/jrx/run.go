@@ -219,8 +219,18 @@ func printRunTable(w io.Writer, s *engine.Session) {
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "lane\tanswer\tcorrect\tfirst divergence\tverdict\tmax latent change")
-	for _, l := range s.Summary().Lanes {
+	sum := s.Summary()
+	// A grammar judges a continuation by the parser: "correct" there only
+	// says whether it is the sentence's own, so the table says "exact" and
+	// where it stops being a valid prefix.
+	grammar := false
+	if _, ok := s.Problem.Instance.(interface{ CheckContinuation([]int) int }); ok {
+		grammar = true
+		fmt.Fprintln(tw, "lane\tanswer\texact\tvalid\tfirst divergence\tverdict\tmax latent change")
+	} else {
+		fmt.Fprintln(tw, "lane\tanswer\tcorrect\tfirst divergence\tverdict\tmax latent change")
+	}
+	for _, l := range sum.Lanes {
 		var toks []string
 		for i, t := range l.Tokens {
 			m := sym(t)
@@ -236,6 +246,14 @@ func printRunTable(w io.Writer, s *engine.Session) {
 		lc := ""
 		if l.Name == engine.LaneReasoner { // the read-out lane carries the Reasoner's latent change
 			lc = fmt.Sprintf("%g", l.MaxLatentChange)
+		}
+		if grammar {
+			valid := "yes"
+			if l.InvalidFrom > 0 {
+				valid = fmt.Sprintf("no, from step %d", l.InvalidFrom)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\t%s\n", l.Name, strings.Join(toks, " "), l.Correct, valid, fd, l.Verdict, lc)
+			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\n", l.Name, strings.Join(toks, " "), l.Correct, fd, l.Verdict, lc)
 	}
