@@ -101,7 +101,7 @@ func renderParse(st *Styles, f *Frame, show Visibility, sel, w, h int, compact b
 		}
 		return sb.String()
 	}
-	out = append(out, row("truth", truth[:min(len(truth), max(f.Taken(), 1))], 0))
+	out = append(out, row("sentence", truth[:min(len(truth), max(f.Taken(), 1))], 0))
 	for _, info := range f.LaneInfo {
 		if !show.Lane(info.Name) {
 			continue

@@ -35,6 +35,11 @@ func laneRows(f *Frame, show Visibility) []laneRow {
 	if f == nil {
 		return rows
 	}
+	if f.grammar() != nil {
+		// One of many right continuations: the lanes are judged by the
+		// parser (docs/VERDICTS.md), not by this row.
+		rows[0].label = "sentence"
+	}
 	for _, l := range f.LaneInfo {
 		if show.Lane(l.Name) {
 			rows = append(rows, laneRow{info: l, label: l.Label})
