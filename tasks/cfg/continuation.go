@@ -5,9 +5,10 @@ package cfg
 // of -1 stands for a continuous thought (COCONUT's thoughts replace the
 // first answer symbols): it may be any terminal the grammar allows there,
 // so a continuation with thoughts is valid when some terminals in their
-// place make it valid (at most 3^thoughts fillers are kept). [EOS] is
-// valid where the sentence can end, and ends the check; any other
-// non-terminal id is invalid.
+// place make it valid (at most 3^thoughts fillers are kept), and where the
+// sentence can end a thought may stand for its [EOS]. [EOS] is valid where
+// the sentence can end, and ends the check; any other non-terminal id is
+// invalid.
 func (p *Problem) CheckContinuation(toks []int) int {
 	g := p.t.g
 	cands := [][]int{p.Prefix()}
@@ -16,6 +17,9 @@ func (p *Problem) CheckContinuation(toks []int) int {
 		for _, s := range cands {
 			switch {
 			case tok < 0:
+				if g.IsMember(s) {
+					return 0 // the thought may stand for the sentence's end
+				}
 				for _, x := range g.Check(s).Next() {
 					next = append(next, append(append([]int(nil), s...), x))
 				}

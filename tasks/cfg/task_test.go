@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -455,5 +456,39 @@ func TestDistributionText(t *testing.T) {
 		if !strings.Contains(s, "4-level grammar") || !strings.Contains(s, fmt.Sprint(tk.Grammar().MaxLen())) {
 			t.Fatalf("Distribution() = %q", s)
 		}
+	}
+}
+
+// Where the sentence can end inside a run of thoughts, a thought may stand
+// for its [EOS]: COCONUT's symbols after it are then not held against it.
+// Checked on problems cut 1–3 symbols before the end, against the
+// sentence's own answer (which ends there).
+func TestCheckContinuationThoughtsPastTheEnd(t *testing.T) {
+	tk := defaultTask(t)
+	rng := rand.New(rand.NewPCG(7, 8))
+	found := 0
+	for i := 0; i < 20000 && found < 5; i++ {
+		p := tk.SampleProblem(rng)
+		ans := p.Answer()
+		end := slices.Index(ans, IDEOS)
+		if end < 0 || end >= 3 {
+			continue
+		}
+		found++
+		if !tk.Grammar().IsMember(append(p.Prefix(), ans[:end]...)) {
+			t.Fatalf("the answer %v does not end the sentence", ans)
+		}
+		toks := []int{-1, -1, -1, -1, 0, 1}
+		if got := p.CheckContinuation(toks); got != 0 {
+			t.Errorf("prefix ending %d symbols before the sentence's end, 4 thoughts: invalid from %d", end, got)
+		}
+		// Without thoughts, the same symbols after the end are invalid.
+		own := append(append([]int(nil), ans[:end]...), 0, 0, 0, 0, 0)
+		if got := p.CheckContinuation(own); got == 0 && !tk.Grammar().IsValidPrefix(append(p.Prefix(), own...)) {
+			t.Errorf("symbols past the end accepted: %v", own)
+		}
+	}
+	if found == 0 {
+		t.Fatal("no problem cut within 3 symbols of its end")
 	}
 }
