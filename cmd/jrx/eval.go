@@ -111,6 +111,9 @@ type evalFlags struct {
 	task  *string
 	n     *int
 	seed  *uint64
+	// defTask is the task whose embedded set opens when neither --model
+	// nor --task is given ("": the default, tree).
+	defTask string
 }
 
 func declareEvalFlags(fs *flag.FlagSet, n int, nHelp, seedHelp string) evalFlags {
@@ -133,7 +136,11 @@ func (ef evalFlags) load(fs *flag.FlagSet, env *cliEnv, args []string) (set *eng
 	if *ef.n < 1 || *ef.n > 1_000_000 {
 		return nil, 0, 0, usagef("--n %d: want 1..1000000", *ef.n)
 	}
-	set, err = engine.LoadTask(*ef.model, *ef.task)
+	task := *ef.task
+	if task == "" && *ef.model == "" {
+		task = ef.defTask
+	}
+	set, err = engine.LoadTask(*ef.model, task)
 	return set, *ef.n, *ef.seed, err
 }
 

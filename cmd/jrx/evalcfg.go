@@ -13,6 +13,7 @@ import (
 func runEvalCfg(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(lookup("eval"), env)
 	ef := declareEvalFlags(fs, 2000, "number of grammar problems", "seed of the problems")
+	ef.defTask = "cfg" // without --model: the embedded grammar set
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	asCSV := fs.Bool("csv", false, "print CSV tables")
 	set, n, seed, err := ef.load(fs, env, args)

@@ -45,8 +45,12 @@ func TestEvalCfg(t *testing.T) {
 			t.Errorf("token_corruption rows lack %q", k)
 		}
 	}
-	if out, code := run1("eval", "cfg", "--n", "2"); code != 1 || !strings.Contains(out, "not cfg") {
+	if out, code := run1("eval", "cfg", "--task", "tree", "--n", "2"); code != 1 || !strings.Contains(out, "not cfg") {
 		t.Errorf("the embedded tree set: exit %d, %s", code, out)
+	}
+	// Without --model: the embedded grammar set.
+	if out, code := run1("eval", "cfg", "--n", "2", "--json"); code != 0 || !strings.Contains(out, `"greedy_valid"`) {
+		t.Errorf("the embedded grammar set: exit %d, %s", code, out)
 	}
 }
 
