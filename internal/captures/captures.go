@@ -235,8 +235,15 @@ func Options(set *engine.Set, args []string) (app.Options, error) {
 				o.Seed = n
 			case "--prompt":
 				o.Prompt = args[i+1]
+			case "--task":
+				// Another task's embedded set, loaded as cmd/jrx loads it.
+				task := args[i+1]
+				if _, err := engine.LoadTask("", task); err != nil {
+					return o, err
+				}
+				o.Load = func(string) (*engine.Set, error) { return engine.LoadTask("", task) }
 			default:
-				return o, fmt.Errorf("a capture of jrx explore takes --seed and --prompt, not %s", args[i])
+				return o, fmt.Errorf("a capture of jrx explore takes --seed, --prompt and --task, not %s", args[i])
 			}
 			i++
 		}
