@@ -65,7 +65,9 @@ const cfgTrainHelp = `Trains the grammar model set (the paper's Experiment 2, do
   baseline   T: T0 + as many further steps as SST takes (the coupled baseline)
   sst        R: T0's embedding, first N blocks and final norm, then SST
              (k = 4, EMA 0.98, target table from E), loss on the positions
-             after [ANS]
+             after [ANS]; by default self-fed (docs/MODEL.md): the answer
+             positions read the network's own latents, each leaned toward
+             its true symbol at least until that symbol is the nearest row
   dual, mono the Talkers on R's free-running latents of the answer
   coconut0…  C: COCONUT from T0, curriculum stage s = 0 … 4 (s answer
              symbols replaced by s continuous thoughts)
