@@ -112,7 +112,13 @@ func renderParse(st *Styles, f *Frame, show Visibility, sel, w, h int, compact b
 		switch {
 		case len(toks) == 0:
 		case pl.Bad > 0:
-			line += st.Verdict.Wrong.Render(fmt.Sprintf("  invalid from step %d", pl.Bad))
+			// The long form where it fits the panel, else a short one (the
+			// symbol itself is marked ✗ either way).
+			note := fmt.Sprintf("  invalid from step %d", pl.Bad)
+			if width(line)+width(note) > w {
+				note = fmt.Sprintf("  invalid @%d", pl.Bad)
+			}
+			line += st.Verdict.Wrong.Render(note)
 		default:
 			line += st.Verdict.Correct.Render("  valid")
 		}
