@@ -128,21 +128,14 @@ func runConvert(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // fileDTypes names the dtypes of a safetensors file's tensors ("F32",
-// "F16", "F32+BF16"), or "?" when its header cannot be read.
+// "F16", "F32+BF16") from its header alone, or "?" when that cannot be read.
 func fileDTypes(path string) string {
 	r, err := nn.OpenSafetensorsFile(path)
 	if err != nil {
 		return "?"
 	}
 	defer r.Close()
-	b, err := r.ReadAll()
-	if err != nil {
-		return "?"
-	}
-	h, err := nn.ParseSafetensorsHeader(b)
-	if err != nil {
-		return "?"
-	}
+	h := r.Header // checked when opened; the data is not read
 	seen := map[string]bool{}
 	var s string
 	for _, info := range h.Infos {
