@@ -173,7 +173,10 @@ func (im *gemmImpl) sgemm(cfg *gemmConfig, transA, transB bool, m, n, k int, alp
 			nth = runtime.GOMAXPROCS(0)
 		}
 	}
-	colSplit := cfg.split == splitCols || cfg.split == splitAuto && tn > tm
+	// Column chunks when C is wider than tall — but not for a transposed
+	// A (the weight gradients XᵀdY) with row tiles enough for every
+	// thread: each column chunk packs all of A again for a few columns.
+	colSplit := cfg.split == splitCols || cfg.split == splitAuto && tn > tm && !(transA && tm >= 4*nth)
 	units := tm
 	if colSplit {
 		units = tn

@@ -118,11 +118,39 @@ func (g *gen) body(s isa, trans bool, u int) {
 	}
 }
 
+// bPrefetchRows is how many rows of B ahead the T kernels prefetch.
+const bPrefetchRows = 8
+
+// prefetchB emits, in a T kernel's 4-step loop, prefetches of the B rows
+// bPrefetchRows … bPrefetchRows+3 ahead (R11; AX holds 3·ldb). A T kernel
+// runs the products with a transposed A, XᵀdY: there B is the batch's
+// rows read in place, a row of the tile every ldb floats and k in the
+// thousands, which the hardware prefetcher follows poorly across pages.
+// No bit changes.
+func (g *gen) prefetchB(s isa) {
+	for u := 0; u < 4; u++ {
+		base := [...]string{"(R11)", "(R11)(R13*1)", "(R11)(R13*2)", "(R11)(AX*1)"}[u]
+		for off := 0; off < 4*s.nr(); off += 64 {
+			if off == 0 {
+				g.p("\tPREFETCHT0 %s", base)
+			} else {
+				g.p("\tPREFETCHT0 %d%s", off, base)
+			}
+		}
+	}
+}
+
 func (g *gen) advance(s isa, trans bool, steps int) {
 	if steps == 4 {
 		g.p("\tLEAQ (BX)(R13*4), BX")
+		if trans {
+			g.p("\tLEAQ (R11)(R13*4), R11")
+		}
 	} else {
 		g.p("\tADDQ R13, BX")
+		if trans {
+			g.p("\tADDQ R13, R11")
+		}
 	}
 	if trans {
 		if steps == 4 {
@@ -165,6 +193,10 @@ func (g *gen) kernel(s isa, trans bool) {
 	g.p("\tMOVQ b+24(FP), BX")
 	g.p("\tMOVQ ldb+32(FP), R13")
 	g.p("\tSHLQ $2, R13")
+	if trans {
+		// R11 runs bPrefetchRows rows of B ahead (see prefetchB).
+		g.p("\tLEAQ (BX)(R13*%d), R11", bPrefetchRows)
+	}
 	g.p("\tMOVQ c+40(FP), CX")
 	g.p("\tMOVQ ldc+48(FP), DX")
 	g.p("\tSHLQ $2, DX")
@@ -186,6 +218,9 @@ func (g *gen) kernel(s isa, trans bool) {
 	g.p("\tCMPQ DI, $4")
 	g.p("\tJLT tail1")
 	g.p("loop4:")
+	if trans {
+		g.prefetchB(s)
+	}
 	for u := 0; u < 4; u++ {
 		g.body(s, trans, u)
 	}
