@@ -365,6 +365,60 @@ func TestTokenBatch(t *testing.T) {
 	}
 }
 
+// A marked row (pretrain_markers) is prefix [ANS] [BOT] [EOT] rest [EOS]
+// with no loss on predicting any of the three markers; the unmarked rows
+// are tokenBatch's, and so is the token count but for the markers.
+func TestTokenBatchMarked(t *testing.T) {
+	r := TinyCFGRecipe()
+	_, pre, err := r.Tasks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := sampleProblems(pre, tasks.NewRNG(2), 6)
+	marked := []bool{true, false, true, false, false, true}
+	b, real := tokenBatchMarked(ps, marked)
+	plain, realPlain := tokenBatch(ps)
+	nMarked := 0
+	for i, p := range ps {
+		seq := append(p.Prompt(), p.Answer()...)
+		cut := len(p.Prefix()) // index of [ANS]
+		if marked[i] {
+			nMarked++
+			seq = slices.Concat(p.Prompt(), []int{cfg.IDBOT, cfg.IDEOT}, p.Answer())
+		}
+		for j := range b.T {
+			k := i*b.T + j
+			in, tg, w := b.Inputs[k], b.Targets[k], b.W1[k]
+			switch {
+			case j >= len(seq)-1:
+				if w != 0 || in != cfg.IDPAD {
+					t.Fatalf("row %d position %d: padding %d with weight %v", i, j, in, w)
+				}
+			case in != seq[j] || tg != seq[j+1]:
+				t.Fatalf("row %d position %d: %d → %d, want %d → %d", i, j, in, tg, seq[j], seq[j+1])
+			case tg == cfg.IDAns || tg == cfg.IDBOT || tg == cfg.IDEOT:
+				if w != 0 {
+					t.Fatalf("row %d position %d predicts marker %d with weight %v", i, j, tg, w)
+				}
+			case w != 1:
+				t.Fatalf("row %d position %d: weight %v", i, j, w)
+			}
+			if !marked[i] && j < plain.T && (in != plain.Inputs[i*plain.T+j] || w != plain.W1[i*plain.T+j]) {
+				t.Fatalf("unmarked row %d differs from tokenBatch's at %d", i, j)
+			}
+		}
+		if j := cut + 2; marked[i] && (b.Inputs[i*b.T+j] != cfg.IDEOT || b.Targets[i*b.T+j] != p.Answer()[0]) {
+			t.Fatalf("row %d: [EOT] should predict the first answer symbol", i)
+		}
+	}
+	if real != realPlain+2*nMarked {
+		t.Errorf("tokens %d, want %d + 2·%d", real, realPlain, nMarked)
+	}
+	if markRows(tasks.NewRNG(1), 4, 0) != nil {
+		t.Error("markRows with fraction 0 should mark nothing (and draw nothing)")
+	}
+}
+
 // The recipe's JSON rebuilds its task through the registry, and Validate
 // refuses recipes the stages cannot run.
 func TestCFGRecipe(t *testing.T) {

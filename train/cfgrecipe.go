@@ -40,6 +40,12 @@ type CFGRecipe struct {
 	MinLR         float32 `json:"min_lr"`
 	Warmup        int     `json:"warmup"`
 	WeightDecay   float32 `json:"weight_decay"`
+	// PretrainMarkers is the fraction of T0's (and T's) sentences that
+	// carry COCONUT's [BOT] [EOT] right after [ANS], no loss on predicting
+	// either: T0 then reads past the markers as it reads past [ANS], so
+	// C's curriculum starts from a network to which its layout is not new
+	// (0: T0 never sees them, and C's stage 0 learns them; TRAINING.md).
+	PretrainMarkers float32 `json:"pretrain_markers,omitempty"`
 
 	// R's SST steps; T continues T0 for as many steps with the same
 	// schedule.
@@ -100,10 +106,10 @@ func CFGRecipeFor(levels int) (CFGRecipe, error) {
 	r := CFGRecipe{
 		Task: cfg.Name, Levels: levels, GrammarSeed: cfg.DefaultSeed, AnswerLen: cfg.DefaultAnswerLen,
 		Model: m, ReasonerLayers: 8,
-		Batch: 32, PretrainSteps: 1500, LR: 1e-3, MinLR: 5e-5, Warmup: 100, WeightDecay: 0.1,
+		Batch: 32, PretrainSteps: 1750, LR: 1e-3, MinLR: 5e-5, Warmup: 100, WeightDecay: 0.1,
 		SSTSteps: 300, SSTLR: 3e-4, SSTMinLR: 3e-5, SSTWarmup: 30, SSTFeedPasses: 1, SSTFeedBoost: 1, SSTFeedMajor: true,
 		MonoLayers: 2, DualEnc: 4, DualDec: 4, DualSteps: 1500, MonoSteps: 150, TalkerLR: 1e-3, TalkerBatch: 32,
-		CoconutSteps: []int{300, 150, 150, 150, 150}, CoconutLR: 1e-3, CoconutBatch: 32,
+		CoconutSteps: []int{300, 150, 150, 150, 150}, CoconutLR: 1e-3, CoconutBatch: 32, PretrainMarkers: 0.5,
 		Seed: 1, EvalEvery: 250, EvalN: 256, EvalEndN: 32, FinalEvalN: 1000, FinalEvalSeed: 20251220,
 	}
 	if err := r.fill(); err != nil {
@@ -185,7 +191,11 @@ func (r CFGRecipe) Tasks() (eval, pretrain *cfg.Task, err error) {
 // symbols: P + n + 1) — one more than the engine's MaxPrompt + MaxAnswer,
 // and more than a whole pretraining sentence with [ANS] and [EOS].
 func (r CFGRecipe) needContext(t *cfg.Task) int {
-	return max(t.MaxPrompt()+t.MaxAnswer()+1, t.Grammar().MaxLen()+2)
+	need := max(t.MaxPrompt()+t.MaxAnswer()+1, t.Grammar().MaxLen()+2)
+	if r.PretrainMarkers > 0 {
+		need = max(need, t.Grammar().MaxLen()+3) // a whole sentence, [ANS], [BOT], [EOT] and [EOS]
+	}
+	return need
 }
 
 // Thoughts is the number of continuous thoughts C makes at inference: the
@@ -222,6 +232,8 @@ func (r CFGRecipe) Validate() error {
 		return fmt.Errorf("recipe: learning rates must be positive")
 	case r.MinLR < 0 || r.MinLR > r.LR || r.SSTMinLR < 0 || r.SSTMinLR > r.SSTLR:
 		return fmt.Errorf("recipe: a minimum learning rate must lie in [0, peak]")
+	case !(r.PretrainMarkers >= 0 && r.PretrainMarkers <= 1):
+		return fmt.Errorf("recipe: pretrain_markers %g; want a fraction in [0, 1]", r.PretrainMarkers)
 	case r.Warmup < 0 || r.SSTWarmup < 0:
 		return fmt.Errorf("recipe: warm-up steps must not be negative")
 	case r.MonoLayers < 1 || r.DualEnc < 1 || r.DualDec < 1:

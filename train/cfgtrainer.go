@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"jrx/baseline"
@@ -38,6 +39,7 @@ const (
 // one pretrained Transformer T0, in order:
 //
 //	pretrain   T0: next-token cross-entropy on whole sentences with [ANS] at a random cut
+//	           (a PretrainMarkers fraction with [BOT] [EOT] after it)
 //	baseline   T: T0 + SSTSteps more steps of the same (the coupled baseline)
 //	sst        R: T0's embedding, first ReasonerLayers blocks and final norm, then SST
 //	dual, mono the Talkers, on R's free-running latents of the answer
@@ -137,19 +139,62 @@ func (t *CFGTrainer) newTokenNet() (*latent.Reasoner, error) {
 // (where the cut falls is not the sentence's business). Rows are padded to
 // the batch's longest.
 func tokenBatch(ps []*cfg.Problem) (*tasks.Batch, int) {
+	return tokenBatchMarked(ps, nil)
+}
+
+// tokenBatchMarked is tokenBatch with COCONUT's markers in the rows marked
+// true: prefix [ANS] [BOT] [EOT] rest [EOS], no loss on predicting [ANS],
+// [BOT] or [EOT] (the recipe's pretrain_markers). marked may be nil.
+func tokenBatchMarked(ps []*cfg.Problem, marked []bool) (*tasks.Batch, int) {
 	probs := make([]tasks.Problem, len(ps))
+	T := 0
 	for i, p := range ps {
 		probs[i] = p
+		n := len(p.Prompt()) + len(p.Answer()) - 1
+		if marked != nil && marked[i] {
+			n += 2
+		}
+		T = max(T, n)
 	}
-	b := tasks.MakeBatch(probs, cfg.IDPAD, 0, 1)
+	b := tasks.MakeBatch(probs, cfg.IDPAD, T, 1)
 	real := 0
 	for i := range b.B {
-		if R := b.RouteStart[i]; R >= 1 {
+		R := b.RouteStart[i]
+		if R >= 1 {
 			b.W1[i*b.T+R-1] = 0
+		}
+		if marked != nil && marked[i] {
+			seq := slices.Concat(ps[i].Prompt(), []int{cfg.IDBOT, cfg.IDEOT}, ps[i].Answer())
+			row := i * b.T
+			for k := range b.T {
+				b.Inputs[row+k], b.Targets[row+k], b.W1[row+k] = cfg.IDPAD, cfg.IDPAD, 0
+				if k < len(seq)-1 {
+					b.Inputs[row+k], b.Targets[row+k], b.W1[row+k] = seq[k], seq[k+1], 1
+				}
+			}
+			for _, k := range []int{R - 1, R, R + 1} { // predicting [ANS], [BOT], [EOT]
+				if k >= 0 {
+					b.W1[row+k] = 0
+				}
+			}
+			b.SeqLen[i] += 2
 		}
 		real += b.SeqLen[i] - 1
 	}
 	return b, real
+}
+
+// markRows draws which of n rows carry the markers (each with probability
+// frac); nil, and no draw, when frac is 0.
+func markRows(rng *rand.Rand, n int, frac float32) []bool {
+	if frac <= 0 {
+		return nil
+	}
+	m := make([]bool, n)
+	for i := range m {
+		m[i] = rng.Float32() < frac
+	}
+	return m
 }
 
 func sampleProblems(task *cfg.Task, rng *rand.Rand, n int) []*cfg.Problem {
@@ -163,12 +208,13 @@ func sampleProblems(task *cfg.Task, rng *rand.Rand, n int) []*cfg.Problem {
 // tokenLoop is the loop of T0's pretraining and T's continuation.
 func (t *CFGTrainer) tokenLoop(name string, net *latent.Reasoner, steps int, sched nn.Schedule) *loop {
 	r := t.Recipe
-	wk := net.NewWork(r.Batch, t.pretask.Grammar().MaxLen()+1)
+	wk := net.NewWork(r.Batch, t.pretask.Grammar().MaxLen()+3) // +2: the markers (pretrain_markers)
 	return &loop{
 		name: name, steps: steps, sched: sched,
 		state: &loopState{p: net.P, opt: nn.NewAdamW(net.P, t.adam()), recipe: r.JSON()},
 		do: func(_ int, rng *rand.Rand) (float32, int) {
-			b, real := tokenBatch(sampleProblems(t.pretask, rng, r.Batch))
+			ps := sampleProblems(t.pretask, rng, r.Batch)
+			b, real := tokenBatchMarked(ps, markRows(rng, len(ps), r.PretrainMarkers))
 			loss, _ := net.TokenLoss(wk, b.Inputs, b.Targets, nil, b.W1, nil, b.B, b.T)
 			return loss, real
 		},
@@ -470,10 +516,13 @@ func (t *CFGTrainer) coconutStages(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The markers start as copies of [ANS]'s row (MODEL.md, "COCONUT").
-	E, d := net.P.W(latent.NameEmbed), r.Model.D
-	for _, id := range []int{cfg.IDBOT, cfg.IDEOT} {
-		copy(E[id*d:(id+1)*d], E[cfg.IDAns*d:(cfg.IDAns+1)*d])
+	// The markers start as copies of [ANS]'s row (MODEL.md, "COCONUT"),
+	// unless T0 trained their rows (pretrain_markers).
+	if r.PretrainMarkers == 0 {
+		E, d := net.P.W(latent.NameEmbed), r.Model.D
+		for _, id := range []int{cfg.IDBOT, cfg.IDEOT} {
+			copy(E[id*d:(id+1)*d], E[cfg.IDAns*d:(cfg.IDAns+1)*d])
+		}
 	}
 	wk := c.NewWork(r.CoconutBatch, r.Model.Context)
 	for s, steps := range r.CoconutSteps {

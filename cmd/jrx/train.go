@@ -61,7 +61,9 @@ jrx train cfg trains the grammar set (the paper's Experiment 2); see
 const cfgTrainHelp = `Trains the grammar model set (the paper's Experiment 2, docs/TRAINING.md
 "Grammars") from one pretrained Transformer T0, in order:
   pretrain   T0: next-token cross-entropy on whole sentences of the grammar,
-             [ANS] at a random cut (L blocks; cosine learning-rate decay)
+             [ANS] at a random cut (L blocks; cosine learning-rate decay);
+             half of them with COCONUT's [BOT] [EOT] after [ANS], so that
+             C's curriculum starts from a network that reads past them
   baseline   T: T0 + as many further steps as SST takes (the coupled baseline)
   sst        R: T0's embedding, first N blocks and final norm, then SST
              (k = 4, EMA 0.98, target table from E), loss on the positions
