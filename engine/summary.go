@@ -107,10 +107,10 @@ func Decide(e Evidence) Decision {
 	return d
 }
 
-// continuationChecker is a problem that judges a continuation itself
+// ContinuationChecker is a problem that judges a continuation itself
 // (cfg.Problem): the first step (1-based) from which toks cannot continue
 // its prompt rightly, 0 while they can; a token of −1 stands for any.
-type continuationChecker interface {
+type ContinuationChecker interface {
 	CheckContinuation(toks []int) int
 }
 
@@ -195,7 +195,7 @@ func (s *Session) Summary() Summary {
 		}
 		ev := Evidence{Reached: reaches, Finished: len(s.snaps) == s.steps, Tokens: l.Tokens, Forced: notOwn,
 			Clean: ref, Truth: s.answer[:len(s.snaps)]}
-		if cc, ok := s.Problem.Instance.(continuationChecker); ok {
+		if cc, ok := s.Problem.Instance.(ContinuationChecker); ok {
 			toks := append([]int(nil), l.Tokens...)
 			for i := range toks {
 				if ls := s.snaps[i].LaneStep(info.Name); ls != nil && ls.Thought {

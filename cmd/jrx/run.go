@@ -224,7 +224,7 @@ func printRunTable(w io.Writer, s *engine.Session) {
 	// says whether it is the sentence's own, so the table says "exact" and
 	// where it stops being a valid prefix.
 	grammar := false
-	if _, ok := s.Problem.Instance.(interface{ CheckContinuation([]int) int }); ok {
+	if _, ok := s.Problem.Instance.(engine.ContinuationChecker); ok {
 		grammar = true
 		fmt.Fprintln(tw, "lane\tanswer\texact\tvalid\tfirst divergence\tverdict\tmax latent change")
 	} else {
