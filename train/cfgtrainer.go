@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"jrx/baseline"
@@ -147,42 +146,35 @@ func tokenBatch(ps []*cfg.Problem) (*tasks.Batch, int) {
 // [BOT] or [EOT] (the recipe's pretrain_markers). marked may be nil.
 func tokenBatchMarked(ps []*cfg.Problem, marked []bool) (*tasks.Batch, int) {
 	probs := make([]tasks.Problem, len(ps))
-	T := 0
 	for i, p := range ps {
 		probs[i] = p
-		n := len(p.Prompt()) + len(p.Answer()) - 1
 		if marked != nil && marked[i] {
-			n += 2
+			probs[i] = markedProblem{p}
 		}
-		T = max(T, n)
 	}
-	b := tasks.MakeBatch(probs, cfg.IDPAD, T, 1)
+	b := tasks.MakeBatch(probs, cfg.IDPAD, 0, 1)
 	real := 0
 	for i := range b.B {
-		R := b.RouteStart[i]
-		if R >= 1 {
-			b.W1[i*b.T+R-1] = 0
-		}
+		// RouteStart is the prompt's last token: [ANS], or [EOT] in a
+		// marked row, where the positions predicting [ANS] and [BOT] come
+		// before it.
+		R, first := b.RouteStart[i], b.RouteStart[i]
 		if marked != nil && marked[i] {
-			seq := slices.Concat(ps[i].Prompt(), []int{cfg.IDBOT, cfg.IDEOT}, ps[i].Answer())
-			row := i * b.T
-			for k := range b.T {
-				b.Inputs[row+k], b.Targets[row+k], b.W1[row+k] = cfg.IDPAD, cfg.IDPAD, 0
-				if k < len(seq)-1 {
-					b.Inputs[row+k], b.Targets[row+k], b.W1[row+k] = seq[k], seq[k+1], 1
-				}
-			}
-			for _, k := range []int{R - 1, R, R + 1} { // predicting [ANS], [BOT], [EOT]
-				if k >= 0 {
-					b.W1[row+k] = 0
-				}
-			}
-			b.SeqLen[i] += 2
+			first = R - 2
+		}
+		for k := max(first-1, 0); k < R; k++ {
+			b.W1[i*b.T+k] = 0
 		}
 		real += b.SeqLen[i] - 1
 	}
 	return b, real
 }
+
+// markedProblem is a grammar problem whose prompt ends with COCONUT's
+// markers after [ANS] (tokenBatchMarked).
+type markedProblem struct{ *cfg.Problem }
+
+func (p markedProblem) Prompt() []int { return append(p.Problem.Prompt(), cfg.IDBOT, cfg.IDEOT) }
 
 // markRows draws which of n rows carry the markers (each with probability
 // frac); nil, and no draw, when frac is 0.
