@@ -213,8 +213,8 @@ func (r *Reasoner) NewFreeRunCache(maxB, capacity int) *nn.BatchKVCache {
 // (training buffers, as from NewWork) and c B sequences of P+steps−1
 // positions. On the pure-Go kernel paths its latents have FreeRunBatch's
 // bits (the same kernels in the same order; tested), on OpenBLAS they
-// agree to float32 rounding. Nothing uses it yet: training and evaluation
-// still call FreeRunBatch.
+// agree to float32 rounding. The tree Talker stages' data (train.Trainer)
+// run on it; the evaluations still call FreeRunBatch (forward-only buffers).
 func (r *Reasoner) FreeRunBatchKV(wk *Work, c *nn.BatchKVCache, prompts []int, B, P, steps int, lat []float32) {
 	if steps < 1 {
 		return

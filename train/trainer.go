@@ -489,6 +489,7 @@ func (t *Trainer) talkerConfig() talker.Config {
 // part of a Talker step.
 type talkerData struct {
 	wk    *latent.Work
+	kv    *nn.BatchKVCache
 	lat   []float32
 	ans   []int
 	dec   []int
@@ -499,7 +500,7 @@ func (t *Trainer) newTalkerData() *talkerData {
 	steps := t.task.MaxAnswer()
 	B := t.Recipe.TalkerBatch
 	P := t.task.MaxPrompt()
-	return &talkerData{wk: t.reasoner.NewWork(B, P+steps-1), lat: make([]float32, B*steps*t.Recipe.Model.D),
+	return &talkerData{wk: t.reasoner.NewWork(B, P), kv: t.reasoner.NewFreeRunCache(B, P+steps-1), lat: make([]float32, B*steps*t.Recipe.Model.D),
 		ans: make([]int, B*steps), dec: make([]int, B*steps), steps: steps}
 }
 
@@ -528,7 +529,9 @@ func (t *Trainer) fillTalkerData(d *talkerData, step int) {
 		copy(d.dec[b*d.steps+1:(b+1)*d.steps], a[:d.steps-1])
 	}
 	P := len(prompts) / B
-	t.reasoner.FreeRunBatch(d.wk, prompts, B, P, d.steps, d.lat)
+	// On the batched KV cache: the prompt once, then one position a latent
+	// (the same bits as whole-sequence passes on the pure-Go paths; tested).
+	t.reasoner.FreeRunBatchKV(d.wk, d.kv, prompts, B, P, d.steps, d.lat)
 	if t.talkerCache == nil {
 		t.talkerCache = map[int]talkerBatch{}
 	}
