@@ -207,10 +207,22 @@ func toEndValid(net *latent.Reasoner, g *cfg.Grammar, p *cfg.Problem) (bool, err
 // freeRun is latent.Reasoner.FreeRun with the prompt read in one batched
 // pass (Stepper.FeedTokens), as the engine reads it.
 func freeRun(r *latent.Reasoner, prompt []int, steps int) ([][]float32, error) {
+	return freeRunOn(r, nil, prompt, steps)
+}
+
+// freeRunOn is freeRun on stepper s (one of r's, emptied first; nil: a new
+// one), so that a worker reuses one KV cache for all its rows instead of
+// allocating and clearing one a row (the same numbers: a row reads only the
+// positions it wrote).
+func freeRunOn(r *latent.Reasoner, s *latent.Stepper, prompt []int, steps int) ([][]float32, error) {
 	if len(prompt)+steps-1 > r.Cfg.Context {
 		return nil, fmt.Errorf("reasoner: prompt of %d tokens + %d steps exceeds the context of %d", len(prompt), steps, r.Cfg.Context)
 	}
-	s := r.NewStepper()
+	if s == nil {
+		s = r.NewStepper()
+	} else {
+		s.Truncate(0)
+	}
 	if err := s.FeedTokens(prompt); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"jrx/baseline"
@@ -422,8 +423,11 @@ func freeRunRows(r *latent.Reasoner, prompts [][]int, steps int, lat []float32) 
 	d := r.Cfg.D
 	B := len(prompts)
 	errs := make([]error, B)
+	steppers := sync.Pool{New: func() any { return r.NewStepper() }}
 	parallel(context.Background(), B, func(b int) {
-		l, err := freeRun(r, prompts[b], steps)
+		s := steppers.Get().(*latent.Stepper)
+		defer steppers.Put(s)
+		l, err := freeRunOn(r, s, prompts[b], steps)
 		if err != nil {
 			errs[b] = err
 			return
