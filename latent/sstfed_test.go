@@ -136,7 +136,7 @@ func TestSSTLossFedGradientHoldsFedInputsFixed(t *testing.T) {
 			}
 		}
 		wk2 := r.NewWork(B, T)
-		return float64(r.sstFromX(wk2, xx, inputs, targets, w, from, to, B, T))
+		return float64(r.sstFromX(wk2, xx, inputs, targets, w, from, to, B, T, 1))
 	}
 	rng := rand.New(rand.NewPCG(9, 9))
 	checked, nonzero := 0, 0

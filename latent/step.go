@@ -70,6 +70,14 @@ func zero(s []float32) { clear(s) }
 // Cfg.MTPWeight when the network has it; then backward, accumulating into
 // r.P's gradients. It returns the main loss and the two-ahead loss.
 func (r *Reasoner) TokenLoss(wk *Work, inputs, targets, targets2 []int, w, w2 []float32, B, T int) (loss, loss2 float32) {
+	return r.TokenLossScaled(wk, inputs, targets, targets2, w, w2, B, T, 1)
+}
+
+// TokenLossScaled is TokenLoss with every gradient multiplied by scale
+// (the losses it returns are not): a micro-batch's share of a batch whose
+// gradient is accumulated over several calls (scale = its loss weight ÷
+// the batch's).
+func (r *Reasoner) TokenLossScaled(wk *Work, inputs, targets, targets2 []int, w, w2 []float32, B, T int, scale float32) (loss, loss2 float32) {
 	wk.check(B, T)
 	n, d, v := B*T, r.Cfg.D, r.Cfg.Vocab
 	E, dE := r.P.W(NameEmbed), r.P.G(NameEmbed)
@@ -81,7 +89,7 @@ func (r *Reasoner) TokenLoss(wk *Work, inputs, targets, targets2 []int, w, w2 []
 	nn.TiedHeadForward(logits, h, E, n, d, v)
 	loss = nn.CrossEntropyForward(probs, logits, targets, w, n, v)
 	zero(dlog)
-	nn.CrossEntropyBackward(dlog, probs, targets, w, n, v, 1)
+	nn.CrossEntropyBackward(dlog, probs, targets, w, n, v, scale)
 	zero(dh)
 	nn.TiedHeadBackward(dh, dE, dlog, h, E, n, d, v)
 
@@ -92,7 +100,7 @@ func (r *Reasoner) TokenLoss(wk *Work, inputs, targets, targets2 []int, w, w2 []
 		nn.TiedHeadForward(logits, h2, E, n, d, v)
 		loss2 = nn.CrossEntropyForward(probs, logits, targets2, w2, n, v)
 		zero(dlog)
-		nn.CrossEntropyBackward(dlog, probs, targets2, w2, n, v, r.Cfg.MTPWeight)
+		nn.CrossEntropyBackward(dlog, probs, targets2, w2, n, v, r.Cfg.MTPWeight*scale)
 		zero(dh2)
 		nn.TiedHeadBackward(dh2, dE, dlog, h2, E, n, d, v)
 		nn.Sgemm(true, false, d, d, n, 1, h, d, dh2, d, 1, dWm, d) // dWm += hᵀ·dh2
@@ -112,7 +120,7 @@ func (r *Reasoner) SSTLoss(wk *Work, inputs, targets []int, w []float32, B, T in
 	wk.check(B, T)
 	x := wk.x[:B*T*r.Cfg.D]
 	gather(x, r.P.W(NameEmbed), inputs, r.Cfg.D)
-	return r.sstFromX(wk, x, inputs, targets, w, nil, nil, B, T)
+	return r.sstFromX(wk, x, inputs, targets, w, nil, nil, B, T, 1)
 }
 
 // SSTLossFed is SSTLoss with the network's own latents as inputs where
@@ -134,13 +142,19 @@ func (r *Reasoner) SSTLoss(wk *Work, inputs, targets []int, w []float32, B, T in
 // makes x_i the nearest row of Ē (by cosine) to the fed input, so every fed
 // input's nearest token is the one the sentence goes on with.
 func (r *Reasoner) SSTLossFed(wk *Work, inputs, targets []int, w []float32, from, to []int, passes int, boost []float32, major bool, B, T int) float32 {
+	return r.SSTLossFedScaled(wk, inputs, targets, w, from, to, passes, boost, major, B, T, 1)
+}
+
+// SSTLossFedScaled is SSTLossFed with every gradient multiplied by scale
+// (the loss it returns is not), as TokenLossScaled.
+func (r *Reasoner) SSTLossFedScaled(wk *Work, inputs, targets []int, w []float32, from, to []int, passes int, boost []float32, major bool, B, T int, scale float32) float32 {
 	wk.check(B, T)
 	d := r.Cfg.D
 	n := B * T
 	x, lat := wk.x[:n*d], wk.r[:n*d]
 	gather(x, r.P.W(NameEmbed), inputs, d)
 	if passes <= 0 {
-		return r.sstFromX(wk, x, inputs, targets, w, nil, nil, B, T)
+		return r.sstFromX(wk, x, inputs, targets, w, nil, nil, B, T, scale)
 	}
 	var units, dots []float32
 	if major {
@@ -194,7 +208,7 @@ func (r *Reasoner) SSTLossFed(wk *Work, inputs, targets []int, w []float32, from
 			}
 		}
 	}
-	return r.sstFromX(wk, x, inputs, targets, w, from, to, B, T)
+	return r.sstFromX(wk, x, inputs, targets, w, from, to, B, T, scale)
 }
 
 // unitRows returns the V rows of the V×d table tab, each divided by its
@@ -263,7 +277,7 @@ func majorMargin(s, units, dots []float32, tok, d int) float32 {
 // L2, cosine loss, backward; the input gradient goes to E at every
 // position of each row except from[b] … to[b]−1 (fed latents; nil: every
 // position).
-func (r *Reasoner) sstFromX(wk *Work, x []float32, inputs, targets []int, w []float32, from, to []int, B, T int) float32 {
+func (r *Reasoner) sstFromX(wk *Work, x []float32, inputs, targets []int, w []float32, from, to []int, B, T int, scale float32) float32 {
 	n, d := B*T, r.Cfg.D
 	dE := r.P.G(NameEmbed)
 	dx, dh := wk.dx[:n*d], wk.dh[:n*d]
@@ -274,7 +288,7 @@ func (r *Reasoner) sstFromX(wk *Work, x []float32, inputs, targets []int, w []fl
 	gather(tgt, r.Target, targets, d)
 	loss := nn.CosineLossForward(lat, tgt, w, n, d, r.Cfg.K)
 	zero(dr)
-	nn.CosineLossBackward(dr, lat, tgt, w, n, d, r.Cfg.K, 1)
+	nn.CosineLossBackward(dr, lat, tgt, w, n, d, r.Cfg.K, scale)
 	zero(dh)
 	nn.L2NormBackward(dh, dr, lat, norms, n, d)
 	zero(dx)
