@@ -46,6 +46,12 @@ type CFGRecipe struct {
 	// C's curriculum starts from a network to which its layout is not new
 	// (0: T0 never sees them, and C's stage 0 learns them; TRAINING.md).
 	PretrainMarkers float32 `json:"pretrain_markers,omitempty"`
+	// MicroBatches > 1 splits each batch of T0's, T's and SST's steps
+	// into that many micro-batches of rows sorted by length, each padded
+	// to its own longest, their gradients accumulated with their share of
+	// the loss weight: the same step to float32 rounding on fewer padded
+	// positions (0 or 1: one batch padded to its longest).
+	MicroBatches int `json:"micro_batches,omitempty"`
 
 	// R's SST steps; T continues T0 for as many steps with the same
 	// schedule.
@@ -234,6 +240,8 @@ func (r CFGRecipe) Validate() error {
 		return fmt.Errorf("recipe: a minimum learning rate must lie in [0, peak]")
 	case !(r.PretrainMarkers >= 0 && r.PretrainMarkers <= 1):
 		return fmt.Errorf("recipe: pretrain_markers %g; want a fraction in [0, 1]", r.PretrainMarkers)
+	case r.MicroBatches < 0 || r.MicroBatches > r.Batch:
+		return fmt.Errorf("recipe: micro_batches %d; want 0 … batch (%d)", r.MicroBatches, r.Batch)
 	case r.Warmup < 0 || r.SSTWarmup < 0:
 		return fmt.Errorf("recipe: warm-up steps must not be negative")
 	case r.MonoLayers < 1 || r.DualEnc < 1 || r.DualDec < 1:

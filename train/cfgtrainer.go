@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"time"
 
@@ -207,8 +208,26 @@ func (t *CFGTrainer) tokenLoop(name string, net *latent.Reasoner, steps int, sch
 		state: &loopState{p: net.P, opt: nn.NewAdamW(net.P, t.adam()), recipe: r.JSON()},
 		do: func(_ int, rng *rand.Rand) (float32, int) {
 			ps := sampleProblems(t.pretask, rng, r.Batch)
-			b, real := tokenBatchMarked(ps, markRows(rng, len(ps), r.PretrainMarkers))
-			loss, _ := net.TokenLoss(wk, b.Inputs, b.Targets, nil, b.W1, nil, b.B, b.T)
+			marks := markRows(rng, len(ps), r.PretrainMarkers)
+			b, real := tokenBatchMarked(ps, marks)
+			if r.MicroBatches <= 1 {
+				loss, _ := net.TokenLoss(wk, b.Inputs, b.Targets, nil, b.W1, nil, b.B, b.T)
+				return loss, real
+			}
+			var loss float32
+			for _, part := range microBatches(b, r.MicroBatches) {
+				sub, sm := make([]*cfg.Problem, len(part)), make([]bool, len(part))
+				for i, j := range part {
+					sub[i] = ps[j]
+					if marks != nil {
+						sm[i] = marks[j]
+					}
+				}
+				pb, _ := tokenBatchMarked(sub, sm)
+				scale := share(pb.W1, b.W1)
+				l, _ := net.TokenLossScaled(wk, pb.Inputs, pb.Targets, nil, pb.W1, nil, pb.B, pb.T, scale)
+				loss += scale * l
+			}
 			return loss, real
 		},
 		evalFn: func() string { return t.evalString(cfgModels{T: net}) },
@@ -321,7 +340,21 @@ func (t *CFGTrainer) sst(ctx context.Context) error {
 		sched: nn.Schedule{Peak: r.SSTLR, Min: r.SSTMinLR, Warmup: r.SSTWarmup, Total: r.SSTSteps},
 		state: &loopState{p: net.P, opt: nn.NewAdamW(net.P, t.adam()), recipe: r.JSON(), extra: map[string][]float32{"target_embed": net.Target}},
 		do: func(_ int, rng *rand.Rand) (float32, int) {
-			b, real := tokenBatch(sampleProblems(t.pretask, rng, r.Batch))
+			ps := sampleProblems(t.pretask, rng, r.Batch)
+			b, real := tokenBatch(ps)
+			if r.MicroBatches > 1 {
+				var loss float32
+				for _, part := range microBatches(b, r.MicroBatches) {
+					sub := make([]*cfg.Problem, len(part))
+					for i, j := range part {
+						sub[i] = ps[j]
+					}
+					pb, _ := tokenBatch(sub)
+					scale := share(pb.WSST, b.WSST)
+					loss += scale * t.sstPart(net, wk, pb, rng, scale)
+				}
+				return loss, real
+			}
 			if r.SSTFeedPasses > 0 {
 				// The inputs after [ANS] (answer symbols) are fed latents.
 				from, to := make([]int, b.B), make([]int, b.B)
@@ -348,6 +381,60 @@ func (t *CFGTrainer) sst(ctx context.Context) error {
 	net.Cfg.Stage = "sst"
 	t.reasoner = net
 	return net.Save(filepath.Join(t.Dir, FileReasoner), t.meta())
+}
+
+// sstPart is one micro-batch's SST loss, its gradient times scale (the
+// self-fed inputs and boosts as for a whole batch).
+func (t *CFGTrainer) sstPart(net *latent.Reasoner, wk *latent.Work, b *tasks.Batch, rng *rand.Rand, scale float32) float32 {
+	r := t.Recipe
+	if r.SSTFeedPasses <= 0 {
+		return net.SSTLossFedScaled(wk, b.Inputs, b.Targets, b.WSST, nil, nil, 0, nil, false, b.B, b.T, scale)
+	}
+	from, to := make([]int, b.B), make([]int, b.B)
+	for i := range b.B {
+		from[i], to[i] = b.RouteStart[i]+1, b.SeqLen[i]-1
+	}
+	var boost []float32
+	if r.SSTFeedBoost > 0 {
+		boost = make([]float32, b.B*b.T)
+		for i := range boost {
+			boost[i] = r.SSTFeedBoost * rng.Float32()
+		}
+	}
+	return net.SSTLossFedScaled(wk, b.Inputs, b.Targets, b.WSST, from, to, r.SSTFeedPasses, boost, r.SSTFeedMajor, b.B, b.T, scale)
+}
+
+// microBatches splits b's rows into n groups of consecutive lengths (rows
+// sorted by length, ties by index), as even in size as can be.
+func microBatches(b *tasks.Batch, n int) [][]int {
+	order := make([]int, b.B)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return b.SeqLen[order[i]] < b.SeqLen[order[j]] })
+	parts := make([][]int, 0, n)
+	for p := range n {
+		if lo, hi := p*b.B/n, (p+1)*b.B/n; lo < hi {
+			parts = append(parts, order[lo:hi])
+		}
+	}
+	return parts
+}
+
+// share is a micro-batch's share Σ part ÷ Σ whole of the batch's loss
+// weight (0 when the batch has none).
+func share(part, whole []float32) float32 {
+	var p, w float64
+	for _, v := range part {
+		p += float64(v)
+	}
+	for _, v := range whole {
+		w += float64(v)
+	}
+	if w == 0 {
+		return 0
+	}
+	return float32(p / w)
 }
 
 // talkerConfig is the Talkers' shape: the Reasoner's widths, a context of
