@@ -355,22 +355,7 @@ func (t *CFGTrainer) sst(ctx context.Context) error {
 				}
 				return loss, real
 			}
-			if r.SSTFeedPasses > 0 {
-				// The inputs after [ANS] (answer symbols) are fed latents.
-				from, to := make([]int, b.B), make([]int, b.B)
-				for i := range b.B {
-					from[i], to[i] = b.RouteStart[i]+1, b.SeqLen[i]-1
-				}
-				var boost []float32
-				if r.SSTFeedBoost > 0 {
-					boost = make([]float32, b.B*b.T)
-					for i := range boost {
-						boost[i] = r.SSTFeedBoost * rng.Float32()
-					}
-				}
-				return net.SSTLossFed(wk, b.Inputs, b.Targets, b.WSST, from, to, r.SSTFeedPasses, boost, r.SSTFeedMajor, b.B, b.T), real
-			}
-			return net.SSTLoss(wk, b.Inputs, b.Targets, b.WSST, b.B, b.T), real
+			return t.sstPart(net, wk, b, rng, 1), real
 		},
 		after:  net.UpdateTarget,
 		evalFn: func() string { return t.evalString(cfgModels{R: net}) },
@@ -383,8 +368,10 @@ func (t *CFGTrainer) sst(ctx context.Context) error {
 	return net.Save(filepath.Join(t.Dir, FileReasoner), t.meta())
 }
 
-// sstPart is one micro-batch's SST loss, its gradient times scale (the
-// self-fed inputs and boosts as for a whole batch).
+// sstPart is SST's loss on batch b (or a micro-batch of one), its
+// gradient times scale: by default self-fed (the inputs after [ANS], the
+// answer symbols, are fed latents, leaned by boosts drawn from rng);
+// without passes, SST on token inputs (the same bits as SSTLoss).
 func (t *CFGTrainer) sstPart(net *latent.Reasoner, wk *latent.Work, b *tasks.Batch, rng *rand.Rand, scale float32) float32 {
 	r := t.Recipe
 	if r.SSTFeedPasses <= 0 {
