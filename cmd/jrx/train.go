@@ -382,6 +382,7 @@ func runTrainCFG(ctx context.Context, env *cliEnv, args []string) error {
 	lr := fs.Float64("lr", 0, "override: peak pretraining learning rate")
 	finalN := fs.Int("final-eval-n", -1, "override: problems in the final evaluation")
 	evalEvery := fs.Int("eval-every", -1, "override: steps between two evaluations in a stage, which also evaluates at its end (0: none)")
+	micro := fs.Int("micro-batches", -1, "override: split T0's, T's and SST's batches into this many length-sorted micro-batches (the same step to float32 rounding on fewer padded positions; 0 or 1: one batch)")
 	recipeFile := fs.String("recipe", "", "read the whole recipe from a JSON file (see --print-recipe)")
 	printRecipe := fs.Bool("print-recipe", false, "print the recipe as JSON and exit")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
@@ -424,7 +425,7 @@ func runTrainCFG(ctx context.Context, env *cliEnv, args []string) error {
 	for _, o := range []struct {
 		v   int
 		dst *int
-	}{{*pre, &r.PretrainSteps}, {*sst, &r.SSTSteps}, {*dual, &r.DualSteps}, {*mono, &r.MonoSteps}, {*finalN, &r.FinalEvalN}, {*evalEvery, &r.EvalEvery}} {
+	}{{*pre, &r.PretrainSteps}, {*sst, &r.SSTSteps}, {*dual, &r.DualSteps}, {*mono, &r.MonoSteps}, {*finalN, &r.FinalEvalN}, {*evalEvery, &r.EvalEvery}, {*micro, &r.MicroBatches}} {
 		if o.v >= 0 {
 			*o.dst = o.v
 		}

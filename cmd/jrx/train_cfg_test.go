@@ -65,6 +65,18 @@ func TestTrainCFG(t *testing.T) {
 		t.Errorf("the printed recipe does not describe the 3-level default grammar")
 	}
 
+	// --micro-batches overrides the recipe's field; beyond the batch it is
+	// a usage error.
+	code, out, errOut = runCLI(t, "train", "cfg", "--micro-batches", "4", "--print-recipe")
+	var rm train.CFGRecipe
+	if code != 0 || json.Unmarshal([]byte(out), &rm) != nil || rm.MicroBatches != 4 {
+		t.Errorf("--micro-batches 4: exit %d, micro_batches %d, %s", code, rm.MicroBatches, errOut)
+	}
+	code, _, errOut = runCLI(t, "train", "cfg", "--micro-batches", "33", "--print-recipe")
+	if code != 2 || !strings.Contains(errOut, "micro_batches 33") {
+		t.Errorf("--micro-batches 33 (batch 32): exit %d, %q; want a usage error", code, errOut)
+	}
+
 	// A short run from a recipe file: progress lines, the set, eval.json.
 	tiny := train.TinyCFGRecipe()
 	tiny.PretrainSteps, tiny.SSTSteps, tiny.DualSteps, tiny.MonoSteps = 6, 3, 3, 2
