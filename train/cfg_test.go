@@ -318,15 +318,21 @@ func TestCoconutValidBruteForce(t *testing.T) {
 	}
 }
 
+// tinyPretask is the tiny recipe's pretraining task.
+func tinyPretask(t *testing.T) *cfg.Task {
+	t.Helper()
+	_, pre, err := TinyCFGRecipe().Tasks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pre
+}
+
 // tokenBatch trains every position of prefix [ANS] rest [EOS] except the
 // one that predicts [ANS]; SST's weights are on the positions from [ANS]
 // on.
 func TestTokenBatch(t *testing.T) {
-	r := TinyCFGRecipe()
-	_, pre, err := r.Tasks()
-	if err != nil {
-		t.Fatal(err)
-	}
+	pre := tinyPretask(t)
 	ps := sampleProblems(pre, tasks.NewRNG(1), 6)
 	b, real := tokenBatch(ps)
 	n := 0
@@ -369,11 +375,7 @@ func TestTokenBatch(t *testing.T) {
 // with no loss on predicting any of the three markers; the unmarked rows
 // are tokenBatch's, and so is the token count but for the markers.
 func TestTokenBatchMarked(t *testing.T) {
-	r := TinyCFGRecipe()
-	_, pre, err := r.Tasks()
-	if err != nil {
-		t.Fatal(err)
-	}
+	pre := tinyPretask(t)
 	ps := sampleProblems(pre, tasks.NewRNG(2), 6)
 	marked := []bool{true, false, true, false, false, true}
 	b, real := tokenBatchMarked(ps, marked)

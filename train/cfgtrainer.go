@@ -215,16 +215,10 @@ func (t *CFGTrainer) tokenLoop(name string, net *latent.Reasoner, steps int, sch
 				return loss, real
 			}
 			var loss float32
+			whole := weightSum(b.W1)
 			for _, part := range microBatches(b, r.MicroBatches) {
-				sub, sm := make([]*cfg.Problem, len(part)), make([]bool, len(part))
-				for i, j := range part {
-					sub[i] = ps[j]
-					if marks != nil {
-						sm[i] = marks[j]
-					}
-				}
-				pb, _ := tokenBatchMarked(sub, sm)
-				scale := share(pb.W1, b.W1)
+				pb, _ := tokenBatchMarked(pick(ps, part), pick(marks, part))
+				scale := float32(weightSum(pb.W1) / whole)
 				l, _ := net.TokenLossScaled(wk, pb.Inputs, pb.Targets, nil, pb.W1, nil, pb.B, pb.T, scale)
 				loss += scale * l
 			}
@@ -344,13 +338,10 @@ func (t *CFGTrainer) sst(ctx context.Context) error {
 			b, real := tokenBatch(ps)
 			if r.MicroBatches > 1 {
 				var loss float32
+				whole := weightSum(b.WSST)
 				for _, part := range microBatches(b, r.MicroBatches) {
-					sub := make([]*cfg.Problem, len(part))
-					for i, j := range part {
-						sub[i] = ps[j]
-					}
-					pb, _ := tokenBatch(sub)
-					scale := share(pb.WSST, b.WSST)
+					pb, _ := tokenBatch(pick(ps, part))
+					scale := float32(weightSum(pb.WSST) / whole)
 					loss += scale * t.sstPart(net, wk, pb, rng, scale)
 				}
 				return loss, real
@@ -408,20 +399,26 @@ func microBatches(b *tasks.Batch, n int) [][]int {
 	return parts
 }
 
-// share is a micro-batch's share Σ part ÷ Σ whole of the batch's loss
-// weight (0 when the batch has none).
-func share(part, whole []float32) float32 {
-	var p, w float64
-	for _, v := range part {
-		p += float64(v)
+// pick returns xs at the indices idx, in their order (nil for nil xs).
+func pick[T any](xs []T, idx []int) []T {
+	if xs == nil {
+		return nil
 	}
-	for _, v := range whole {
-		w += float64(v)
+	out := make([]T, len(idx))
+	for i, j := range idx {
+		out[i] = xs[j]
 	}
-	if w == 0 {
-		return 0
+	return out
+}
+
+// weightSum is Σ w in float64: a batch's loss weight, of which a
+// micro-batch's share scales its gradient (a batch always has weight).
+func weightSum(w []float32) float64 {
+	var s float64
+	for _, v := range w {
+		s += float64(v)
 	}
-	return float32(p / w)
+	return s
 }
 
 // talkerConfig is the Talkers' shape: the Reasoner's widths, a context of

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"jrx/nn"
-	"jrx/tasks/cfg"
 )
 
 func paramGrads(p *nn.ParamSet) map[string][]float32 {
@@ -82,15 +81,11 @@ func TestCFGMicroBatchesMatchTheBatch(t *testing.T) {
 	rn.P.ZeroGrad()
 	var sum float32
 	for _, part := range microBatches(b, 3) {
-		sub := make([]*cfg.Problem, len(part))
-		for i, j := range part {
-			sub[i] = ps[j]
-		}
-		pb, _ := tokenBatch(sub)
+		pb, _ := tokenBatch(pick(ps, part))
 		if pb.T > b.T {
 			t.Fatalf("a micro-batch is longer (%d) than the batch (%d)", pb.T, b.T)
 		}
-		s := share(pb.WSST, b.WSST)
+		s := float32(weightSum(pb.WSST) / weightSum(b.WSST))
 		sum += s * tr.sstPart(rn, wk, pb, nil, s)
 	}
 	if !(math.Abs(float64(whole-sum)) <= 1e-5*math.Abs(float64(whole))) {
@@ -101,11 +96,7 @@ func TestCFGMicroBatchesMatchTheBatch(t *testing.T) {
 
 // Rows are split by length, shortest first, in groups as even as can be.
 func TestMicroBatchesSplitByLength(t *testing.T) {
-	r := TinyCFGRecipe()
-	_, pre, err := r.Tasks()
-	if err != nil {
-		t.Fatal(err)
-	}
+	pre := tinyPretask(t)
 	b, _ := tokenBatch(sampleProblems(pre, rand.New(rand.NewPCG(7, 8)), 10))
 	parts := microBatches(b, 3)
 	var seen []int
