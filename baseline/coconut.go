@@ -203,8 +203,10 @@ func (m *Coconut) Layout(b CoconutBatch) (*CoconutLayout, error) {
 type CoconutWork struct {
 	maxB, maxT          int
 	acts                *nn.StackActs
-	x, xs, dx, dh, seed []float32 // [B·T×d]
-	logits, probs, dlog []float32 // [B·T×V]
+	cache               *nn.BatchKVCache // the thoughts' passes
+	pos                 []int            // [B]
+	x, xs, dx, dh, seed []float32        // [B·T×d]
+	logits, probs, dlog []float32        // [B·T×V]
 	lay                 *CoconutLayout
 }
 
@@ -213,15 +215,18 @@ func (m *Coconut) NewWork(maxB, maxT int) *CoconutWork {
 	n, d, v := maxB*maxT, m.Net.Cfg.D, m.Net.Cfg.Vocab
 	f := func(k int) []float32 { return make([]float32, k) }
 	return &CoconutWork{maxB: maxB, maxT: maxT, acts: m.Net.Net.NewActs(maxB, maxT),
+		cache: m.Net.Net.NewBatchCache(maxB, maxT), pos: make([]int, maxB),
 		x: f(n * d), xs: f(n * d), dx: f(n * d), dh: f(n * d), seed: f(n * d),
 		logits: f(n * v), probs: f(n * v), dlog: f(n * v)}
 }
 
-// Loss runs the multi-pass forward of a laid-out batch and returns the mean
+// Loss runs the multi-pass forward of a laid-out batch (the thoughts on a KV
+// cache, then the final pass over whole rows) and returns the mean
 // cross-entropy over the remaining answer symbols. With backward it then
 // accumulates the gradients of every parameter into Net.P's Grad, through
-// the thoughts (docs/MODEL.md, "Gradient path"): s + 1 stack backwards over
-// the final pass's activations. It panics if the layout exceeds wk.
+// the thoughts (docs/MODEL.md, "Gradient path"): s input-gradient backwards
+// for the thoughts' adjoints, then one whole backward, all over the final
+// pass's activations. It panics if the layout exceeds wk.
 func (m *Coconut) Loss(wk *CoconutWork, l *CoconutLayout, backward bool) float32 {
 	B, T, s := l.B, l.T, l.Stage
 	if B > wk.maxB || T > wk.maxT {
@@ -238,22 +243,38 @@ func (m *Coconut) Loss(wk *CoconutWork, l *CoconutLayout, backward bool) float32
 			copy(x[i*d:(i+1)*d], E[id*d:(id+1)*d])
 		}
 	}
-	// Pass j (0 ≤ j < s) runs the positions 0 … BOTPos+j of every row and
-	// gives thought j+1 = h at BOTPos+j.
-	for j := 0; j < s; j++ {
-		Tj := 0
+	// Thought 1 is h at [BOT]: one forward over the prompts (positions
+	// 0 … BOTPos of every row, right-padded to the longest) fills a KV cache;
+	// thought j+1 is h at BOTPos+j, one position of each row on that cache.
+	// These are the bits of a whole forward up to BOTPos+j (nn.StepBatchAt).
+	if s > 0 {
+		Tp := 0
 		for b := range B {
-			Tj = max(Tj, l.BOTPos[b]+j+1)
+			Tp = max(Tp, l.BOTPos[b]+1)
 		}
-		xs := wk.xs[:B*Tj*d]
+		xs := wk.xs[:B*Tp*d]
 		for b := range B {
-			copy(xs[b*Tj*d:(b+1)*Tj*d], x[b*T*d:(b*T+Tj)*d])
+			copy(xs[b*Tp*d:(b+1)*Tp*d], x[b*T*d:(b*T+Tp)*d])
 		}
-		h := net.Forward(wk.acts, xs, B, Tj)
+		net.PrefillBatch(wk.cache, wk.acts, xs, B, Tp)
+		hp := wk.acts.Out()
 		for b := range B {
-			src := b*Tj + l.BOTPos[b] + j
-			dst := b*T + l.BOTPos[b] + j + 1
-			copy(x[dst*d:(dst+1)*d], h[src*d:(src+1)*d])
+			src := b*Tp + l.BOTPos[b]
+			dst := b*T + l.BOTPos[b] + 1
+			copy(x[dst*d:(dst+1)*d], hp[src*d:(src+1)*d])
+		}
+		pos := wk.pos[:B]
+		xt := wk.xs[:B*d]
+		for j := 1; j < s; j++ {
+			for b := range B {
+				pos[b] = l.BOTPos[b] + j
+				copy(xt[b*d:(b+1)*d], x[(b*T+pos[b])*d:])
+			}
+			h := net.StepBatchAt(wk.cache, xt, pos)
+			for b := range B {
+				dst := b*T + pos[b] + 1
+				copy(x[dst*d:(dst+1)*d], h[b*d:(b+1)*d])
+			}
 		}
 	}
 	h := net.Forward(wk.acts, x, B, T)
@@ -270,19 +291,33 @@ func (m *Coconut) Loss(wk *CoconutWork, l *CoconutLayout, backward bool) float32
 	nn.CrossEntropyBackward(dlog, probs, l.Targets, l.Weights, n, V, 1)
 	clear(dh)
 	nn.TiedHeadBackward(dh, dE, dlog, h, E, n, d, V)
+	// μ_s … μ_1 from input gradients alone (Backward is linear in its seed
+	// and causal: once the seeds at positions ≥ t_j are in, dx at t_j is
+	// μ_j, which goes on into the thought's source h at t_j − 1); each μ_j
+	// is added to dh there, and one Backward of the final pass seeded with
+	// the completed dh gives the parameters' gradients (docs/MODEL.md,
+	// "Gradient path") and the embeddings' input gradient.
+	if s > 0 {
+		clear(dx)
+		net.BackwardInput(wk.acts, dh, dx)
+		for j := s; j >= 1; j-- {
+			if j < s {
+				net.BackwardInput(wk.acts, seed, dx)
+			}
+			clear(seed)
+			for b := range B {
+				t := b*T + l.BOTPos[b] + j
+				mu := dx[t*d : (t+1)*d]
+				copy(seed[(t-1)*d:t*d], mu)
+				dst := dh[(t-1)*d : t*d]
+				for k, v := range mu {
+					dst[k] += v
+				}
+			}
+		}
+	}
 	clear(dx)
 	net.Backward(wk.acts, dh, dx)
-	// Backward is linear in its seed and causal: once the seeds at positions
-	// ≥ t_j are in, dx at t_j is μ_j, the whole gradient w.r.t. thought j; it
-	// goes on into the thought's source h at t_j − 1.
-	for j := s; j >= 1; j-- {
-		clear(seed)
-		for b := range B {
-			t := b*T + l.BOTPos[b] + j
-			copy(seed[(t-1)*d:t*d], dx[t*d:(t+1)*d])
-		}
-		net.Backward(wk.acts, seed, dx)
-	}
 	for i, id := range l.Inputs {
 		if id >= 0 {
 			g := dE[id*d : (id+1)*d]

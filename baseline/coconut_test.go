@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"jrx/latent"
+	"jrx/nn"
 )
 
 // ---- an independent float64 COCONUT (docs/MODEL.md), plain loops ----
@@ -658,4 +659,48 @@ func argmax(z []float32) int {
 		}
 	}
 	return best
+}
+
+// TestCoconutThoughtsSameBits checks the training forward's thoughts (one
+// prefill of the prompts, then one position a thought on the KV cache, rows
+// of unequal length) against the multi-pass forward they replace: thought
+// j+1 = h at [BOT]+j of a whole forward over positions 0 … [BOT]+j. On the
+// pure-Go kernels the bits are equal; on OpenBLAS within 1e-5.
+func TestCoconutThoughtsSameBits(t *testing.T) {
+	for _, qk := range []bool{false, true} {
+		c := tinyCoconut(t, qk, 5)
+		const s = 3
+		answers := [][]int{{1, 3, 0, 4, 2}, {2, 2, 1, 0, 3}}
+		l, err := c.Layout(CoconutBatch{Prompts: tPrompts, Answers: answers, Stage: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wk := c.NewWork(2, 16)
+		c.Loss(wk, l, false)
+		d := c.Net.Cfg.D
+		E := c.Net.Embed()
+		net := c.Net.Net
+		for b, pr := range tPrompts {
+			var x []float32
+			for _, id := range append(append([]int(nil), pr...), c.BOT) {
+				x = append(x, E[id*d:(id+1)*d]...)
+			}
+			for j := 1; j <= s; j++ {
+				T := len(x) / d
+				h := net.Forward(net.NewActs(1, T), x, 1, T)
+				want := h[(T-1)*d : T*d]
+				got := wk.Thought(b, j)
+				tol := 0.0
+				if nn.KernelName() == "openblas" {
+					tol = 1e-5
+				}
+				for k := range want {
+					if diff := math.Abs(float64(got[k] - want[k])); diff > tol || (tol == 0 && math.Float32bits(got[k]) != math.Float32bits(want[k])) {
+						t.Fatalf("qk %v: row %d thought %d [%d]: %v, the whole forward gives %v", qk, b, j, k, got[k], want[k])
+					}
+				}
+				x = append(x, want...)
+			}
+		}
+	}
 }

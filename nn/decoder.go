@@ -67,5 +67,5 @@ func (dc *Decoder) Forward(a *StackActs, x []float32, B, T int, mem []float32, T
 // gradient is accumulated into dx and the memory gradient into dmem
 // [B·Tm×d] when they are non-nil.
 func (dc *Decoder) Backward(a *StackActs, dh, dx, dmem []float32) {
-	dc.core.backward(a, dh, dx, dmem)
+	dc.core.backward(a, dh, dx, dmem, true)
 }

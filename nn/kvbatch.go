@@ -110,43 +110,80 @@ func (s *Stack) PrefillBatch(c *BatchKVCache, a *StackActs, x []float32, B, T in
 // last rows of Forward over the whole sequences (see BatchKVCache). It
 // panics if the cache is empty or full.
 func (s *Stack) StepBatch(c *BatchKVCache, x []float32) []float32 {
+	if c.n == 0 || c.n >= c.capacity {
+		lyPanicf("StepBatch: cache holds %d of %d positions (Prefill first; not full)", c.n, c.capacity)
+	}
+	out := s.stepBatch(c, x, nil)
+	c.n++
+	return out
+}
+
+// StepBatchAt computes one position of each of the cache's B sequences at
+// its own position pos[b] (0 < pos[b] < Cap()), attending to that
+// sequence's cached positions 0…pos[b]−1 and storing its keys and values at
+// pos[b], and returns the final-norm output there [B×d] (a view into c,
+// valid until its next call). Sequences of a right-padded batch of unequal
+// lengths advance this way after one PrefillBatch over the longest: what
+// the prefill stored beyond a sequence's length is never attended and is
+// overwritten as it advances. Row b equals Forward's row pos[b] over that
+// sequence (bit for bit on the pure-Go paths, as StepBatch). Len() is not
+// changed. It panics if the cache is empty or a position is out of range.
+func (s *Stack) StepBatchAt(c *BatchKVCache, x []float32, pos []int) []float32 {
+	if c.n == 0 || len(pos) != c.b {
+		lyPanicf("StepBatchAt: %d positions for a cache of %d sequences holding %d (Prefill first)", len(pos), c.b, c.n)
+	}
+	for _, p := range pos {
+		if p <= 0 || p >= c.capacity {
+			lyPanicf("StepBatchAt: position %d outside 1…%d", p, c.capacity-1)
+		}
+	}
+	return s.stepBatch(c, x, pos)
+}
+
+// stepBatch computes one position of every sequence: at c.n for all when
+// pos is nil, else at pos[b] for sequence b.
+func (s *Stack) stepBatch(c *BatchKVCache, x []float32, pos []int) []float32 {
 	co := &s.core
 	cfg := co.cfg
 	if c.cfg != cfg {
 		lyPanicf("StepBatch: cache was made for another stack")
 	}
-	if c.n == 0 || c.n >= c.capacity {
-		lyPanicf("StepBatch: cache holds %d of %d positions (Prefill first; not full)", c.n, c.capacity)
+	B, capy := c.b, c.capacity
+	at := func(b int) int {
+		if pos == nil {
+			return c.n
+		}
+		return pos[b]
 	}
-	B, pos, capy := c.b, c.n, c.capacity
 	d, A, H, dh, F := cfg.D, cfg.A, cfg.Heads, cfg.Dh(), cfg.F
 	lyNeed("StepBatch x", x, B*d)
 	res, xn, rstd := c.res[:B*d], c.xn[:B*d], c.rstd[:B]
 	q, k, v, o := c.q[:B*A], c.k[:B*A], c.v[:B*A], c.o[:B*A]
 	copy(res, x[:B*d])
-	n := pos + 1 // keys per sequence, this position's included
 	scale := float32(1 / math.Sqrt(float64(dh)))
 	for l := range co.blocks {
 		bp := &co.blocks[l]
 		w := &bp.self
 		// Self-attention: the projections of Forward's attnForward, for B
-		// rows at position pos.
+		// rows, each at its position.
 		RMSNormForward(xn, rstd, res, w.norm, B, d)
 		Sgemm(false, false, B, A, d, 1, xn, d, w.wq, A, 0, q, A)
 		Sgemm(false, false, B, A, d, 1, xn, d, w.wk, A, 0, k, A)
 		Sgemm(false, false, B, A, d, 1, xn, d, w.wv, A, 0, v, A)
-		c.normRope(q, c.qr, B, pos)
-		c.normRope(k, c.kr, B, pos)
 		K, V := c.K[l], c.V[l]
 		for b := 0; b < B; b++ {
-			copy(K[(b*capy+pos)*A:(b*capy+pos+1)*A], k[b*A:(b+1)*A])
-			copy(V[(b*capy+pos)*A:(b*capy+pos+1)*A], v[b*A:(b+1)*A])
+			p := at(b)
+			c.normRope(q[b*A:(b+1)*A], b, p)
+			c.normRope(k[b*A:(b+1)*A], b, p)
+			copy(K[(b*capy+p)*A:(b*capy+p+1)*A], k[b*A:(b+1)*A])
+			copy(V[(b*capy+p)*A:(b*capy+p+1)*A], v[b*A:(b+1)*A])
 		}
-		// The attention row of attnForwardTask for query pos: scores by
-		// Sgemm, softmax over positions 0…pos, then P·V by Sgemm.
+		// The attention row of attnForwardTask for query p: scores by
+		// Sgemm, softmax over positions 0…p, then P·V by Sgemm.
 		lyParFor(B*H, 1, func(lo, hi int) {
 			for task := lo; task < hi; task++ {
 				b, h := task/H, task%H
+				n := at(b) + 1 // keys of this sequence, this position's included
 				row := c.att[task*capy : task*capy+n]
 				ko := b*capy*A + h*dh
 				Sgemm(false, true, 1, n, dh, scale, q[b*A+h*dh:], A, K[ko:], A, 0, row, n)
@@ -172,24 +209,20 @@ func (s *Stack) StepBatch(c *BatchKVCache, x []float32) []float32 {
 		Sgemm(false, false, B, d, F, 1, g, F, m.w2, d, 1, res, d)
 	}
 	RMSNormForward(c.h[:B*d], rstd, res, co.fnorm, B, d)
-	c.n++
 	return c.h[:B*d]
 }
 
-// normRope applies QK-Norm (if on) and RoPE at pos to B rows x [B×A] in
-// place, as normRopeForward does for rows at position pos.
-func (c *BatchKVCache) normRope(x, r []float32, B, pos int) {
+// normRope applies QK-Norm (if on) and RoPE at pos to row b's x [A] in
+// place, as normRopeForward does for a row at position pos.
+func (c *BatchKVCache) normRope(x []float32, b, pos int) {
 	H, A := c.cfg.Heads, c.cfg.A
 	dh := A / H
-	for i := 0; i < B; i++ {
-		row := x[i*A : (i+1)*A]
-		if c.cfg.QKNorm {
-			hrow := c.hat[i*A : (i+1)*A]
-			for h := 0; h < H; h++ {
-				r[i*H+h] = qkNormVec(hrow[h*dh:(h+1)*dh], row[h*dh:(h+1)*dh])
-			}
-			copy(row, hrow)
+	if c.cfg.QKNorm {
+		hrow := c.hat[b*A : (b+1)*A]
+		for h := 0; h < H; h++ {
+			c.qr[b*H+h] = qkNormVec(hrow[h*dh:(h+1)*dh], x[h*dh:(h+1)*dh])
 		}
-		c.rope.RotateRow(row, H, pos, false)
+		copy(x, hrow)
 	}
+	c.rope.RotateRow(x, H, pos, false)
 }

@@ -83,3 +83,85 @@ func TestStepBatchMatchesForward(t *testing.T) {
 		restore()
 	}
 }
+
+// TestStepBatchAtRagged checks StepBatchAt on a right-padded batch of
+// sequences of unequal lengths: one PrefillBatch over the longest prompt,
+// then each sequence advanced at its own position. Every row must have the
+// bits of Forward over that sequence alone at that position (within 1e-5 on
+// OpenBLAS), although the prefill wrote padding positions past the shorter
+// prompts into the cache.
+func TestStepBatchAtRagged(t *testing.T) {
+	for _, name := range kernelNames() {
+		restore, ok := setKernel(name)
+		if !ok {
+			t.Fatalf("setKernel(%q)", name)
+		}
+		for _, qk := range []bool{false, true} {
+			cfg := StackConfig{D: 16, A: 24, Heads: 3, F: 40, Layers: 3, QKNorm: qk}
+			d, T, V := cfg.D, 12, 7
+			prompts := []int{6, 3, 8, 5} // prompt lengths; sequences run to T−1 at most
+			B := len(prompts)
+			p := NewParamSet()
+			p.Add("embed", V, d)
+			DeclareStack(p, "", cfg)
+			p.Alloc()
+			tlRandParams(p, NewRNG(12), 0.3)
+			s := NewStack(p, "", cfg)
+			x := make([]float32, B*T*d)
+			for b := 0; b < B; b++ {
+				copy(x[b*T*d:], tlCacheInputs(p.W("embed"), d, T, uint64(b+7)))
+			}
+			Pmax := 8
+			xp := make([]float32, B*Pmax*d)
+			for b := 0; b < B; b++ {
+				// Positions past the prompt hold other inputs (padding), which
+				// the steps must overwrite, not attend to.
+				for i := 0; i < Pmax; i++ {
+					src := x[(b*T+i)*d : (b*T+i+1)*d]
+					if i >= prompts[b] {
+						src = x[((B-1-b)*T+i)*d : ((B-1-b)*T+i+1)*d]
+					}
+					copy(xp[(b*Pmax+i)*d:], src)
+				}
+			}
+			a := s.NewActs(B, T)
+			c := s.NewBatchCache(B, T)
+			s.PrefillBatch(c, a, xp, B, Pmax)
+			pos := make([]int, B)
+			xs := make([]float32, B*d)
+			for step := 0; step < 3; step++ {
+				for b := range B {
+					pos[b] = prompts[b] + step
+					copy(xs[b*d:(b+1)*d], x[(b*T+pos[b])*d:])
+				}
+				got := s.StepBatchAt(c, xs, pos)
+				for b := range B {
+					t1 := pos[b] + 1
+					h := s.Forward(a, x[b*T*d:(b*T+t1)*d], 1, t1)
+					want := h[(t1-1)*d : t1*d]
+					row := got[b*d : (b+1)*d]
+					if im := implNamed(name); im != nil && im.whole != nil {
+						if dd := tlMaxDiff(row, want); dd > 1e-5 {
+							t.Fatalf("%s qk %v: sequence %d at position %d: differs from Forward by %.3g", name, qk, b, pos[b], dd)
+						}
+						continue
+					}
+					if !tlBitsEqual(row, want) {
+						t.Fatalf("%s qk %v: sequence %d at position %d: StepBatchAt differs from Forward by %.3g (want the same bits)",
+							name, qk, b, pos[b], tlMaxDiff(row, want))
+					}
+				}
+			}
+			func() {
+				defer func() {
+					if r := recover(); r == nil || !strings.Contains(r.(string), "outside") {
+						t.Errorf("StepBatchAt at the capacity: panic %v", r)
+					}
+				}()
+				pos[0] = T
+				s.StepBatchAt(c, xs, pos)
+			}()
+		}
+		restore()
+	}
+}

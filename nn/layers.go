@@ -255,28 +255,31 @@ func RMSNormForward(y, rstd, x, g []float32, n, d int) {
 // RMSNormBackward accumulates dx += ∂/∂x and dg += ∂/∂g given dy, the
 // forward input x and the stored rstd. With x̂ = x·rstd:
 // dx = rstd·(dy⊙g − x̂·mean(dy⊙g⊙x̂)), dg = Σ_rows dy⊙x̂.
-// dg is summed in row order per column (independent of GOMAXPROCS).
+// dg is summed in row order per column (independent of GOMAXPROCS); a nil
+// dg skips that sum (the input gradient alone).
 func RMSNormBackward(dx, dg, dy, x, rstd, g []float32, n, d int) {
 	lyNeed("RMSNormBackward x", x, n*d)
 	lyNeed("RMSNormBackward dy", dy, n*d)
 	lyNeed("RMSNormBackward dx", dx, n*d)
 	lyNeed("RMSNormBackward rstd", rstd, n)
 	lyNeed("RMSNormBackward g", g, d)
-	lyNeed("RMSNormBackward dg", dg, d)
 	g = g[:d]
-	dg = dg[:d]
 	// dg: split by columns, each summed over rows in order.
-	lyParFor(d, max(8, 32768/max(n, 1)), func(jlo, jhi int) {
-		dgs := dg[jlo:jhi]
-		for i := 0; i < n; i++ {
-			xi := x[i*d+jlo : i*d+jhi]
-			dyi := dy[i*d+jlo : i*d+jhi]
-			r := rstd[i]
-			for j, v := range dyi {
-				dgs[j] += v * xi[j] * r
+	if dg != nil {
+		lyNeed("RMSNormBackward dg", dg, d)
+		dg = dg[:d]
+		lyParFor(d, max(8, 32768/max(n, 1)), func(jlo, jhi int) {
+			dgs := dg[jlo:jhi]
+			for i := 0; i < n; i++ {
+				xi := x[i*d+jlo : i*d+jhi]
+				dyi := dy[i*d+jlo : i*d+jhi]
+				r := rstd[i]
+				for j, v := range dyi {
+					dgs[j] += v * xi[j] * r
+				}
 			}
-		}
-	})
+		})
+	}
 	lyParFor(n, 64, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			xi := x[i*d : (i+1)*d]

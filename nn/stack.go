@@ -293,13 +293,35 @@ func (s *Stack) Forward(a *StackActs, x []float32, B, T int) []float32 {
 	return s.core.forward(a, x, B, T, nil, 0)
 }
 
+// Out returns h [B·T×d] of a's last Forward (or PrefillBatch), a view valid
+// until a's next Forward; nil before the first.
+func (a *StackActs) Out() []float32 {
+	if !a.valid {
+		return nil
+	}
+	return a.h[:a.B*a.T*a.cfg.D]
+}
+
 // Backward takes dh [B·T×d], the loss gradient w.r.t. the h of a's last
 // Forward, accumulates the gradients of this stack's parameters into P's
 // Grad and, if dx != nil, accumulates the input gradient into dx [B·T×d].
 // It does not modify the cached activations, so several Backwards after one
 // Forward (one per loss) accumulate correctly. dx may alias dh.
 func (s *Stack) Backward(a *StackActs, dh []float32, dx []float32) {
-	s.core.backward(a, dh, dx, nil)
+	s.core.backward(a, dh, dx, nil, true)
+}
+
+// BackwardInput is Backward without the parameters' gradients: it only
+// accumulates the input gradient into dx [B·T×d] (about half the work: the
+// weight-gradient products and the norms' gain sums are skipped). By
+// linearity, Backward over the sum of several seeds gives the parameters
+// what separate Backwards would; BackwardInput serves the seeds that must be
+// known before that sum can be formed (COCONUT's thoughts).
+func (s *Stack) BackwardInput(a *StackActs, dh []float32, dx []float32) {
+	if dx == nil {
+		lyPanicf("stack BackwardInput without dx")
+	}
+	s.core.backward(a, dh, dx, nil, false)
 }
 
 func (c *stackCore) checkActs(a *StackActs, B, T, Tm int) {
@@ -344,7 +366,7 @@ func (c *stackCore) forward(a *StackActs, x []float32, B, T int, mem []float32, 
 	return a.h[:N*d]
 }
 
-func (c *stackCore) backward(a *StackActs, dh, dx, dmem []float32) {
+func (c *stackCore) backward(a *StackActs, dh, dx, dmem []float32, grads bool) {
 	if !a.valid {
 		lyPanicf("stack Backward without Forward")
 	}
@@ -358,7 +380,7 @@ func (c *stackCore) backward(a *StackActs, dh, dx, dmem []float32) {
 	dres := a.dres[:N*d]
 	clear(dres)
 	L := len(c.blocks)
-	RMSNormBackward(dres, c.gfnorm, dh, a.res[L][:N*d], a.hr[:N], c.fnorm, N, d)
+	RMSNormBackward(dres, gradOf(grads, c.gfnorm), dh, a.res[L][:N*d], a.hr[:N], c.fnorm, N, d)
 	var src []float32
 	if c.cross {
 		src = a.mem[:B*Tm*d]
@@ -373,11 +395,11 @@ func (c *stackCore) backward(a *StackActs, dh, dx, dmem []float32) {
 		if c.cross {
 			mlpIn = ba.x2[:N*d]
 		}
-		c.mlpBackward(a, &bp.mlp, &ba.mlp, mlpIn, dres, N)
+		c.mlpBackward(a, &bp.mlp, &ba.mlp, mlpIn, dres, N, grads)
 		if c.cross {
-			c.attnBackward(a, &bp.cross, &ba.cross, x1, src, dmem, dres, B, T, Tm)
+			c.attnBackward(a, &bp.cross, &ba.cross, x1, src, dmem, dres, B, T, Tm, grads)
 		}
-		c.attnBackward(a, &bp.self, &ba.self, a.res[l][:N*d], nil, nil, dres, B, T, T)
+		c.attnBackward(a, &bp.self, &ba.self, a.res[l][:N*d], nil, nil, dres, B, T, T, grads)
 	}
 	if dx != nil {
 		lyNeed("stack Backward dx", dx, N*d)
@@ -456,7 +478,7 @@ func normRopeBackward(dx, hat, r []float32, rope *RopeTable, n, T, H, dh int) {
 // attnBackward: dres holds ∂L/∂out on entry and ∂L/∂x (accumulated) on
 // exit. For cross-attention (src != nil) the gradient w.r.t. src is
 // accumulated into dsrc when non-nil.
-func (c *stackCore) attnBackward(sa *StackActs, w *attnParams, a *attnActs, x, src, dsrc, dres []float32, B, Tq, Tk int) {
+func (c *stackCore) attnBackward(sa *StackActs, w *attnParams, a *attnActs, x, src, dsrc, dres []float32, B, Tq, Tk int, grads bool) {
 	cfg := c.cfg
 	d, A, H, dh := cfg.D, cfg.A, cfg.Heads, cfg.Dh()
 	Nq, Nk := B*Tq, B*Tk
@@ -468,7 +490,9 @@ func (c *stackCore) attnBackward(sa *StackActs, w *attnParams, a *attnActs, x, s
 	o := a.o[:Nq*A]
 	do := sa.do[:Nq*A]
 	Sgemm(false, true, Nq, A, d, 1, dres, d, w.wo, d, 0, do, A)
-	Sgemm(true, false, A, d, Nq, 1, o, A, dres, d, 1, w.gwo, d)
+	if grads {
+		Sgemm(true, false, A, d, Nq, 1, o, A, dres, d, 1, w.gwo, d)
+	}
 	dq, dk, dv := sa.dq[:Nq*A], sa.dk[:Nk*A], sa.dv[:Nk*A]
 	clear(dq)
 	clear(dk)
@@ -481,9 +505,11 @@ func (c *stackCore) attnBackward(sa *StackActs, w *attnParams, a *attnActs, x, s
 	}
 	normRopeBackward(dq, qhat, qr, sa.rope, Nq, Tq, H, dh)
 	normRopeBackward(dk, khat, kr, sa.rope, Nk, Tk, H, dh)
-	Sgemm(true, false, d, A, Nq, 1, xn, d, dq, A, 1, w.gwq, A)
-	Sgemm(true, false, d, A, Nk, 1, src, d, dk, A, 1, w.gwk, A)
-	Sgemm(true, false, d, A, Nk, 1, src, d, dv, A, 1, w.gwv, A)
+	if grads {
+		Sgemm(true, false, d, A, Nq, 1, xn, d, dq, A, 1, w.gwq, A)
+		Sgemm(true, false, d, A, Nk, 1, src, d, dk, A, 1, w.gwk, A)
+		Sgemm(true, false, d, A, Nk, 1, src, d, dv, A, 1, w.gwv, A)
+	}
 	dxn := sa.dxn[:Nq*d]
 	Sgemm(false, true, Nq, d, A, 1, dq, A, w.wq, A, 0, dxn, d)
 	if causal {
@@ -493,7 +519,16 @@ func (c *stackCore) attnBackward(sa *StackActs, w *attnParams, a *attnActs, x, s
 		Sgemm(false, true, Nk, d, A, 1, dk, A, w.wk, A, 1, dsrc, d)
 		Sgemm(false, true, Nk, d, A, 1, dv, A, w.wv, A, 1, dsrc, d)
 	}
-	RMSNormBackward(dres, w.gnorm, dxn, x, a.rstd[:Nq], w.norm, Nq, d)
+	RMSNormBackward(dres, gradOf(grads, w.gnorm), dxn, x, a.rstd[:Nq], w.norm, Nq, d)
+}
+
+// gradOf is g when gradients are wanted, else nil (RMSNormBackward then
+// skips the gain's sum).
+func gradOf(grads bool, g []float32) []float32 {
+	if grads {
+		return g
+	}
+	return nil
 }
 
 // mlpForward computes out = x + GELU(RMSNorm(x)·W1)·W2.
@@ -510,20 +545,24 @@ func (c *stackCore) mlpForward(w *mlpParams, a *mlpActs, x, out []float32, N int
 }
 
 // mlpBackward: dres holds ∂L/∂out on entry and ∂L/∂x (accumulated) on exit.
-func (c *stackCore) mlpBackward(sa *StackActs, w *mlpParams, a *mlpActs, x, dres []float32, N int) {
+func (c *stackCore) mlpBackward(sa *StackActs, w *mlpParams, a *mlpActs, x, dres []float32, N int, grads bool) {
 	d, F := c.cfg.D, c.cfg.F
 	xn, gd, g := a.xn[:N*d], a.gd[:N*F], a.g[:N*F]
 	du := sa.du[:N*F]
 	Sgemm(false, true, N, F, d, 1, dres, d, w.w2, d, 0, du, F)
-	Sgemm(true, false, F, d, N, 1, g, F, dres, d, 1, w.gw2, d)
+	if grads {
+		Sgemm(true, false, F, d, N, 1, g, F, dres, d, 1, w.gw2, d)
+	}
 	lyParFor(N*F, 16384, func(lo, hi int) {
 		dus, gds := du[lo:hi], gd[lo:hi]
 		for i, v := range gds {
 			dus[i] *= v
 		}
 	})
-	Sgemm(true, false, d, F, N, 1, xn, d, du, F, 1, w.gw1, F)
+	if grads {
+		Sgemm(true, false, d, F, N, 1, xn, d, du, F, 1, w.gw1, F)
+	}
 	dxn := sa.dxn[:N*d]
 	Sgemm(false, true, N, d, F, 1, du, F, w.w1, F, 0, dxn, d)
-	RMSNormBackward(dres, w.gnorm, dxn, x, a.rstd[:N], w.norm, N, d)
+	RMSNormBackward(dres, gradOf(grads, w.gnorm), dxn, x, a.rstd[:N], w.norm, N, d)
 }

@@ -147,3 +147,56 @@ func BenchmarkTrainStep(b *testing.B) {
 	}
 	b.ReportMetric(float64(B*T*b.N)/time.Since(start).Seconds(), "tokens/s")
 }
+
+// TestBackwardInput checks Stack.BackwardInput against Backward: the same
+// input gradient, bit for bit (the same products in the same order), with
+// every parameter gradient left as it was; and, by linearity, one Backward
+// over the sum of two seeds gives the parameters the sum of two Backwards
+// (to float32 rounding).
+func TestBackwardInput(t *testing.T) {
+	for _, qk := range []bool{false, true} {
+		cfg := StackConfig{D: 16, A: 24, Heads: 3, F: 40, Layers: 2, QKNorm: qk}
+		B, T, d := 2, 9, cfg.D
+		p := NewParamSet()
+		DeclareStack(p, "", cfg)
+		p.Alloc()
+		rng := NewRNG(21)
+		tlRandParams(p, rng, 0.3)
+		s := NewStack(p, "", cfg)
+		a := s.NewActs(B, T)
+		x := tlRand32(rng, B*T*d, 1)
+		s.Forward(a, x, B, T)
+		seed1, seed2 := tlRand32(rng, B*T*d, 1), tlRand32(rng, B*T*d, 1)
+
+		p.ZeroGrad()
+		want := make([]float32, B*T*d)
+		s.Backward(a, seed1, want)
+		got := make([]float32, B*T*d)
+		for i := range p.Grad() {
+			p.Grad()[i] = 0.5 // a marker: BackwardInput must not touch it
+		}
+		s.BackwardInput(a, seed1, got)
+		if !tlBitsEqual(got, want) {
+			t.Fatalf("qk %v: BackwardInput's dx differs from Backward's by %.3g", qk, tlMaxDiff(got, want))
+		}
+		for i, g := range p.Grad() {
+			if g != 0.5 {
+				t.Fatalf("qk %v: BackwardInput changed parameter gradient %d to %v", qk, i, g)
+			}
+		}
+
+		p.ZeroGrad()
+		s.Backward(a, seed1, nil)
+		s.Backward(a, seed2, nil)
+		sep := append([]float32(nil), p.Grad()...)
+		p.ZeroGrad()
+		sum := make([]float32, B*T*d)
+		for i := range sum {
+			sum[i] = seed1[i] + seed2[i]
+		}
+		s.Backward(a, sum, nil)
+		if dd := tlMaxDiff(p.Grad(), sep); dd > 1e-4 {
+			t.Fatalf("qk %v: Backward of the summed seeds differs from the two Backwards by %.3g", qk, dd)
+		}
+	}
+}
