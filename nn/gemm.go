@@ -168,6 +168,14 @@ func setKernel(name string) (restore func(), ok bool) {
 	return func() { active.Store(prev) }, sel.impl.name == name
 }
 
+// UseKernel makes the named path ("avx512", "avx2", "generic", …; see
+// JRX_KERNEL) the active one, for a test that must compute with the kernel
+// a file was recorded on: float32 results differ in their last bits from
+// one kernel to another. It returns a function that restores the previous
+// path and whether the named one is available on this machine (if not,
+// the best available is active until restore).
+func UseKernel(name string) (restore func(), ok bool) { return setKernel(name) }
+
 // kernelNames lists the paths available here, best first.
 func kernelNames() []string {
 	var s []string
