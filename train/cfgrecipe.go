@@ -112,10 +112,10 @@ func CFGRecipeFor(levels int) (CFGRecipe, error) {
 	r := CFGRecipe{
 		Task: cfg.Name, Levels: levels, GrammarSeed: cfg.DefaultSeed, AnswerLen: cfg.DefaultAnswerLen,
 		Model: m, ReasonerLayers: 8,
-		Batch: 32, PretrainSteps: 1750, LR: 1e-3, MinLR: 5e-5, Warmup: 100, WeightDecay: 0.1,
-		SSTSteps: 300, SSTLR: 3e-4, SSTMinLR: 3e-5, SSTWarmup: 30, SSTFeedPasses: 1, SSTFeedBoost: 1, SSTFeedMajor: true,
-		MonoLayers: 2, DualEnc: 4, DualDec: 4, DualSteps: 1500, MonoSteps: 150, TalkerLR: 1e-3, TalkerBatch: 32,
-		CoconutSteps: []int{300, 150, 150, 150, 150}, CoconutLR: 1e-3, CoconutBatch: 32, PretrainMarkers: 0.5,
+		Batch: 32, PretrainSteps: 1750, LR: 1e-3, MinLR: 5e-5, Warmup: 100, WeightDecay: 0.1, MicroBatches: 4,
+		SSTSteps: 600, SSTLR: 3e-4, SSTMinLR: 3e-5, SSTWarmup: 30, SSTFeedPasses: 1, SSTFeedBoost: 1, SSTFeedMajor: true,
+		MonoLayers: 2, DualEnc: 4, DualDec: 4, DualSteps: 3000, MonoSteps: 150, TalkerLR: 1e-3, TalkerBatch: 32,
+		CoconutSteps: []int{300, 300, 300, 450, 450}, CoconutLR: 1e-3, CoconutBatch: 32, PretrainMarkers: 0.5,
 		Seed: 1, EvalEvery: 250, EvalN: 256, EvalEndN: 32, FinalEvalN: 1000, FinalEvalSeed: 20251220,
 	}
 	if err := r.fill(); err != nil {
@@ -138,6 +138,7 @@ func TinyCFGRecipe() CFGRecipe {
 	r.Batch, r.TalkerBatch, r.CoconutBatch = 16, 16, 16
 	r.PretrainSteps, r.SSTSteps, r.DualSteps, r.MonoSteps = 300, 150, 100, 40
 	r.CoconutSteps = []int{30, 30, 30}
+	r.MicroBatches = 0 // one batch: the tiny run's measured bars
 	r.LR, r.MinLR, r.Warmup = 3e-3, 3e-4, 20
 	r.SSTLR, r.SSTMinLR, r.SSTWarmup, r.TalkerLR, r.CoconutLR = 3e-4, 3e-5, 10, 3e-3, 1e-3
 	r.MonoLayers, r.DualEnc, r.DualDec = 1, 1, 1
