@@ -12,20 +12,11 @@ import (
 // order; within 1e-5 on OpenBLAS), and the caches of several sequences
 // stay apart.
 func TestStepBatchMatchesForward(t *testing.T) {
-	for _, name := range kernelNames() {
-		restore, ok := setKernel(name)
-		if !ok {
-			t.Fatalf("setKernel(%q)", name)
-		}
+	tlEachKernel(t, func(name string) {
 		for _, qk := range []bool{false, true} {
 			cfg := StackConfig{D: 16, A: 24, Heads: 3, F: 40, Layers: 3, QKNorm: qk}
 			d, P, T, B, V := cfg.D, 5, 11, 3, 7
-			p := NewParamSet()
-			p.Add("embed", V, d)
-			DeclareStack(p, "", cfg)
-			p.Alloc()
-			tlRandParams(p, NewRNG(11), 0.3)
-			s := NewStack(p, "", cfg)
+			p, s := tlEmbedStack(cfg, V, 11)
 			x := make([]float32, B*T*d) // [B][T][d]
 			for b := 0; b < B; b++ {
 				copy(x[b*T*d:], tlCacheInputs(p.W("embed"), d, T, uint64(b+1)))
@@ -80,8 +71,7 @@ func TestStepBatchMatchesForward(t *testing.T) {
 				s.StepBatch(c, xs)
 			}()
 		}
-		restore()
-	}
+	})
 }
 
 // TestStepBatchAtRagged checks StepBatchAt on a right-padded batch of
@@ -91,22 +81,13 @@ func TestStepBatchMatchesForward(t *testing.T) {
 // OpenBLAS), although the prefill wrote padding positions past the shorter
 // prompts into the cache.
 func TestStepBatchAtRagged(t *testing.T) {
-	for _, name := range kernelNames() {
-		restore, ok := setKernel(name)
-		if !ok {
-			t.Fatalf("setKernel(%q)", name)
-		}
+	tlEachKernel(t, func(name string) {
 		for _, qk := range []bool{false, true} {
 			cfg := StackConfig{D: 16, A: 24, Heads: 3, F: 40, Layers: 3, QKNorm: qk}
 			d, T, V := cfg.D, 12, 7
 			prompts := []int{6, 3, 8, 5} // prompt lengths; sequences run to T−1 at most
 			B := len(prompts)
-			p := NewParamSet()
-			p.Add("embed", V, d)
-			DeclareStack(p, "", cfg)
-			p.Alloc()
-			tlRandParams(p, NewRNG(12), 0.3)
-			s := NewStack(p, "", cfg)
+			p, s := tlEmbedStack(cfg, V, 12)
 			x := make([]float32, B*T*d)
 			for b := 0; b < B; b++ {
 				copy(x[b*T*d:], tlCacheInputs(p.W("embed"), d, T, uint64(b+7)))
@@ -162,6 +143,29 @@ func TestStepBatchAtRagged(t *testing.T) {
 				s.StepBatchAt(c, xs, pos)
 			}()
 		}
+	})
+}
+
+// tlEmbedStack builds a stack of cfg and a V-row "embed" table, with random
+// weights from seed.
+func tlEmbedStack(cfg StackConfig, V int, seed uint64) (*ParamSet, *Stack) {
+	p := NewParamSet()
+	p.Add("embed", V, cfg.D)
+	DeclareStack(p, "", cfg)
+	p.Alloc()
+	tlRandParams(p, NewRNG(seed), 0.3)
+	return p, NewStack(p, "", cfg)
+}
+
+// tlEachKernel runs f with each kernel path available here active.
+func tlEachKernel(t *testing.T, f func(name string)) {
+	t.Helper()
+	for _, name := range kernelNames() {
+		restore, ok := setKernel(name)
+		if !ok {
+			t.Fatalf("setKernel(%q)", name)
+		}
+		f(name)
 		restore()
 	}
 }

@@ -48,12 +48,7 @@ func TestStackStepMatchesForward(t *testing.T) {
 	for _, qk := range []bool{true, false} {
 		cfg := StackConfig{D: 16, A: 24, Heads: 3, F: 32, Layers: 3, QKNorm: qk}
 		d, T, V := cfg.D, 9, 7
-		p := NewParamSet()
-		p.Add("embed", V, d)
-		DeclareStack(p, "", cfg)
-		p.Alloc()
-		tlRandParams(p, NewRNG(11), 0.3)
-		s := NewStack(p, "", cfg)
+		p, s := tlEmbedStack(cfg, V, 11)
 		x0 := tlCacheInputs(p.W("embed"), d, T, 1)
 		x1 := tlCacheInputs(p.W("embed"), d, T, 2)
 		// Two sequences in one batch: attention stays within each.
