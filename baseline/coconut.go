@@ -301,18 +301,24 @@ func (m *Coconut) Loss(wk *CoconutWork, l *CoconutLayout, backward bool) float32
 		clear(dx)
 		net.BackwardInput(wk.acts, dh, dx)
 		for j := s; j >= 1; j-- {
-			if j < s {
-				net.BackwardInput(wk.acts, seed, dx)
+			// dx at t_j is now μ_j: into dh at its source, and, while an
+			// earlier thought's μ still depends on it, backwards alone.
+			if j > 1 {
+				clear(seed)
 			}
-			clear(seed)
 			for b := range B {
 				t := b*T + l.BOTPos[b] + j
 				mu := dx[t*d : (t+1)*d]
-				copy(seed[(t-1)*d:t*d], mu)
 				dst := dh[(t-1)*d : t*d]
 				for k, v := range mu {
 					dst[k] += v
 				}
+				if j > 1 {
+					copy(seed[(t-1)*d:t*d], mu)
+				}
+			}
+			if j > 1 {
+				net.BackwardInput(wk.acts, seed, dx)
 			}
 		}
 	}
