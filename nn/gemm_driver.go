@@ -109,7 +109,7 @@ type gemmJob struct {
 	nextPack, donePack, nextChunk, doneChunk int64
 }
 
-type gemmScratch struct{ a, c []float32 }
+type gemmScratch struct{ a, c, slab []float32 }
 
 var (
 	scratchPool = sync.Pool{New: func() any { return new(gemmScratch) }}
@@ -334,6 +334,18 @@ func (j *gemmJob) runChunk(sc *gemmScratch, u int) {
 	im := j.im
 	mr, nr := im.mr, im.nr
 	full := &im.tiles[len(im.tiles)-1]
+	// A transposed A's full row tiles of the chunk are packed together,
+	// one slab a k block, reading each row of A once, left to right (tile
+	// by tile, each k step of a tile was a few floats on a row of its own:
+	// the rows, activations written long before in the forward pass, came
+	// in one latency at a time).
+	slabTiles := 0
+	if j.transA && j.packA {
+		slabTiles = min(ti1, j.m/mr) - ti0
+		if slabTiles > 0 {
+			sc.slab = grow(sc.slab, slabTiles*j.kc*mr)
+		}
+	}
 	for jc := tj0; jc < tj1; jc += j.ncTiles {
 		jce := min(jc+j.ncTiles, tj1)
 		for q := 0; q < j.nkb; q++ {
@@ -342,6 +354,9 @@ func (j *gemmJob) runChunk(sc *gemmScratch, u int) {
 			beta := j.beta
 			if q > 0 {
 				beta = 1
+			}
+			if slabTiles > 0 {
+				packATransSlab(sc.slab, j.a, j.lda, ti0*mr, pc, kc, mr, slabTiles)
 			}
 			for ti := ti0; ti < ti1; ti++ {
 				i0 := ti * mr
@@ -357,8 +372,10 @@ func (j *gemmJob) runChunk(sc *gemmScratch, u int) {
 					// Zero-padded copy: the kernel reads rt rows.
 					packAEdge(sc.a, j.transA, j.a, j.lda, i0, rows, pc, kc, rt)
 					as, lda, trans = sc.a, rt, true
-				case j.transA && j.packA:
-					packATrans(sc.a, j.a, j.lda, i0, pc, kc, rt)
+				case j.transA && j.packA && ti-ti0 < slabTiles:
+					as, lda = sc.slab[(ti-ti0)*kc*mr:], rt
+				case j.transA && j.packA: // a partial tile a kernel fits
+					packATransSlab(sc.a, j.a, j.lda, i0, pc, kc, rt, 1)
 					as, lda = sc.a, rt
 				case j.transA:
 					as = j.a[pc*j.lda+i0:]
@@ -450,24 +467,38 @@ func packAEdge(dst []float32, transA bool, a []float32, lda, i0, rows, pc, kc, m
 	}
 }
 
-// packATrans packs the row tile [i0, i0+mr) of a transposed A's k block
-// [pc, pc+kc) as [p][i] with stride mr (the tile's kernel rows, all of them
-// inside A): what the T kernel reads with lda = mr.
-func packATrans(dst, a []float32, lda, i0, pc, kc, mr int) {
-	d := dst[:kc*mr]
+// packATransSlab packs tiles row tiles of a transposed A, from column i0
+// on, in k block [pc, pc+kc): tile t, as [p][i] with stride mr (what the T
+// kernel reads with lda = mr), at dst[t*kc*mr:]. Each row of A is read
+// once, left to right.
+func packATransSlab(dst, a []float32, lda, i0, pc, kc, mr, tiles int) {
+	panel := kc * mr
+	d := dst[:tiles*panel]
 	off := pc*lda + i0
-	if mr == 6 { // the AVX2 tile: the copy call would cost more than the copy
-		for p := 0; p+6 <= len(d); p += 6 {
-			src := a[off : off+6 : off+6]
-			row := d[p : p+6 : p+6]
-			row[0], row[1], row[2], row[3], row[4], row[5] = src[0], src[1], src[2], src[3], src[4], src[5]
+	switch mr {
+	case 12: // the AVX-512 tile: fixed-size copies, no length checks
+		for p := 0; p < kc; p++ {
+			src := a[off : off+tiles*12]
+			for t := 0; t < tiles; t++ {
+				*(*[12]float32)(d[t*panel+p*12:]) = *(*[12]float32)(src[t*12:])
+			}
 			off += lda
 		}
-		return
-	}
-	for p := 0; p < kc; p++ {
-		copy(d[p*mr:p*mr+mr], a[off:off+mr])
-		off += lda
+	case 6: // the AVX2 tile
+		for p := 0; p < kc; p++ {
+			src := a[off : off+tiles*6]
+			for t := 0; t < tiles; t++ {
+				*(*[6]float32)(d[t*panel+p*6:]) = *(*[6]float32)(src[t*6:])
+			}
+			off += lda
+		}
+	default:
+		for p := 0; p < kc; p++ {
+			for t := 0; t < tiles; t++ {
+				copy(d[t*panel+p*mr:t*panel+p*mr+mr], a[off+t*mr:off+t*mr+mr])
+			}
+			off += lda
+		}
 	}
 }
 
@@ -528,8 +559,8 @@ func workerLoop(ch chan poolJob) {
 		// (len of a buffered channel, the goroutine count, the clock) takes
 		// no lock; every few microseconds Gosched lets goroutines queued on
 		// this P run. A polling P never steals work queued on other Ps, so
-		// stop as soon as new goroutines appear (e.g. another parallel loop
-		// started), leaving the P to them.
+		// stop as soon as new goroutines appear (the caller's own; the
+		// parallel loops of nn run on this pool), leaving the P to them.
 		spinning.Add(1)
 		deadline := time.Now().Add(wait)
 		base := runtime.NumGoroutine()

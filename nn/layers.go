@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 )
 
 // This file holds the elementwise and per-row layers (embedding, linear,
@@ -28,10 +27,14 @@ func lyNeed(what string, s []float32, n int) {
 	}
 }
 
-// lyParFor runs fn over [0,n) split into contiguous chunks, one goroutine per
-// chunk, at most GOMAXPROCS chunks and at least grain items per chunk. Every
-// index is handled by exactly one call, so results do not depend on the
-// split as long as fn writes only outputs owned by its indices.
+// lyParFor runs fn over [0,n) split into contiguous chunks of at least
+// grain items, shared out on the worker pool (runPar: the calling goroutine
+// and pool workers claim chunks until none are left). Every index is
+// handled by exactly one call, so results do not depend on the split as
+// long as fn writes only outputs owned by its indices. (The pool's workers
+// poll between jobs; a goroutine started per call instead found them
+// parked — they stop polling when goroutines appear — and the next GEMM
+// paid a thread wake-up.)
 func lyParFor(n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
@@ -40,25 +43,14 @@ func lyParFor(n, grain int, fn func(lo, hi int)) {
 		grain = 1
 	}
 	w := runtime.GOMAXPROCS(0)
-	if m := n / grain; m < w {
-		w = m
-	}
-	if w <= 1 {
+	units := min(n/grain, 4*w) // a few chunks a thread: a late one takes fewer
+	if w <= 1 || units <= 1 {
 		fn(0, n)
 		return
 	}
-	chunk := (n + w - 1) / w
-	var wg sync.WaitGroup
-	for lo := chunk; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
-	}
-	fn(0, min(chunk, n))
-	wg.Wait()
+	chunk := (n + units - 1) / units
+	units = (n + chunk - 1) / chunk
+	runPar(units, func(u int) { fn(u*chunk, min((u+1)*chunk, n)) }, 0, nil)
 }
 
 // lyDot returns Σ a[i]·b[i] over len(a) (b must be at least as long),
