@@ -237,8 +237,8 @@ func RMSNormForward(y, rstd, x, g []float32, n, d int) {
 			ms := lyDot(xi, xi) / float32(d)
 			r := float32(1 / math.Sqrt(float64(ms)+rmsEps))
 			rstd[i] = r
-			for j, v := range xi {
-				yi[j] = v * r * g[j]
+			for j := scaleRowArch(yi, xi, g, r); j < d; j++ {
+				yi[j] = xi[j] * r * g[j]
 			}
 		}
 	})
@@ -260,8 +260,15 @@ func RMSNormBackward(dx, dg, dy, x, rstd, g []float32, n, d int) {
 	if dg != nil {
 		lyNeed("RMSNormBackward dg", dg, d)
 		dg = dg[:d]
-		lyParFor(d, max(8, 32768/max(n, 1)), func(jlo, jhi int) {
+		// (chunks of 32 columns: the assembly's widest block)
+		lyParFor(d, max(32, 32768/max(n, 1)), func(jlo, jhi int) {
 			dgs := dg[jlo:jhi]
+			done := rmsDgArch(dgs, dy[jlo:], x[jlo:], rstd, n, d)
+			if done == len(dgs) {
+				return
+			}
+			jlo += done
+			dgs = dgs[done:]
 			for i := 0; i < n; i++ {
 				xi := x[i*d+jlo : i*d+jhi]
 				dyi := dy[i*d+jlo : i*d+jhi]
@@ -283,8 +290,8 @@ func RMSNormBackward(dx, dg, dy, x, rstd, g []float32, n, d int) {
 				s += v * g[j] * xi[j]
 			}
 			c := s * r * r / float32(d) // x̂·mean(dy⊙g⊙x̂) = x·c
-			for j, v := range dyi {
-				dxi[j] += r * (v*g[j] - xi[j]*c)
+			for j := rmsDxRowArch(dxi, dyi, xi, g, r, c); j < d; j++ {
+				dxi[j] += r * (dyi[j]*g[j] - xi[j]*c)
 			}
 		}
 	})
@@ -577,13 +584,17 @@ func (r *RopeTable) RotateRow(x []float32, H, pos int, inverse bool) {
 	for h := 0; h < H; h++ {
 		a := x[h*dh : h*dh+half]
 		b := x[h*dh+half : (h+1)*dh]
+		i0 := ropeArch(a, b, cs, sn, inverse)
+		if i0 == half {
+			continue
+		}
 		if inverse {
-			for i := range a {
+			for i := i0; i < half; i++ {
 				c, s := cs[i], sn[i]
 				a[i], b[i] = a[i]*c+b[i]*s, b[i]*c-a[i]*s
 			}
 		} else {
-			for i := range a {
+			for i := i0; i < half; i++ {
 				c, s := cs[i], sn[i]
 				a[i], b[i] = a[i]*c-b[i]*s, a[i]*s+b[i]*c
 			}

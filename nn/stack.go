@@ -555,8 +555,8 @@ func (c *stackCore) mlpBackward(sa *StackActs, w *mlpParams, a *mlpActs, x, dres
 	}
 	lyParFor(N*F, 16384, func(lo, hi int) {
 		dus, gds := du[lo:hi], gd[lo:hi]
-		for i, v := range gds {
-			dus[i] *= v
+		for i := mulArch(dus, gds); i < len(dus); i++ {
+			dus[i] *= gds[i]
 		}
 	})
 	if grads {

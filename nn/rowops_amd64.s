@@ -1,0 +1,246 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Row kernels of the norms, RoPE and the MLP backward (rowops_amd64.go).
+// Each does, eight floats at a time, what its Go loop does element by
+// element, with the same operations in the same order, each product and
+// sum rounded on its own (no fused multiply-add): the results are the Go
+// loop's bits. Counts are multiples of 8.
+
+// func rmsDgAVX2(dg *float32, dy *float32, x *float32, rstd *float32, n int, ld int, w int)
+// dg[j] += dy[i·ld+j]·x[i·ld+j]·rstd[i] for i = 0…n−1 in order, j < w.
+TEXT ·rmsDgAVX2(SB), NOSPLIT, $0-56
+	MOVQ dg+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ x+16(FP), DX
+	MOVQ rstd+24(FP), R8
+	MOVQ n+32(FP), R9
+	MOVQ ld+40(FP), R10
+	MOVQ w+48(FP), CX
+	SHLQ $2, R10 // row stride in bytes
+
+block32:
+	CMPQ CX, $32
+	JLT  block8
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	MOVQ SI, R11
+	MOVQ DX, R12
+	MOVQ R8, R13
+	MOVQ R9, BX
+	TESTQ BX, BX
+	JEQ  store32
+
+rows32:
+	VBROADCASTSS (R13), Y15
+	VMOVUPS 0(R11), Y4
+	VMOVUPS 32(R11), Y5
+	VMOVUPS 64(R11), Y6
+	VMOVUPS 96(R11), Y7
+	VMULPS 0(R12), Y4, Y4
+	VMULPS 32(R12), Y5, Y5
+	VMULPS 64(R12), Y6, Y6
+	VMULPS 96(R12), Y7, Y7
+	VMULPS Y15, Y4, Y4
+	VMULPS Y15, Y5, Y5
+	VMULPS Y15, Y6, Y6
+	VMULPS Y15, Y7, Y7
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	ADDQ R10, R11
+	ADDQ R10, R12
+	ADDQ $4, R13
+	DECQ BX
+	JNZ  rows32
+
+store32:
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, DI
+	ADDQ $128, SI
+	ADDQ $128, DX
+	SUBQ $32, CX
+	JMP  block32
+
+block8:
+	CMPQ CX, $8
+	JLT  done
+	VMOVUPS 0(DI), Y0
+	MOVQ SI, R11
+	MOVQ DX, R12
+	MOVQ R8, R13
+	MOVQ R9, BX
+	TESTQ BX, BX
+	JEQ  store8
+
+rows8:
+	VBROADCASTSS (R13), Y15
+	VMOVUPS 0(R11), Y4
+	VMULPS 0(R12), Y4, Y4
+	VMULPS Y15, Y4, Y4
+	VADDPS Y4, Y0, Y0
+	ADDQ R10, R11
+	ADDQ R10, R12
+	ADDQ $4, R13
+	DECQ BX
+	JNZ  rows8
+
+store8:
+	VMOVUPS Y0, 0(DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JMP  block8
+
+done:
+	VZEROUPPER
+	RET
+
+// func scaleRowAVX2(y *float32, x *float32, gain *float32, rs float32, n int)
+// y[j] = x[j]·r·g[j] for j < n (y may alias x).
+TEXT ·scaleRowAVX2(SB), NOSPLIT, $0-40
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ gain+16(FP), DX
+	VBROADCASTSS rs+24(FP), Y15
+	MOVQ n+32(FP), CX
+	SHRQ $3, CX
+	JEQ  sdone
+
+sloop:
+	VMOVUPS (SI), Y0
+	VMULPS Y15, Y0, Y0
+	VMULPS (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  sloop
+
+sdone:
+	VZEROUPPER
+	RET
+
+// func rmsDxRowAVX2(dx *float32, dy *float32, x *float32, gain *float32, rs float32, cc float32, n int)
+// dx[j] += r·(dy[j]·g[j] − x[j]·c) for j < n.
+TEXT ·rmsDxRowAVX2(SB), NOSPLIT, $0-48
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ x+16(FP), DX
+	MOVQ gain+24(FP), R8
+	VBROADCASTSS rs+32(FP), Y15
+	VBROADCASTSS cc+36(FP), Y14
+	MOVQ n+40(FP), CX
+	SHRQ $3, CX
+	JEQ  xdone
+
+xloop:
+	VMOVUPS (SI), Y0
+	VMULPS (R8), Y0, Y0  // dy·g
+	VMOVUPS (DX), Y1
+	VMULPS Y14, Y1, Y1   // x·c
+	VSUBPS Y1, Y0, Y0    // dy·g − x·c
+	VMULPS Y15, Y0, Y0   // r·(…)
+	VADDPS (DI), Y0, Y0  // dx + …
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  xloop
+
+xdone:
+	VZEROUPPER
+	RET
+
+// func ropeAVX2(a *float32, b *float32, cs *float32, sn *float32, n int, inverse bool)
+// forward: a, b = a·c − b·s, a·s + b·c; inverse: a, b = a·c + b·s, b·c − a·s;
+// for j < n, c = cs[j], s = sn[j].
+TEXT ·ropeAVX2(SB), NOSPLIT, $0-41
+	MOVQ a+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ cs+16(FP), DX
+	MOVQ sn+24(FP), R8
+	MOVQ n+32(FP), CX
+	MOVBLZX inverse+40(FP), AX
+	SHRQ $3, CX
+	JEQ  rdone
+	TESTQ AX, AX
+	JNE  rinv
+
+rfwd:
+	VMOVUPS (DI), Y0 // a
+	VMOVUPS (SI), Y1 // b
+	VMOVUPS (DX), Y2 // c
+	VMOVUPS (R8), Y3 // s
+	VMULPS Y2, Y0, Y4 // a·c
+	VMULPS Y3, Y1, Y5 // b·s
+	VSUBPS Y5, Y4, Y4 // a·c − b·s
+	VMULPS Y3, Y0, Y6 // a·s
+	VMULPS Y2, Y1, Y7 // b·c
+	VADDPS Y7, Y6, Y6 // a·s + b·c
+	VMOVUPS Y4, (DI)
+	VMOVUPS Y6, (SI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	DECQ CX
+	JNZ  rfwd
+	JMP  rdone
+
+rinv:
+	VMOVUPS (DI), Y0
+	VMOVUPS (SI), Y1
+	VMOVUPS (DX), Y2
+	VMOVUPS (R8), Y3
+	VMULPS Y2, Y0, Y4 // a·c
+	VMULPS Y3, Y1, Y5 // b·s
+	VADDPS Y5, Y4, Y4 // a·c + b·s
+	VMULPS Y2, Y1, Y6 // b·c
+	VMULPS Y3, Y0, Y7 // a·s
+	VSUBPS Y7, Y6, Y6 // b·c − a·s
+	VMOVUPS Y4, (DI)
+	VMOVUPS Y6, (SI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	DECQ CX
+	JNZ  rinv
+
+rdone:
+	VZEROUPPER
+	RET
+
+// func mulAVX2(dst *float32, src *float32, n int)
+// dst[j] *= src[j] for j < n.
+TEXT ·mulAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JEQ  mdone
+
+mloop:
+	VMOVUPS (DI), Y0
+	VMULPS (SI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  mloop
+
+mdone:
+	VZEROUPPER
+	RET

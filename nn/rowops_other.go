@@ -1,0 +1,10 @@
+//go:build !amd64 || purego
+
+package nn
+
+func rmsDgArch(dg, dy, x, rstd []float32, n, ld int) int    { return 0 }
+func scaleRowArch(y, x, g []float32, r float32) int         { return 0 }
+func rmsDxRowArch(dx, dy, x, g []float32, r, c float32) int { return 0 }
+func ropeArch(a, b, cs, sn []float32, inverse bool) int     { return 0 }
+func mulArch(dst, src []float32) int                        { return 0 }
+const hasRowAVX2 = false

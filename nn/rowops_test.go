@@ -1,0 +1,135 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+// The row kernels (rowops_amd64.s) must give the bits of the element-by-
+// element Go loops they replace, on every path, for every length (the
+// assembly takes multiples of 8, Go the rest). The references below are
+// those loops, written out here independently of layers.go.
+
+func rowTestVec(r *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+		switch r.IntN(40) {
+		case 0:
+			v[i] = 0
+		case 1:
+			v[i] = float32(math.Copysign(0, -1))
+		case 2:
+			v[i] *= 1e-30 // subnormal products
+		}
+	}
+	return v
+}
+
+func rowSameBits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: [%d] = %v (%#x), want %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
+
+func TestRowKernelsMatchGoLoops(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, d := range []int{1, 7, 8, 9, 16, 24, 31, 32, 33, 40, 64, 100, 128} {
+		n := 1 + r.IntN(70)
+		x, dy, g := rowTestVec(r, n*d), rowTestVec(r, n*d), rowTestVec(r, d)
+		tlEachKernel(t, func(kname string) {
+			// RMSNorm forward: y = x·r·g per row.
+			y := make([]float32, n*d)
+			rstd := make([]float32, n)
+			RMSNormForward(y, rstd, x, g, n, d)
+			want := make([]float32, n*d)
+			for i := 0; i < n; i++ {
+				ri := rstd[i]
+				for j := 0; j < d; j++ {
+					want[i*d+j] = x[i*d+j] * ri * g[j]
+				}
+			}
+			rowSameBits(t, kname+" RMSNormForward y", y, want)
+
+			// RMSNorm backward: dg summed over rows in order, dx per row.
+			dx, dg := rowTestVec(r, n*d), rowTestVec(r, d)
+			wdx, wdg := append([]float32(nil), dx...), append([]float32(nil), dg...)
+			RMSNormBackward(dx, dg, dy, x, rstd, g, n, d)
+			for i := 0; i < n; i++ {
+				ri := rstd[i]
+				var s float32
+				for j := 0; j < d; j++ {
+					wdg[j] += dy[i*d+j] * x[i*d+j] * ri
+					s += dy[i*d+j] * g[j] * x[i*d+j]
+				}
+				c := s * ri * ri / float32(d)
+				for j := 0; j < d; j++ {
+					wdx[i*d+j] += ri * (dy[i*d+j]*g[j] - x[i*d+j]*c)
+				}
+			}
+			rowSameBits(t, kname+" RMSNormBackward dg", dg, wdg)
+			rowSameBits(t, kname+" RMSNormBackward dx", dx, wdx)
+		})
+	}
+}
+
+func TestRopeKernelMatchesGoLoop(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, dh := range []int{2, 8, 14, 16, 32, 34, 64} {
+		rt := NewRopeTable(dh, 40, 10000)
+		x := rowTestVec(r, 3*dh)
+		tlEachKernel(t, func(kname string) {
+			for _, inverse := range []bool{false, true} {
+				pos := r.IntN(40)
+				got := append([]float32(nil), x...)
+				rt.RotateRow(got, 3, pos, inverse)
+				want := append([]float32(nil), x...)
+				half := dh / 2
+				for h := 0; h < 3; h++ {
+					for i := 0; i < half; i++ {
+						c, s := rt.Cos[pos*half+i], rt.Sin[pos*half+i]
+						a, b := want[h*dh+i], want[h*dh+half+i]
+						if inverse {
+							want[h*dh+i], want[h*dh+half+i] = a*c+b*s, b*c-a*s
+						} else {
+							want[h*dh+i], want[h*dh+half+i] = a*c-b*s, a*s+b*c
+						}
+					}
+				}
+				rowSameBits(t, kname+" RotateRow", got, want)
+			}
+		})
+	}
+}
+
+// TestRowKernelsRunOnSIMDPaths fails if the dispatch leaves the assembly
+// unused on a SIMD path (the tests above would then only compare Go with
+// Go), or runs it on the generic one.
+func TestRowKernelsRunOnSIMDPaths(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	x, b := rowTestVec(r, 20), rowTestVec(r, 20)
+	tlEachKernel(t, func(kname string) {
+		a := append([]float32(nil), x...)
+		got := mulArch(a, b)
+		for i := range got {
+			if w := x[i] * b[i]; math.Float32bits(a[i]) != math.Float32bits(w) {
+				t.Fatalf("%s: mulArch [%d] = %v, want %v", kname, i, a[i], w)
+			}
+		}
+		want := 0
+		if runtime.GOARCH == "amd64" && hasRowAVX2 && kname != "generic" && kname != "openblas" {
+			want = 16
+		}
+		if kname == "openblas" {
+			return // follows the CPU, like the other vector kernels
+		}
+		if got != want {
+			t.Errorf("%s: mulArch did %d of 20, want %d", kname, got, want)
+		}
+	})
+}
