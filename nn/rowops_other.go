@@ -7,4 +7,5 @@ func scaleRowArch(y, x, g []float32, r float32) int         { return 0 }
 func rmsDxRowArch(dx, dy, x, g []float32, r, c float32) int { return 0 }
 func ropeArch(a, b, cs, sn []float32, inverse bool) int     { return 0 }
 func mulArch(dst, src []float32) int                        { return 0 }
+
 const hasRowAVX2 = false
