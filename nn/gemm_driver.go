@@ -472,6 +472,9 @@ func packAEdge(dst []float32, transA bool, a []float32, lda, i0, rows, pc, kc, m
 // kernel reads with lda = mr), at dst[t*kc*mr:]. Each row of A is read
 // once, left to right.
 func packATransSlab(dst, a []float32, lda, i0, pc, kc, mr, tiles int) {
+	if packATransSlabArch(dst, a, lda, i0, pc, kc, mr, tiles) {
+		return
+	}
 	panel := kc * mr
 	d := dst[:tiles*panel]
 	off := pc*lda + i0

@@ -92,3 +92,26 @@ func mulArch(dst, src []float32) int {
 	mulAVX2(&dst[0], &src[0], n)
 	return n
 }
+
+//go:noescape
+func packATSlab12(dst *float32, src *float32, lda int, kc int, tiles int)
+
+//go:noescape
+func packATSlab6(dst *float32, src *float32, lda int, kc int, tiles int)
+
+// packATransSlabArch is packATransSlab in assembly for the AVX-512 (12) and
+// AVX2 (6) tile heights; false when it does not apply (the caller packs).
+// A copy: the same bits on any path.
+func packATransSlabArch(dst, a []float32, lda, i0, pc, kc, mr, tiles int) bool {
+	if kc <= 0 || tiles <= 0 || !hasRowAVX2 || mr != 12 && mr != 6 {
+		return false
+	}
+	_ = dst[tiles*kc*mr-1]
+	_ = a[(pc+kc-1)*lda+i0+tiles*mr-1]
+	if mr == 12 {
+		packATSlab12(&dst[0], &a[pc*lda+i0], lda, kc, tiles)
+	} else {
+		packATSlab6(&dst[0], &a[pc*lda+i0], lda, kc, tiles)
+	}
+	return true
+}

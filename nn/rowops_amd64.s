@@ -244,3 +244,88 @@ mloop:
 mdone:
 	VZEROUPPER
 	RET
+
+// func packATSlab12(dst *float32, src *float32, lda int, kc int, tiles int)
+// func packATSlab6(dst *float32, src *float32, lda int, kc int, tiles int)
+// packATransSlab for tiles of 12 (6) rows: for p < kc and t < tiles, the
+// 12 (6) floats at src[p·lda + 12t] go to dst[t·kc·12 + 12p]. Rows are read
+// left to right, each once, with the row four ahead prefetched.
+TEXT ·packATSlab12(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lda+16(FP), R8
+	MOVQ kc+24(FP), CX
+	MOVQ tiles+32(FP), BX
+	SHLQ $2, R8          // row stride in bytes
+	MOVQ CX, R9
+	IMULQ $48, R9        // panel bytes
+	MOVQ R8, R12
+	SHLQ $2, R12         // prefetch distance: four rows
+	TESTQ CX, CX
+	JEQ  p12done
+	TESTQ BX, BX
+	JEQ  p12done
+
+p12row:
+	MOVQ SI, R10
+	MOVQ DI, R11
+	MOVQ BX, DX
+
+p12tile:
+	PREFETCHT0 (R10)(R12*1)
+	VMOVUPS 0(R10), Y0
+	VMOVUPS 32(R10), X1
+	VMOVUPS Y0, 0(R11)
+	VMOVUPS X1, 32(R11)
+	ADDQ $48, R10
+	ADDQ R9, R11
+	DECQ DX
+	JNZ  p12tile
+	ADDQ R8, SI
+	ADDQ $48, DI
+	DECQ CX
+	JNZ  p12row
+
+p12done:
+	VZEROUPPER
+	RET
+
+TEXT ·packATSlab6(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lda+16(FP), R8
+	MOVQ kc+24(FP), CX
+	MOVQ tiles+32(FP), BX
+	SHLQ $2, R8
+	MOVQ CX, R9
+	IMULQ $24, R9
+	MOVQ R8, R12
+	SHLQ $2, R12
+	TESTQ CX, CX
+	JEQ  p6done
+	TESTQ BX, BX
+	JEQ  p6done
+
+p6row:
+	MOVQ SI, R10
+	MOVQ DI, R11
+	MOVQ BX, DX
+
+p6tile:
+	PREFETCHT0 (R10)(R12*1)
+	VMOVUPS 0(R10), X0
+	MOVQ 16(R10), AX
+	VMOVUPS X0, 0(R11)
+	MOVQ AX, 16(R11)
+	ADDQ $24, R10
+	ADDQ R9, R11
+	DECQ DX
+	JNZ  p6tile
+	ADDQ R8, SI
+	ADDQ $24, DI
+	DECQ CX
+	JNZ  p6row
+
+p6done:
+	VZEROUPPER
+	RET

@@ -9,3 +9,5 @@ func ropeArch(a, b, cs, sn []float32, inverse bool) int     { return 0 }
 func mulArch(dst, src []float32) int                        { return 0 }
 
 const hasRowAVX2 = false
+
+func packATransSlabArch(dst, a []float32, lda, i0, pc, kc, mr, tiles int) bool { return false }

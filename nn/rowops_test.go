@@ -133,3 +133,67 @@ func TestRowKernelsRunOnSIMDPaths(t *testing.T) {
 		}
 	})
 }
+
+// TestPackATransSlab checks the slab packing (assembly where it applies)
+// against its definition: tile t, k step p, row i of the tile at
+// dst[t·kc·mr + p·mr + i] = a[(pc+p)·lda + i0 + t·mr + i].
+func TestPackATransSlab(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, mr := range []int{12, 6, 8} {
+		for range 20 {
+			tiles, kc := 1+r.IntN(6), 1+r.IntN(40)
+			i0, pc := r.IntN(5), r.IntN(7)
+			lda := i0 + tiles*mr + r.IntN(9)
+			a := rowTestVec(r, (pc+kc)*lda)
+			dst := make([]float32, tiles*kc*mr+3)
+			packATransSlab(dst, a, lda, i0, pc, kc, mr, tiles)
+			for tt := range tiles {
+				for p := range kc {
+					for i := range mr {
+						got, want := dst[tt*kc*mr+p*mr+i], a[(pc+p)*lda+i0+tt*mr+i]
+						if math.Float32bits(got) != math.Float32bits(want) {
+							t.Fatalf("mr %d tiles %d kc %d: tile %d p %d i %d = %v, want %v", mr, tiles, kc, tt, p, i, got, want)
+						}
+					}
+				}
+			}
+			if dst[tiles*kc*mr] != 0 {
+				t.Fatalf("mr %d: wrote past the slab", mr)
+			}
+		}
+	}
+}
+
+// BenchmarkPackATransSlab packs the weight gradient's transposed A of the
+// training step's widest case (3264×512, half of its row tiles, k blocks
+// of 467) from a source that is warm in cache and from one of twelve
+// (80 MB) cycled, as the activations come in a training step.
+func BenchmarkPackATransSlab(b *testing.B) {
+	const k, m, kc = 3264, 512, 467
+	mr := active.Load().impl.mr
+	tiles := m / mr / 2
+	for _, nbuf := range []int{1, 12} {
+		name := "warm"
+		if nbuf > 1 {
+			name = "cold"
+		}
+		b.Run(name, func(b *testing.B) {
+			srcs := make([][]float32, nbuf)
+			for i := range srcs {
+				srcs[i] = make([]float32, k*m)
+				for j := range srcs[i] {
+					srcs[i][j] = float32(j)
+				}
+			}
+			dst := make([]float32, tiles*kc*mr)
+			b.SetBytes(int64(k * tiles * mr * 4))
+			b.ResetTimer()
+			for it := 0; it < b.N; it++ {
+				a := srcs[it%nbuf]
+				for pc := 0; pc+kc <= k; pc += kc {
+					packATransSlab(dst, a, m, 0, pc, kc, mr, tiles)
+				}
+			}
+		})
+	}
+}
