@@ -20,8 +20,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def run_json(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True)
+def run_json(cmd, env=None):
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.returncode != 0:
         sys.exit(f"vs_pytorch: {' '.join(cmd)} failed (status {p.returncode}):\n{p.stderr.strip()}")
     lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
@@ -37,6 +37,74 @@ def loadavg():
             return float(f.read().split()[0])
     except (OSError, ValueError, IndexError):
         return None
+
+
+# OpenBLAS cores that mean "this CPU was not recognised": generic x86-64
+# kernels (OpenBLAS 0.3.21 takes an Emerald Rapids Xeon, model 207, for a
+# Prescott and runs its SSE3 code, a third of its AVX-512 speed).
+FALLBACK_CORES = {"Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai", "Coppermine",
+                  "Northwood", "Banias", "Opteron", "Barcelona", "Bobcat"}
+
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for ln in f:
+                if ln.startswith("flags"):
+                    return set(ln.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def openblas_core(python, env):
+    """The core type OpenBLAS picks in the PyTorch process (OPENBLAS_VERBOSE=2), or None."""
+    e = dict(env, OPENBLAS_VERBOSE="2")
+    p = subprocess.run([python, "-c", "import torch"], capture_output=True, text=True, env=e)
+    for ln in (p.stdout + p.stderr).splitlines():
+        if ln.startswith("Core:"):
+            return ln.split(":", 1)[1].strip()
+    return None
+
+
+def pytorch_env(python, jrx_kernel):
+    """The environment PyTorch runs in, and a note on what was set and why.
+
+    PyTorch is meant to run at its best on this CPU's instruction set: when
+    OpenBLAS does not recognise the CPU and falls back to generic kernels,
+    its best kernels for the CPU's flags are named (OPENBLAS_CORETYPE). With
+    JRX_KERNEL=avx2 (jrx restricted to AVX2, an AVX2 machine emulated) PyTorch
+    is restricted the same way: OpenBLAS's Haswell kernels and ATen's avx2
+    code. Variables the caller set are left alone."""
+    env = dict(os.environ)
+    notes = []
+    flags = cpu_flags()
+    if jrx_kernel == "avx2":
+        if "OPENBLAS_CORETYPE" not in env:
+            env["OPENBLAS_CORETYPE"] = "Haswell"
+            notes.append("OPENBLAS_CORETYPE=Haswell")
+        if "ATEN_CPU_CAPABILITY" not in env:
+            env["ATEN_CPU_CAPABILITY"] = "avx2"
+            notes.append("ATEN_CPU_CAPABILITY=avx2")
+        if notes:
+            notes = [f"JRX_KERNEL=avx2: PyTorch restricted to AVX2 as well ({', '.join(notes)})"]
+        return env, notes
+    if "OPENBLAS_CORETYPE" in env:
+        return env, notes
+    core = openblas_core(python, env)
+    if core in FALLBACK_CORES:
+        best = None
+        # (the core types jrx's openblas build names for itself; Cooperlake's
+        # float32 kernels are SkylakeX's)
+        if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= flags:
+            best = "SkylakeX"
+        elif {"avx2", "fma"} <= flags:
+            best = "Haswell"
+        if best:
+            env["OPENBLAS_CORETYPE"] = best
+            notes.append(f"OpenBLAS did not recognise this CPU and chose its {core} kernels; "
+                         f"PyTorch runs with OPENBLAS_CORETYPE={best}, its best for this CPU's instruction set")
+    return env, notes
 
 
 def fmt_steal(s):
@@ -68,11 +136,15 @@ def main():
 
     jrx_cmd = [a.jrx, "bench", "train", "--json", "--time", f"{a.time}s"]
     pt_cmd = [a.python, os.path.join(HERE, "pytorch_train.py"), "--time", str(a.time), "--threads", str(a.threads)]
+    pt_env, notes = pytorch_env(a.python, os.environ.get("JRX_KERNEL", ""))
+    if not a.json:
+        for n in notes:
+            print(n, flush=True)
     jr, pt = [], []
     load0 = loadavg()
     for i in range(a.runs):
-        for name, cmd, out in (("jrx", jrx_cmd, jr), ("pytorch", pt_cmd, pt)):
-            r = run_json(cmd)
+        for name, cmd, out, env in (("jrx", jrx_cmd, jr, None), ("pytorch", pt_cmd, pt, pt_env)):
+            r = run_json(cmd, env)
             out.append(r)
             if not a.json:
                 print(f"run {i + 1}/{a.runs} {name:8s} {r['tokens_per_s']:9.0f} tokens/s  steal {fmt_steal(r.get('cpu_steal_pct'))}",
@@ -91,6 +163,8 @@ def main():
         "loadavg_1min": [load0, loadavg()], "cpus": os.cpu_count(),
         "jrx_kernel": jr[0].get("kernel"), "jrx_gomaxprocs": jr[0].get("gomaxprocs"),
         "pytorch_threads": pt[0].get("threads"), "torch": pt[0].get("torch"),
+        "pytorch_env": {k: pt_env[k] for k in ("OPENBLAS_CORETYPE", "ATEN_CPU_CAPABILITY") if k in pt_env},
+        "notes": notes,
         "shape": {k: jr[0].get(k) for k in ("d", "layers", "ffn", "heads", "batch", "seq")},
     }
     if a.json:
