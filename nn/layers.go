@@ -43,7 +43,7 @@ func lyParFor(n, grain int, fn func(lo, hi int)) {
 		grain = 1
 	}
 	w := runtime.GOMAXPROCS(0)
-	units := min(n/grain, 4*w) // a few chunks a thread: a late one takes fewer
+	units := min(n/grain, 16*w) // many chunks a thread: a late one takes fewer
 	if w <= 1 || units <= 1 {
 		fn(0, n)
 		return
