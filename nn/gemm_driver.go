@@ -475,33 +475,15 @@ func packATransSlab(dst, a []float32, lda, i0, pc, kc, mr, tiles int) {
 	if packATransSlabArch(dst, a, lda, i0, pc, kc, mr, tiles) {
 		return
 	}
+	// (the 12- and 6-row tiles of the SIMD paths always take the assembly)
 	panel := kc * mr
 	d := dst[:tiles*panel]
 	off := pc*lda + i0
-	switch mr {
-	case 12: // the AVX-512 tile: fixed-size copies, no length checks
-		for p := 0; p < kc; p++ {
-			src := a[off : off+tiles*12]
-			for t := 0; t < tiles; t++ {
-				*(*[12]float32)(d[t*panel+p*12:]) = *(*[12]float32)(src[t*12:])
-			}
-			off += lda
+	for p := 0; p < kc; p++ {
+		for t := 0; t < tiles; t++ {
+			copy(d[t*panel+p*mr:t*panel+p*mr+mr], a[off+t*mr:off+t*mr+mr])
 		}
-	case 6: // the AVX2 tile
-		for p := 0; p < kc; p++ {
-			src := a[off : off+tiles*6]
-			for t := 0; t < tiles; t++ {
-				*(*[6]float32)(d[t*panel+p*6:]) = *(*[6]float32)(src[t*6:])
-			}
-			off += lda
-		}
-	default:
-		for p := 0; p < kc; p++ {
-			for t := 0; t < tiles; t++ {
-				copy(d[t*panel+p*mr:t*panel+p*mr+mr], a[off+t*mr:off+t*mr+mr])
-			}
-			off += lda
-		}
+		off += lda
 	}
 }
 
