@@ -120,7 +120,7 @@ func (p *ParamSet) Grad() []float32 { p.mustAlloc(); return p.grad }
 // ZeroGrad sets every gradient to 0.
 func (p *ParamSet) ZeroGrad() {
 	p.mustAlloc()
-	clear(p.grad)
+	lyClear(p.grad)
 }
 
 // NumParams returns the total number of scalars declared.

@@ -378,7 +378,7 @@ func (c *stackCore) backward(a *StackActs, dh, dx, dmem []float32, grads bool) {
 	N := B * T
 	lyNeed("stack Backward dh", dh, N*d)
 	dres := a.dres[:N*d]
-	clear(dres)
+	lyClear(dres)
 	L := len(c.blocks)
 	RMSNormBackward(dres, gradOf(grads, c.gfnorm), dh, a.res[L][:N*d], a.hr[:N], c.fnorm, N, d)
 	var src []float32
@@ -433,7 +433,7 @@ func (c *stackCore) attnForward(w *attnParams, a *attnActs, rope *RopeTable, x, 
 	dm := AttnDims{B: B, Tq: Tq, Tk: Tk, H: H, Dh: dh, Causal: causal}
 	o := a.o[:Nq*A]
 	AttentionForward(o, a.P, q, k, v, dm)
-	copy(out, x)
+	lyCopy(out, x)
 	Sgemm(false, false, Nq, d, A, 1, o, A, w.wo, d, 1, out, d)
 }
 
@@ -494,9 +494,7 @@ func (c *stackCore) attnBackward(sa *StackActs, w *attnParams, a *attnActs, x, s
 		Sgemm(true, false, A, d, Nq, 1, o, A, dres, d, 1, w.gwo, d)
 	}
 	dq, dk, dv := sa.dq[:Nq*A], sa.dk[:Nk*A], sa.dv[:Nk*A]
-	clear(dq)
-	clear(dk)
-	clear(dv)
+	lyClear(dq, dk, dv)
 	dm := AttnDims{B: B, Tq: Tq, Tk: Tk, H: H, Dh: dh, Causal: causal}
 	AttentionBackward(dq, dk, dv, sa.scratch, do, a.P, a.q[:Nq*A], a.k[:Nk*A], a.v[:Nk*A], dm)
 	var qhat, khat, qr, kr []float32
@@ -540,7 +538,7 @@ func (c *stackCore) mlpForward(w *mlpParams, a *mlpActs, x, out []float32, N int
 	lyParFor(N*F, 16384, func(lo, hi int) {
 		geluFused(g[lo:hi], gd[lo:hi], gd[lo:hi])
 	})
-	copy(out, x)
+	lyCopy(out, x)
 	Sgemm(false, false, N, d, F, 1, g, F, w.w2, d, 1, out, d)
 }
 
