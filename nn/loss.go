@@ -16,26 +16,47 @@ func CrossEntropyForward(probs, logits []float32, targets []int, w []float32, n,
 	if len(targets) < n || (w != nil && len(w) < n) {
 		lyPanicf("CrossEntropyForward: %d targets / %d weights for %d rows", len(targets), len(w), n)
 	}
+	// Targets are checked here, on the caller's goroutine; the rows'
+	// softmaxes run in parallel chunks, each row's terms into ce; the loss
+	// is then summed in row order (the bits of one sequential pass).
+	for i := 0; i < n; i++ {
+		wi := float32(1)
+		if w != nil {
+			wi = w[i]
+		}
+		if t := targets[i]; wi != 0 && (t < 0 || t >= V) {
+			lyPanicf("CrossEntropyForward: target %d outside [0,%d) at row %d", t, V, i)
+		}
+	}
+	ce := make([]float64, n)
+	lyParFor(n, max(1, 8192/max(V, 1)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			z := logits[i*V : (i+1)*V]
+			p := probs[i*V : (i+1)*V]
+			mx := z[0]
+			for _, v := range z[1:] {
+				if v > mx {
+					mx = v
+				}
+			}
+			var sum float64
+			for j, v := range z {
+				e := lyExp(v - mx)
+				p[j] = e
+				sum += float64(e)
+			}
+			inv := float32(1 / sum)
+			for j := range p {
+				p[j] *= inv
+			}
+			if w != nil && w[i] == 0 {
+				continue
+			}
+			ce[i] = math.Log(sum) - float64(z[targets[i]]-mx)
+		}
+	})
 	var loss, wsum float64
 	for i := 0; i < n; i++ {
-		z := logits[i*V : (i+1)*V]
-		p := probs[i*V : (i+1)*V]
-		mx := z[0]
-		for _, v := range z[1:] {
-			if v > mx {
-				mx = v
-			}
-		}
-		var sum float64
-		for j, v := range z {
-			e := lyExp(v - mx)
-			p[j] = e
-			sum += float64(e)
-		}
-		inv := float32(1 / sum)
-		for j := range p {
-			p[j] *= inv
-		}
 		wi := float32(1)
 		if w != nil {
 			wi = w[i]
@@ -43,12 +64,7 @@ func CrossEntropyForward(probs, logits []float32, targets []int, w []float32, n,
 		if wi == 0 {
 			continue
 		}
-		t := targets[i]
-		if t < 0 || t >= V {
-			lyPanicf("CrossEntropyForward: target %d outside [0,%d) at row %d", t, V, i)
-		}
-		ce := math.Log(sum) - float64(z[t]-mx)
-		loss += float64(wi) * ce
+		loss += float64(wi) * ce[i]
 		wsum += float64(wi)
 	}
 	if wsum == 0 {
