@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"sort"
 )
 
 // AdamWConfig holds AdamW's hyper-parameters.
@@ -112,20 +113,36 @@ func (o *AdamW) Step(lr float32) (gradNorm float32) {
 	bc2 := float32(1 - math.Pow(float64(b2), float64(o.T)))
 	eps := o.Cfg.Eps
 	w, g := o.p.data, o.p.grad
+	// Elementwise, so splitting over goroutines changes no bits: one
+	// parallel loop over the trained tensors end to end (a loop per tensor
+	// left the small ones, most of them, on one thread).
+	type seg struct {
+		off, n, at int // at: the segment's first index in the loop
+		decay      float32
+	}
+	segs := make([]seg, 0, len(o.ranges))
+	total := 0
 	for _, r := range o.ranges {
-		if r.frozen {
+		if r.frozen || r.n == 0 {
 			continue
 		}
 		decay := float32(1)
 		if r.decay {
 			decay = 1 - lr*o.Cfg.WeightDecay
 		}
-		// Elementwise, so splitting over goroutines changes no bits.
-		lyParFor(r.n, 32768, func(lo, hi int) {
-			ws := w[r.off+lo : r.off+hi]
-			gs := g[r.off+lo : r.off+hi]
-			ms := o.M[r.off+lo : r.off+hi]
-			vs := o.V[r.off+lo : r.off+hi]
+		segs = append(segs, seg{off: r.off, n: r.n, at: total, decay: decay})
+		total += r.n
+	}
+	lyParFor(total, 32768, func(lo, hi int) {
+		k := sort.Search(len(segs), func(k int) bool { return segs[k].at+segs[k].n > lo })
+		for ; k < len(segs) && segs[k].at < hi; k++ {
+			sg := segs[k]
+			a, b := max(lo, sg.at)-sg.at, min(hi, sg.at+sg.n)-sg.at
+			ws := w[sg.off+a : sg.off+b]
+			gs := g[sg.off+a : sg.off+b]
+			ms := o.M[sg.off+a : sg.off+b]
+			vs := o.V[sg.off+a : sg.off+b]
+			decay := sg.decay
 			for i := range ws {
 				gi := gs[i] * scale
 				m := b1*ms[i] + (1-b1)*gi
@@ -135,8 +152,8 @@ func (o *AdamW) Step(lr float32) (gradNorm float32) {
 				vh := v / bc2
 				ws[i] = ws[i]*decay - lr*mh/(float32(math.Sqrt(float64(vh)))+eps)
 			}
-		})
-	}
+		}
+	})
 	return norm
 }
 

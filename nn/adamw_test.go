@@ -115,3 +115,58 @@ func TestScheduleLR(t *testing.T) {
 		}
 	}
 }
+
+// TestAdamWOneLoopMatchesSequential checks the update of a parameter set
+// whose tensors straddle the parallel loop's chunks (sizes around the
+// 32k-element grain, a frozen tensor in the middle, 1-D and 2-D ones)
+// against the same float32 formula applied element by element in order,
+// bit for bit: a chunk that took the wrong tensor's decay, skipped or
+// repeated part of a tensor, or moved the frozen one fails it.
+func TestAdamWOneLoopMatchesSequential(t *testing.T) {
+	p := NewParamSet()
+	p.Add("a", 100, 700) // 70,000: three chunks' worth
+	p.Add("b", 5)
+	p.Add("frozen", 200, 200)
+	p.Add("c", 40001)
+	p.Add("d", 3, 11111)
+	p.Alloc()
+	r := uint32(1)
+	next := func() float32 { r = r*1664525 + 1013904223; return float32(int32(r)>>8) / (1 << 23) }
+	for i := range p.Data() {
+		p.Data()[i] = next()
+	}
+	cfg := AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1, ClipNorm: 0}
+	o := NewAdamW(p, cfg)
+	o.Freeze("frozen")
+	w := append([]float32(nil), p.Data()...)
+	m := make([]float32, len(w))
+	v := make([]float32, len(w))
+	for step := 1; step <= 2; step++ {
+		for i := range p.Grad() {
+			p.Grad()[i] = next()
+		}
+		lr := float32(0.01) / float32(step)
+		bc1 := float32(1 - math.Pow(float64(cfg.Beta1), float64(step)))
+		bc2 := float32(1 - math.Pow(float64(cfg.Beta2), float64(step)))
+		for _, name := range []string{"a", "b", "c", "d"} {
+			off, n := p.offset(name)
+			decay := float32(1)
+			if name != "b" && name != "c" {
+				decay = 1 - lr*cfg.WeightDecay
+			}
+			for i := off; i < off+n; i++ {
+				gi := p.Grad()[i] * 1
+				m[i] = cfg.Beta1*m[i] + (1-cfg.Beta1)*gi
+				v[i] = cfg.Beta2*v[i] + (1-cfg.Beta2)*gi*gi
+				mh, vh := m[i]/bc1, v[i]/bc2
+				w[i] = w[i]*decay - lr*mh/(float32(math.Sqrt(float64(vh)))+cfg.Eps)
+			}
+		}
+		o.Step(lr)
+		for i, x := range p.Data() {
+			if math.Float32bits(x) != math.Float32bits(w[i]) {
+				t.Fatalf("step %d: w[%d] = %v, want %v", step, i, x, w[i])
+			}
+		}
+	}
+}
