@@ -5,7 +5,8 @@ package nn
 import "golang.org/x/sys/cpu"
 
 // Row kernels in assembly (rowops_amd64.s): the Go loops of the norms, RoPE
-// and the MLP backward, eight floats at a time, to the same bits (no fused
+// and the MLP backward (and, below, the GEMM driver's slab packer), eight
+// floats at a time, to the same bits (no fused
 // multiply-add). Counts must be multiples of 8; the callers run the rest in
 // Go. They run on the AVX2 and AVX-512 paths (elementwise work is bound by
 // memory, not by the vector width) and never on the generic one.

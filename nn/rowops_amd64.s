@@ -2,8 +2,8 @@
 
 #include "textflag.h"
 
-// Row kernels of the norms, RoPE and the MLP backward (rowops_amd64.go).
-// Each does, eight floats at a time, what its Go loop does element by
+// Row kernels of the norms, RoPE and the MLP backward, and the packer of
+// a transposed A's slab (rowops_amd64.go). Each row kernel does, eight floats at a time, what its Go loop does element by
 // element, with the same operations in the same order, each product and
 // sum rounded on its own (no fused multiply-add): the results are the Go
 // loop's bits. Counts are multiples of 8.
@@ -165,7 +165,9 @@ xdone:
 
 // func ropeAVX2(a *float32, b *float32, cs *float32, sn *float32, n int, inverse bool)
 // forward: a, b = a·c − b·s, a·s + b·c; inverse: a, b = a·c + b·s, b·c − a·s;
-// for j < n, c = cs[j], s = sn[j].
+// for j < n, c = cs[j], s = sn[j]. The inverse is the forward with s
+// negated (a sign flip is exact, and x − y is x + (−y) in IEEE arithmetic,
+// zeros included): the Go loops' bits either way.
 TEXT ·ropeAVX2(SB), NOSPLIT, $0-41
 	MOVQ a+0(FP), DI
 	MOVQ b+8(FP), SI
@@ -173,16 +175,22 @@ TEXT ·ropeAVX2(SB), NOSPLIT, $0-41
 	MOVQ sn+24(FP), R8
 	MOVQ n+32(FP), CX
 	MOVBLZX inverse+40(FP), AX
+	VXORPS Y8, Y8, Y8    // forward: s as it is
+	TESTQ AX, AX
+	JEQ  rstart
+	VPCMPEQD Y8, Y8, Y8
+	VPSLLD $31, Y8, Y8   // inverse: the sign bit, to negate s
+
+rstart:
 	SHRQ $3, CX
 	JEQ  rdone
-	TESTQ AX, AX
-	JNE  rinv
 
-rfwd:
+rloop:
 	VMOVUPS (DI), Y0 // a
 	VMOVUPS (SI), Y1 // b
 	VMOVUPS (DX), Y2 // c
-	VMOVUPS (R8), Y3 // s
+	VMOVUPS (R8), Y3
+	VXORPS Y8, Y3, Y3 // s (negated for the inverse)
 	VMULPS Y2, Y0, Y4 // a·c
 	VMULPS Y3, Y1, Y5 // b·s
 	VSUBPS Y5, Y4, Y4 // a·c − b·s
@@ -196,28 +204,7 @@ rfwd:
 	ADDQ $32, DX
 	ADDQ $32, R8
 	DECQ CX
-	JNZ  rfwd
-	JMP  rdone
-
-rinv:
-	VMOVUPS (DI), Y0
-	VMOVUPS (SI), Y1
-	VMOVUPS (DX), Y2
-	VMOVUPS (R8), Y3
-	VMULPS Y2, Y0, Y4 // a·c
-	VMULPS Y3, Y1, Y5 // b·s
-	VADDPS Y5, Y4, Y4 // a·c + b·s
-	VMULPS Y2, Y1, Y6 // b·c
-	VMULPS Y3, Y0, Y7 // a·s
-	VSUBPS Y7, Y6, Y6 // b·c − a·s
-	VMOVUPS Y4, (DI)
-	VMOVUPS Y6, (SI)
-	ADDQ $32, DI
-	ADDQ $32, SI
-	ADDQ $32, DX
-	ADDQ $32, R8
-	DECQ CX
-	JNZ  rinv
+	JNZ  rloop
 
 rdone:
 	VZEROUPPER
