@@ -37,6 +37,16 @@ func AttentionForward(o, P, q, k, v []float32, dm AttnDims) {
 	lyNeed("AttentionForward v", v, dm.B*dm.Tk*A)
 	lyNeed("AttentionForward o", o, dm.B*dm.Tq*A)
 	lyNeed("AttentionForward P", P, dm.B*dm.H*dm.Tq*dm.Tk)
+	if pl, ok := attnTilePlan(dm); ok {
+		lyParFor(dm.B*dm.H, 1, func(lo, hi int) {
+			sc := pl.scratch(dm)
+			for task := lo; task < hi; task++ {
+				attnForwardTiled(&pl, sc, o, P, q, k, v, dm, task/dm.H, task%dm.H)
+			}
+			attnScratchPool.Put(sc)
+		})
+		return
+	}
 	lyParFor(dm.B*dm.H, 1, func(lo, hi int) {
 		for task := lo; task < hi; task++ {
 			attnForwardTask(o, P, q, k, v, dm, task/dm.H, task%dm.H)
@@ -137,6 +147,16 @@ func AttentionBackward(dq, dk, dv, scratch, do, P, q, k, v []float32, dm AttnDim
 	lyNeed("AttentionBackward dv", dv, dm.B*dm.Tk*A)
 	lyNeed("AttentionBackward P", P, dm.B*dm.H*dm.Tq*dm.Tk)
 	lyNeed("AttentionBackward scratch", scratch, dm.B*dm.H*dm.Tq*dm.Tk)
+	if pl, ok := attnTilePlan(dm); ok {
+		lyParFor(dm.B*dm.H, 1, func(lo, hi int) {
+			sc := pl.scratch(dm)
+			for task := lo; task < hi; task++ {
+				attnBackwardTiled(&pl, sc, dq, dk, dv, do, P, q, k, v, dm, task/dm.H, task%dm.H)
+			}
+			attnScratchPool.Put(sc)
+		})
+		return
+	}
 	lyParFor(dm.B*dm.H, 1, func(lo, hi int) {
 		for task := lo; task < hi; task++ {
 			attnBackwardTask(dq, dk, dv, scratch, do, P, q, k, v, dm, task/dm.H, task%dm.H)

@@ -103,7 +103,8 @@ func TestAttentionCausalBlocksKeepBits(t *testing.T) {
 			}
 		}
 	}
-	defer func(v int) { attnCausalRows = v }(attnCausalRows)
+	defer func(v int, on bool) { attnCausalRows, attnTiledOn = v, on }(attnCausalRows, attnTiledOn)
+	attnTiledOn = false // the Sgemm path's blocks
 	for _, c := range []struct{ B, T, H, dh int }{{1, 33, 1, 8}, {2, 64, 2, 16}, {1, 100, 3, 32}, {2, 180, 4, 32}, {1, 70, 2, 12}} {
 		dm := AttnDims{B: c.B, Tq: c.T, Tk: c.T, H: c.H, Dh: c.dh, Causal: true}
 		A := c.H * c.dh
@@ -127,5 +128,106 @@ func TestAttentionCausalBlocksKeepBits(t *testing.T) {
 		same("dq", dq1, dq0)
 		same("dk", dk1, dk0)
 		same("dv", dv1, dv0)
+	}
+}
+
+// The tiled attention (attntile.go) gives the Sgemm path's bits, forward
+// and backward, causal and not, on every kernel path, for sequences that
+// are and are not whole row and column tiles, heads of every width the
+// paths tile (and one they do not: 12 on AVX-512 falls back).
+func TestAttentionTiledKeepsBits(t *testing.T) {
+	defer func(on bool) { attnTiledOn = on }(attnTiledOn)
+	for _, name := range kernelNames() {
+		restore, ok := UseKernel(name)
+		if !ok {
+			t.Fatalf("kernel %s listed but not usable", name)
+		}
+		rng := rand.New(rand.NewPCG(31, 32))
+		fill := func(n int) []float32 {
+			s := make([]float32, n)
+			for i := range s {
+				s[i] = float32(rng.NormFloat64())
+			}
+			return s
+		}
+		tiled := 0
+		for _, c := range []struct {
+			B, Tq, Tk, H, dh int
+			causal           bool
+		}{
+			{1, 1, 1, 1, 8, true}, {2, 5, 5, 2, 16, true}, {1, 6, 6, 1, 32, true}, {1, 7, 7, 3, 8, true},
+			{3, 51, 51, 4, 32, true}, {1, 33, 33, 2, 64, true}, {2, 64, 64, 2, 16, true}, {1, 100, 100, 3, 32, true},
+			{1, 70, 70, 2, 12, true}, {2, 13, 13, 1, 48, true},
+			{2, 7, 19, 2, 32, false}, {1, 51, 51, 4, 32, false}, {1, 20, 5, 1, 16, false}, {2, 1, 9, 3, 8, false},
+		} {
+			dm := AttnDims{B: c.B, Tq: c.Tq, Tk: c.Tk, H: c.H, Dh: c.dh, Causal: c.causal}
+			A := c.H * c.dh
+			q, k, v, do := fill(c.B*c.Tq*A), fill(c.B*c.Tk*A), fill(c.B*c.Tk*A), fill(c.B*c.Tq*A)
+			g0 := [3][]float32{fill(c.B * c.Tq * A), fill(c.B * c.Tk * A), fill(c.B * c.Tk * A)}
+			run := func(on bool) (o, P, dq, dk, dv []float32) {
+				attnTiledOn = on
+				o, P = fill(c.B*c.Tq*A), fill(c.B*c.H*c.Tq*c.Tk) // stale contents must not matter
+				AttentionForward(o, P, q, k, v, dm)
+				dq, dk, dv = append([]float32(nil), g0[0]...), append([]float32(nil), g0[1]...), append([]float32(nil), g0[2]...)
+				AttentionBackward(dq, dk, dv, fill(len(P)), do, P, q, k, v, dm)
+				return
+			}
+			attnTiledOn = true
+			if _, ok := attnTilePlan(dm); ok {
+				tiled++
+			}
+			o1, P1, dq1, dk1, dv1 := run(true)
+			o0, P0, dq0, dk0, dv0 := run(false)
+			for _, x := range []struct {
+				name string
+				a, b []float32
+			}{{"o", o1, o0}, {"P", P1, P0}, {"dq", dq1, dq0}, {"dk", dk1, dk0}, {"dv", dv1, dv0}} {
+				for i := range x.a {
+					// zeros compared as equal whatever their sign (see
+					// causalBlock); everything else bit for bit
+					if math.Float32bits(x.a[i]) != math.Float32bits(x.b[i]) && !(x.a[i] == 0 && x.b[i] == 0) {
+						t.Fatalf("%s %+v: %s[%d]: tiled %v, Sgemm path %v", name, c, x.name, i, x.a[i], x.b[i])
+					}
+				}
+			}
+		}
+		if tiled < 10 {
+			t.Errorf("%s: the tiled path ran for only %d of the shapes", name, tiled)
+		}
+		restore()
+	}
+}
+
+// BenchmarkAttention times one causal attention forward and backward of a
+// training step's shape (64 sequences of 51 positions, 4 heads of 32), on
+// the tiled path and on the Sgemm path. JRX_KERNEL selects the kernels.
+func BenchmarkAttention(b *testing.B) {
+	defer func(on bool) { attnTiledOn = on }(attnTiledOn)
+	dm := AttnDims{B: 64, Tq: 51, Tk: 51, H: 4, Dh: 32, Causal: true}
+	A := dm.H * dm.Dh
+	rng := rand.New(rand.NewPCG(1, 2))
+	fill := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(rng.NormFloat64())
+		}
+		return s
+	}
+	n := dm.B * dm.Tq * A
+	q, k, v, do := fill(n), fill(n), fill(n), fill(n)
+	o, dq, dk, dv := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	P, sc := make([]float32, dm.B*dm.H*dm.Tq*dm.Tk), make([]float32, dm.B*dm.H*dm.Tq*dm.Tk)
+	for _, on := range []bool{true, false} {
+		name := "tiled"
+		if !on {
+			name = "sgemm"
+		}
+		b.Run(name, func(b *testing.B) {
+			attnTiledOn = on
+			for b.Loop() {
+				AttentionForward(o, P, q, k, v, dm)
+				AttentionBackward(dq, dk, dv, sc, do, P, q, k, v, dm)
+			}
+		})
 	}
 }

@@ -1,0 +1,278 @@
+package nn
+
+import (
+	"math"
+	"sync"
+)
+
+// Attention of one (sequence, head) pair on the path's microkernels
+// directly, tile by tile, instead of through Sgemm.
+//
+// A head's products are small (a training step's are 51×51×32: a row tile
+// of the score matrix is one or two kernel calls), so going through the
+// general driver cost more than the products: per call its setup, a
+// transposed K or V packed into panels, partial tiles computed into a
+// scratch tile and copied back — ten calls a pair, 1,536 pairs a step. Here
+// Kᵀ (Vᵀ in the backward) is packed once per pair into zero-padded
+// column-tile panels, as the driver packs a transposed B, and the
+// scores (dP in the backward) go to a scratch S with whole row and column
+// tiles, so every kernel call over them is a full tile; the softmax of a
+// row tile runs right after its scores, and P·V (dS·K) right after that,
+// on S while it is in L1; causal products stop at the row tile's last
+// diagonal (the driver's blocks stopped at every 32 rows').
+//
+// Same bits as the Sgemm path (attentionGEMM): every entry of a product is
+// the kernels' fused-multiply-add chain over k in order, then alpha and
+// beta, in one depth block; the terms dropped by stopping at a tile's
+// diagonal, or by starting a key tile's dSᵀ·Q and Pᵀ·dO at its first row,
+// are products with an exact zero from the mask (TestAttentionTiledKeepsBits
+// compares the two on every path). A product over positions has one depth
+// block only if the positions fit kcMax: longer sequences take the Sgemm
+// path.
+
+// attnTiledOn switches the tiled path (tests and benchmarks compare).
+var attnTiledOn = true
+
+// attnPlan is the tiled path's layout for one call.
+type attnPlan struct {
+	im       *gemmImpl
+	cw       int // kernel width for the products with Dh columns
+	tkp, tqp int // scratch S: tqp rows (whole row tiles) × tkp (whole column tiles)
+}
+
+// attnScratch is one goroutine's buffers: t is Kᵀ or Vᵀ (tkp/nr panels of
+// Dh×nr), s is S
+// or dS [tqp][tkp], a a packed partial row tile of A, c a partial tile of C.
+type attnScratch struct{ t, s, a, c []float32 }
+
+var attnScratchPool = sync.Pool{New: func() any { return new(attnScratch) }}
+
+func roundUp(n, m int) int { return (n + m - 1) / m * m }
+
+// attnTilePlan returns the tiled path's plan for dm, or false when it does
+// not apply (switched off, an external BLAS, no kernel of a width dividing
+// Dh at every row count, or positions or Dh beyond one depth block).
+func attnTilePlan(dm AttnDims) (attnPlan, bool) {
+	im := active.Load().impl
+	kcMax := defaultGemmConfig.kcMax
+	if !attnTiledOn || im.whole != nil || len(im.tiles) == 0 || dm.Tq > kcMax || dm.Tk > kcMax || dm.Dh > kcMax {
+		return attnPlan{}, false
+	}
+	cw := 0
+	for _, w := range []int{im.nr, 32, 16, 8, 4} {
+		if w <= im.nr && dm.Dh%w == 0 && im.hasWidth(w) {
+			cw = w
+			break
+		}
+	}
+	if cw == 0 || !im.hasWidth(im.nr) {
+		return attnPlan{}, false
+	}
+	// tkp: whole column tiles for the scores, and room for a whole row
+	// tile of keys (dSᵀ·Q reads dS's columns j0…j0+rows−1 of a tile).
+	tkp := roundUp(dm.Tk, im.nr)
+	for tkp < roundUp(dm.Tk, im.mr) {
+		tkp += im.nr
+	}
+	return attnPlan{im: im, cw: cw, tkp: tkp, tqp: roundUp(dm.Tq, im.mr)}, true
+}
+
+// hasWidth reports whether every row count of the path's kernels has a
+// kernel exactly w columns wide.
+func (im *gemmImpl) hasWidth(w int) bool {
+	for _, t := range im.tiles {
+		if im.exactTile(t.rows, w) == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// exactTile returns the kernel of exactly rows×cols, or nil.
+func (im *gemmImpl) exactTile(rows, cols int) *tileKernel {
+	for i := range im.tiles {
+		if t := &im.tiles[i]; t.rows == rows && t.cols == cols {
+			return t
+		}
+	}
+	return nil
+}
+
+func (pl *attnPlan) scratch(dm AttnDims) *attnScratch {
+	sc := attnScratchPool.Get().(*attnScratch)
+	mr := pl.im.mr
+	sc.t = grow(sc.t, dm.Dh*pl.tkp)
+	sc.s = grow(sc.s, pl.tqp*pl.tkp)
+	sc.a = grow(sc.a, max(dm.Tq, dm.Tk, dm.Dh)*mr)
+	sc.c = grow(sc.c, mr*max(pl.im.nr, pl.cw))
+	return sc
+}
+
+// rowTile computes rows (≤ mr) rows of C[:, 0:n] = alpha·op(A)·B + beta·C
+// over depth kc with kernels w wide (n a multiple of w); column tile t of B
+// starts at b[t·bstep] (w for B in place, a panel's size for packed
+// panels). A must have a whole kernel's rows readable (rowTile(rows)): in
+// place, packed, or a padded scratch. If cWhole, C has them too; otherwise a
+// partial tile goes through sc.c.
+func (pl *attnPlan) rowTile(sc *attnScratch, trans bool, rows, kc int, a []float32, lda int, b []float32, ldb, bstep, n, w int, c []float32, ldc int, alpha, beta float32, cWhole bool) {
+	rt := pl.im.rowTile(rows)
+	tk := pl.im.exactTile(rt, w)
+	kern := tk.n
+	if trans {
+		kern = tk.t
+	}
+	for j0 := 0; j0 < n; j0 += w {
+		bt := b[j0/w*bstep:]
+		if rows == rt || cWhole {
+			kern(kc, a, lda, bt, ldb, c[j0:], ldc, alpha, beta)
+			continue
+		}
+		t := sc.c[:rt*w]
+		if beta != 0 {
+			for r := 0; r < rows; r++ {
+				copy(t[r*w:r*w+w], c[r*ldc+j0:])
+			}
+		}
+		kern(kc, a, lda, bt, ldb, t, w, alpha, beta)
+		for r := 0; r < rows; r++ {
+			copy(c[r*ldc+j0:r*ldc+j0+w], t[r*w:])
+		}
+	}
+}
+
+// packHeadT packs a head's K (or V), x[j·A + d] for j < n, d < dh, as
+// the B operand of S = Q·Kᵀ: tkp/nr panels of dh×nr, panel t holding keys
+// t·nr…t·nr+nr−1, zero past n (the driver's transposed-B packing).
+func (pl *attnPlan) packHeadT(t, x []float32, A, n, dh int) {
+	nr := pl.im.nr
+	for j0, u := 0, 0; j0 < pl.tkp; j0, u = j0+nr, u+1 {
+		dst := t[u*dh*nr : (u+1)*dh*nr]
+		w := min(nr, n-j0)
+		switch {
+		case w <= 0:
+			clear(dst)
+		case pl.im.packBT == nil || !pl.im.packBT(dst, x, A, 0, dh, j0, w):
+			packBPanel(dst, true, x, A, 0, dh, j0, w, nr)
+		}
+	}
+}
+
+// rowsA returns the A operand of row tile i0 (rows rows) of a
+// non-transposed matrix x with row stride ld, over depth kc: in place when
+// a whole kernel's rows are there, else packed (zero-padded) into sc.a and
+// read as a transposed A. It returns the operand, its stride and whether
+// it is transposed.
+func (pl *attnPlan) rowsA(sc *attnScratch, x []float32, ld, i0, rows, kc int) ([]float32, int, bool) {
+	rt := pl.im.rowTile(rows)
+	if rows == rt {
+		return x[i0*ld:], ld, false
+	}
+	packAEdge(sc.a, false, x, ld, i0, rows, 0, kc, rt)
+	return sc.a, rt, true
+}
+
+func attnForwardTiled(pl *attnPlan, sc *attnScratch, o, P, q, k, v []float32, dm AttnDims, b, h int) {
+	Tq, Tk, dh := dm.Tq, dm.Tk, dm.Dh
+	A := dm.H * dh
+	scale := float32(1 / math.Sqrt(float64(dh)))
+	task := b*dm.H + h
+	Pbh := P[task*Tq*Tk : (task+1)*Tq*Tk]
+	qh, kh, vh, oh := q[b*Tq*A+h*dh:], k[b*Tk*A+h*dh:], v[b*Tk*A+h*dh:], o[b*Tq*A+h*dh:]
+	mr, nr, tkp := pl.im.mr, pl.im.nr, pl.tkp
+	kt, S := sc.t[:dh*tkp], sc.s[:pl.tqp*tkp]
+	pl.packHeadT(kt, kh, A, Tk, dh)
+	for i0 := 0; i0 < Tq; i0 += mr {
+		rows := min(mr, Tq-i0)
+		kEnd := Tk
+		if dm.Causal {
+			kEnd = i0 + rows
+		}
+		// S = scale·Q·Kᵀ for the tile's rows, up to its last diagonal.
+		a, lda, tr := pl.rowsA(sc, qh, A, i0, rows, dh)
+		pl.rowTile(sc, tr, rows, dh, a, lda, kt, nr, dh*nr, roundUp(kEnd, nr), nr, S[i0*tkp:], tkp, scale, 0, true)
+		for i := i0; i < i0+rows; i++ {
+			row := S[i*tkp : i*tkp+kEnd]
+			jn := Tk
+			if dm.Causal {
+				jn = i + 1
+			}
+			mx := row[0]
+			for _, s := range row[1:jn] {
+				if s > mx {
+					mx = s
+				}
+			}
+			softmaxRow(row[:jn], mx)
+			clear(row[jn:]) // masked: exact zeros for P·V below
+			copy(Pbh[i*Tk:], row[:jn])
+			clear(Pbh[i*Tk+jn : (i+1)*Tk])
+		}
+		// O = P·V (S holds P now; a partial tile's padded rows are the
+		// scores of zero rows, and their results are not kept).
+		pl.rowTile(sc, false, rows, kEnd, S[i0*tkp:], tkp, vh, A, pl.cw, dh, pl.cw, oh[i0*A:], A, 1, 0, false)
+	}
+}
+
+func attnBackwardTiled(pl *attnPlan, sc *attnScratch, dq, dk, dv, do, P, q, k, v []float32, dm AttnDims, b, h int) {
+	Tq, Tk, dh := dm.Tq, dm.Tk, dm.Dh
+	A := dm.H * dh
+	scale := float32(1 / math.Sqrt(float64(dh)))
+	task := b*dm.H + h
+	Pbh := P[task*Tq*Tk : (task+1)*Tq*Tk]
+	qo, ko := b*Tq*A+h*dh, b*Tk*A+h*dh
+	qh, kh, vh, doh := q[qo:], k[ko:], v[ko:], do[qo:]
+	dqh, dkh, dvh := dq[qo:], dk[ko:], dv[ko:]
+	mr, nr, tkp := pl.im.mr, pl.im.nr, pl.tkp
+	vt, D := sc.t[:dh*tkp], sc.s[:pl.tqp*tkp]
+	pl.packHeadT(vt, vh, A, Tk, dh)
+	for i0 := 0; i0 < Tq; i0 += mr {
+		rows := min(mr, Tq-i0)
+		kEnd := Tk
+		if dm.Causal {
+			kEnd = i0 + rows
+		}
+		// dP = dO·Vᵀ, then dS = P ⊙ (dP − ⟨dP, P⟩_row)·scale in place.
+		a, lda, tr := pl.rowsA(sc, doh, A, i0, rows, dh)
+		pl.rowTile(sc, tr, rows, dh, a, lda, vt, nr, dh*nr, roundUp(kEnd, nr), nr, D[i0*tkp:], tkp, 1, 0, true)
+		for i := i0; i < i0+rows; i++ {
+			row := Pbh[i*Tk : (i+1)*Tk]
+			ds := D[i*tkp : (i+1)*tkp]
+			jn := Tk
+			if dm.Causal {
+				jn = i + 1
+			}
+			var dot float32
+			for j, p := range row[:jn] {
+				dot += p * ds[j]
+			}
+			for j, p := range row[:jn] {
+				ds[j] = p * (ds[j] - dot) * scale
+			}
+			clear(ds[jn:])
+		}
+		for i := i0 + rows; i < min(i0+mr, pl.tqp); i++ {
+			// padding rows of a partial tile: their results are not kept,
+			// but no stale value (a NaN, a subnormal) goes into a kernel
+			clear(D[i*tkp : (i+1)*tkp])
+		}
+		// dQ += dS·K up to the tile's last diagonal.
+		pl.rowTile(sc, false, rows, kEnd, D[i0*tkp:], tkp, kh, A, pl.cw, dh, pl.cw, dqh[i0*A:], A, 1, 1, false)
+	}
+	// dK += dSᵀ·Q and dV += Pᵀ·dO, a key tile from its first row on
+	// (causal: earlier queries do not see it).
+	for j0 := 0; j0 < Tk; j0 += mr {
+		rows := min(mr, Tk-j0)
+		p0 := 0
+		if dm.Causal {
+			p0 = j0
+		}
+		kc := Tq - p0
+		pl.rowTile(sc, true, rows, kc, D[p0*tkp+j0:], tkp, qh[p0*A:], A, pl.cw, dh, pl.cw, dkh[j0*A:], A, 1, 1, false)
+		a, lda := Pbh[p0*Tk+j0:], Tk
+		if rt := pl.im.rowTile(rows); rows < rt {
+			packAEdge(sc.a, true, Pbh, Tk, j0, rows, p0, kc, rt)
+			a, lda = sc.a, rt
+		}
+		pl.rowTile(sc, true, rows, kc, a, lda, doh[p0*A:], A, pl.cw, dh, pl.cw, dvh[j0*A:], A, 1, 1, false)
+	}
+}
