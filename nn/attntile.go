@@ -190,19 +190,43 @@ func attnForwardTiled(pl *attnPlan, sc *attnScratch, o, P, q, k, v []float32, dm
 		// S = scale·Q·Kᵀ for the tile's rows, up to its last diagonal.
 		a, lda, tr := pl.rowsA(sc, qh, A, i0, rows, dh)
 		pl.rowTile(sc, tr, rows, dh, a, lda, kt, nr, dh*nr, roundUp(kEnd, nr), nr, S[i0*tkp:], tkp, scale, 0, true)
+		// The rows' softmax (softmaxRow's operations, each row's sum in
+		// index order, two rows' sums interleaved).
 		for i := i0; i < i0+rows; i++ {
+			jn := pl.rowLen(dm, i)
 			row := S[i*tkp : i*tkp+kEnd]
-			jn := Tk
-			if dm.Causal {
-				jn = i + 1
+			mx := rowMax(row[:jn])
+			// exp over whole vectors: S's rows are padded (the extra
+			// entries are scores of masked keys, cleared below)
+			j := expSubArch(S[i*tkp:i*tkp+min(roundUp(jn, 8), tkp)], mx)
+			for ; j < jn; j++ {
+				row[j] = lyExp(row[j] - mx)
 			}
-			mx := row[0]
-			for _, s := range row[1:jn] {
-				if s > mx {
-					mx = s
+		}
+		for i := i0; i < i0+rows; i += 2 {
+			jn := pl.rowLen(dm, i)
+			r0 := S[i*tkp : i*tkp+jn]
+			var s0, s1 float32
+			var r1 []float32
+			if i+1 < i0+rows {
+				r1 = S[(i+1)*tkp : (i+1)*tkp+pl.rowLen(dm, i+1)]
+				s0, s1 = sum2(r0, r1)
+			} else {
+				s0, _ = sum2(r0, nil)
+			}
+			for k, r := range [2][]float32{r0, r1} {
+				if k == 1 && r1 == nil {
+					break
+				}
+				inv := 1 / [2]float32{s0, s1}[k]
+				for j := scalArch(r, inv); j < len(r); j++ {
+					r[j] *= inv
 				}
 			}
-			softmaxRow(row[:jn], mx)
+		}
+		for i := i0; i < i0+rows; i++ {
+			jn := pl.rowLen(dm, i)
+			row := S[i*tkp : i*tkp+kEnd]
 			clear(row[jn:]) // masked: exact zeros for P·V below
 			copy(Pbh[i*Tk:], row[:jn])
 			clear(Pbh[i*Tk+jn : (i+1)*Tk])
@@ -234,21 +258,31 @@ func attnBackwardTiled(pl *attnPlan, sc *attnScratch, dq, dk, dv, do, P, q, k, v
 		// dP = dO·Vᵀ, then dS = P ⊙ (dP − ⟨dP, P⟩_row)·scale in place.
 		a, lda, tr := pl.rowsA(sc, doh, A, i0, rows, dh)
 		pl.rowTile(sc, tr, rows, dh, a, lda, vt, nr, dh*nr, roundUp(kEnd, nr), nr, D[i0*tkp:], tkp, 1, 0, true)
-		for i := i0; i < i0+rows; i++ {
-			row := Pbh[i*Tk : (i+1)*Tk]
-			ds := D[i*tkp : (i+1)*tkp]
-			jn := Tk
-			if dm.Causal {
-				jn = i + 1
+		for i := i0; i < i0+rows; i += 2 {
+			// ⟨dP, P⟩ of two rows at once, each summed in index order
+			jn := pl.rowLen(dm, i)
+			p0, d0 := Pbh[i*Tk:i*Tk+jn], D[i*tkp:(i+1)*tkp]
+			var dots [2]float32
+			var p1, d1 []float32
+			if i+1 < i0+rows {
+				jn1 := pl.rowLen(dm, i+1)
+				p1, d1 = Pbh[(i+1)*Tk:(i+1)*Tk+jn1], D[(i+1)*tkp:(i+2)*tkp]
+				dots[0], dots[1] = dot2(p0, d0, p1, d1)
+			} else {
+				dots[0], _ = dot2(p0, d0, nil, nil)
 			}
-			var dot float32
-			for j, p := range row[:jn] {
-				dot += p * ds[j]
+			for k, pr := range [2][]float32{p0, p1} {
+				if k == 1 && p1 == nil {
+					break
+				}
+				ds := [2][]float32{d0, d1}[k]
+				dot := dots[k]
+				j := dsRowArch(ds[:len(pr)], pr, dot, scale)
+				for ; j < len(pr); j++ {
+					ds[j] = pr[j] * (ds[j] - dot) * scale
+				}
+				clear(ds[len(pr):])
 			}
-			for j, p := range row[:jn] {
-				ds[j] = p * (ds[j] - dot) * scale
-			}
-			clear(ds[jn:])
 		}
 		for i := i0 + rows; i < min(i0+mr, pl.tqp); i++ {
 			// padding rows of a partial tile: their results are not kept,
@@ -275,4 +309,70 @@ func attnBackwardTiled(pl *attnPlan, sc *attnScratch, dq, dk, dv, do, P, q, k, v
 		}
 		pl.rowTile(sc, true, rows, kc, a, lda, doh[p0*A:], A, pl.cw, dh, pl.cw, dvh[j0*A:], A, 1, 1, false)
 	}
+}
+
+// rowLen is how many keys query row i sees.
+func (pl *attnPlan) rowLen(dm AttnDims, i int) int {
+	if dm.Causal {
+		return i + 1
+	}
+	return dm.Tk
+}
+
+// rowMax is the largest value of x (len ≥ 1): the loop of attnForwardTask,
+// whole vectors in assembly. Only where x holds a NaN can the two differ,
+// and the softmax is NaN for the whole row then either way.
+func rowMax(x []float32) float32 {
+	mx, j := rowMaxArch(x)
+	if j == 0 {
+		mx, j = x[0], 1
+	}
+	for _, s := range x[j:] {
+		if s > mx {
+			mx = s
+		}
+	}
+	return mx
+}
+
+// sum2 returns the sums of a and of b (len(a) ≤ len(b); a nil b: a's
+// alone), each in index order — two independent chains of additions.
+func sum2(a, b []float32) (sa, sb float32) {
+	if b == nil {
+		for _, v := range a {
+			sa += v
+		}
+		return
+	}
+	b0 := b[:len(a)]
+	for j, v := range a {
+		sa += v
+		sb += b0[j]
+	}
+	for _, v := range b[len(a):] {
+		sb += v
+	}
+	return
+}
+
+// dot2 returns Σ p0[j]·d0[j] and Σ p1[j]·d1[j] (len(p0) ≤ len(p1); the
+// d's at least as long as their p's; a nil p1: the first alone), each in
+// index order.
+func dot2(p0, d0, p1, d1 []float32) (s0, s1 float32) {
+	if p1 == nil {
+		for j, p := range p0 {
+			s0 += p * d0[j]
+		}
+		return
+	}
+	d0 = d0[:len(p0)]
+	d1 = d1[:len(p1)]
+	for j, p := range p0 {
+		s0 += p * d0[j]
+		s1 += p1[j] * d1[j]
+	}
+	for j := len(p0); j < len(p1); j++ {
+		s1 += p1[j] * d1[j]
+	}
+	return
 }

@@ -26,6 +26,15 @@ func ropeAVX2(a *float32, b *float32, cs *float32, sn *float32, n int, inverse b
 //go:noescape
 func mulAVX2(dst *float32, src *float32, n int)
 
+//go:noescape
+func rowMaxAVX2(x *float32, n int) float32
+
+//go:noescape
+func scalAVX2(x *float32, s float32, n int)
+
+//go:noescape
+func dsRowAVX2(ds *float32, p *float32, dot float32, scale float32, n int)
+
 var hasRowAVX2 = cpu.X86.HasAVX2
 
 // rowArch reports whether the row kernels run: the CPU has AVX2 and the
@@ -91,6 +100,39 @@ func mulArch(dst, src []float32) int {
 	}
 	_ = src[n-1]
 	mulAVX2(&dst[0], &src[0], n)
+	return n
+}
+
+// rowMaxArch returns the largest of the first len(x)&^7 values and how
+// many it read (0: none; see rowMaxAVX2 for NaNs).
+func rowMaxArch(x []float32) (float32, int) {
+	n := len(x) &^ 7
+	if n == 0 || !rowArch() {
+		return 0, 0
+	}
+	return rowMaxAVX2(&x[0], n), n
+}
+
+// scalArch sets x[j] *= s for the first len(x)&^7 values and returns how
+// many it did.
+func scalArch(x []float32, s float32) int {
+	n := len(x) &^ 7
+	if n == 0 || !rowArch() {
+		return 0
+	}
+	scalAVX2(&x[0], s, n)
+	return n
+}
+
+// dsRowArch sets ds[j] = p[j]·(ds[j] − dot)·scale for the first
+// len(ds)&^7 values and returns how many it did.
+func dsRowArch(ds, p []float32, dot, scale float32) int {
+	n := len(ds) &^ 7
+	if n == 0 || !rowArch() {
+		return 0
+	}
+	_ = p[n-1]
+	dsRowAVX2(&ds[0], &p[0], dot, scale, n)
 	return n
 }
 

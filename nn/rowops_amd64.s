@@ -232,6 +232,82 @@ mdone:
 	VZEROUPPER
 	RET
 
+// func rowMaxAVX2(x *float32, n int) float32
+// The largest of x[0…n) (n a positive multiple of 8), by VMAXPS: where a
+// value is NaN the result may or may not be (the softmax that asks gives NaN
+// for the whole row either way).
+TEXT ·rowMaxAVX2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VMOVUPS (SI), Y0
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JLE  rmxred
+
+rmxloop:
+	VMAXPS (SI), Y0, Y0
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JG   rmxloop
+
+rmxred:
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0x4e, X0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0xb1, X0, X1
+	VMAXPS X1, X0, X0
+	VMOVSS X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func scalAVX2(x *float32, s float32, n int)
+// x[j] *= s for j < n (n a multiple of 8).
+TEXT ·scalAVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), DI
+	VBROADCASTSS s+8(FP), Y1
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JEQ  scdone
+
+scloop:
+	VMULPS (DI), Y1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  scloop
+
+scdone:
+	VZEROUPPER
+	RET
+
+// func dsRowAVX2(ds *float32, p *float32, dot float32, scale float32, n int)
+// ds[j] = p[j]·(ds[j] − dot)·scale for j < n (n a multiple of 8), in that
+// order: the softmax backward of attention.
+TEXT ·dsRowAVX2(SB), NOSPLIT, $0-32
+	MOVQ ds+0(FP), DI
+	MOVQ p+8(FP), SI
+	VBROADCASTSS dot+16(FP), Y2
+	VBROADCASTSS scale+20(FP), Y3
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JEQ  dsdone
+
+dsloop:
+	VMOVUPS (DI), Y0
+	VSUBPS Y2, Y0, Y0
+	VMULPS (SI), Y0, Y0
+	VMULPS Y3, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  dsloop
+
+dsdone:
+	VZEROUPPER
+	RET
+
 // func packATSlab12(dst *float32, src *float32, lda int, kc int, tiles int)
 // func packATSlab6(dst *float32, src *float32, lda int, kc int, tiles int)
 // packATransSlab for tiles of 12 (6) rows: for p < kc and t < tiles, the

@@ -7,6 +7,9 @@ func scaleRowArch(y, x, g []float32, r float32) int         { return 0 }
 func rmsDxRowArch(dx, dy, x, g []float32, r, c float32) int { return 0 }
 func ropeArch(a, b, cs, sn []float32, inverse bool) int     { return 0 }
 func mulArch(dst, src []float32) int                        { return 0 }
+func rowMaxArch(x []float32) (float32, int)                 { return 0, 0 }
+func scalArch(x []float32, s float32) int                   { return 0 }
+func dsRowArch(ds, p []float32, dot, scale float32) int     { return 0 }
 
 const hasRowAVX2 = false
 

@@ -197,3 +197,62 @@ func BenchmarkPackATransSlab(b *testing.B) {
 		})
 	}
 }
+
+// The tiled attention's row helpers against the loops of attnForwardTask
+// and attnBackwardTask, every length 1–130, every path: the softmax's max
+// (equal values; the test vectors hold ±0), x·s, and dS = P⊙(dP − dot)·scale
+// bit for bit; sum2 and dot2 against one-row sums in index order.
+func TestAttnRowHelpersMatchLoops(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	tlEachKernel(t, func(kname string) {
+		for n := 1; n <= 130; n++ {
+			x := rowTestVec(r, n)
+			mx := x[0]
+			for _, s := range x[1:] {
+				if s > mx {
+					mx = s
+				}
+			}
+			if got := rowMax(x); got != mx {
+				t.Fatalf("%s n=%d: rowMax %v, want %v", kname, n, got, mx)
+			}
+
+			s := float32(r.NormFloat64())
+			y, want := append([]float32(nil), x...), append([]float32(nil), x...)
+			for j := range want {
+				want[j] *= s
+			}
+			for j := scalArch(y, s); j < n; j++ {
+				y[j] *= s
+			}
+			rowSameBits(t, kname+" scal", y, want)
+
+			p, ds := rowTestVec(r, n), rowTestVec(r, n+3)
+			dot, scale := float32(r.NormFloat64()), float32(0.17677669)
+			wds := append([]float32(nil), ds...)
+			for j := range p {
+				wds[j] = p[j] * (wds[j] - dot) * scale
+			}
+			for j := dsRowArch(ds[:n], p, dot, scale); j < n; j++ {
+				ds[j] = p[j] * (ds[j] - dot) * scale
+			}
+			rowSameBits(t, kname+" dsRow", ds, wds)
+
+			a, b, d1 := rowTestVec(r, n), rowTestVec(r, n+r.IntN(3)), rowTestVec(r, n+2)
+			var wa, wb, wd0, wd1 float32
+			for j := range a {
+				wa += a[j]
+				wd0 += a[j] * x[j]
+			}
+			for j := range b {
+				wb += b[j]
+				wd1 += b[j] * d1[j]
+			}
+			ga, gb := sum2(a, b)
+			gs, _ := sum2(a, nil)
+			g0, g1 := dot2(a, x, b, d1)
+			gd, _ := dot2(a, x, nil, nil)
+			rowSameBits(t, kname+" sum2/dot2", []float32{ga, gb, gs, g0, g1, gd}, []float32{wa, wb, wa, wd0, wd1, wd0})
+		}
+	})
+}
