@@ -143,7 +143,8 @@ func (o *AdamW) Step(lr float32) (gradNorm float32) {
 			ms := o.M[sg.off+a : sg.off+b]
 			vs := o.V[sg.off+a : sg.off+b]
 			decay := sg.decay
-			for i := range ws {
+			k := [10]float32{scale, b1, 1 - b1, b2, 1 - b2, bc1, bc2, decay, lr, eps}
+			for i := adamwArch(ws, gs, ms, vs, &k); i < len(ws); i++ {
 				gi := gs[i] * scale
 				m := b1*ms[i] + (1-b1)*gi
 				v := b2*vs[i] + (1-b2)*gi*gi

@@ -123,6 +123,16 @@ func TestScheduleLR(t *testing.T) {
 // bit for bit: a chunk that took the wrong tensor's decay, skipped or
 // repeated part of a tensor, or moved the frozen one fails it.
 func TestAdamWOneLoopMatchesSequential(t *testing.T) {
+	// on every path (the SIMD ones update whole vectors in assembly), with
+	// and without clipping
+	tlEachKernel(t, func(kname string) {
+		for _, clip := range []float32{0, 50} {
+			adamWOneLoopCase(t, kname, clip)
+		}
+	})
+}
+
+func adamWOneLoopCase(t *testing.T, kname string, clip float32) {
 	p := NewParamSet()
 	p.Add("a", 100, 700) // 70,000: three chunks' worth
 	p.Add("b", 5)
@@ -135,7 +145,7 @@ func TestAdamWOneLoopMatchesSequential(t *testing.T) {
 	for i := range p.Data() {
 		p.Data()[i] = next()
 	}
-	cfg := AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1, ClipNorm: 0}
+	cfg := AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1, ClipNorm: clip}
 	o := NewAdamW(p, cfg)
 	o.Freeze("frozen")
 	w := append([]float32(nil), p.Data()...)
@@ -144,6 +154,13 @@ func TestAdamWOneLoopMatchesSequential(t *testing.T) {
 	for step := 1; step <= 2; step++ {
 		for i := range p.Grad() {
 			p.Grad()[i] = next()
+		}
+		scale := float32(1)
+		if norm := o.GradNorm(); clip > 0 && norm > clip {
+			scale = clip / norm
+		}
+		if clip > 0 && scale == 1 {
+			t.Fatalf("clip %v: the gradients are not clipped", clip)
 		}
 		lr := float32(0.01) / float32(step)
 		bc1 := float32(1 - math.Pow(float64(cfg.Beta1), float64(step)))
@@ -155,7 +172,7 @@ func TestAdamWOneLoopMatchesSequential(t *testing.T) {
 				decay = 1 - lr*cfg.WeightDecay
 			}
 			for i := off; i < off+n; i++ {
-				gi := p.Grad()[i] * 1
+				gi := p.Grad()[i] * scale
 				m[i] = cfg.Beta1*m[i] + (1-cfg.Beta1)*gi
 				v[i] = cfg.Beta2*v[i] + (1-cfg.Beta2)*gi*gi
 				mh, vh := m[i]/bc1, v[i]/bc2
@@ -165,7 +182,12 @@ func TestAdamWOneLoopMatchesSequential(t *testing.T) {
 		o.Step(lr)
 		for i, x := range p.Data() {
 			if math.Float32bits(x) != math.Float32bits(w[i]) {
-				t.Fatalf("step %d: w[%d] = %v, want %v", step, i, x, w[i])
+				t.Fatalf("%s clip %v step %d: w[%d] = %v, want %v", kname, clip, step, i, x, w[i])
+			}
+		}
+		for i := range m {
+			if math.Float32bits(o.M[i]) != math.Float32bits(m[i]) || math.Float32bits(o.V[i]) != math.Float32bits(v[i]) {
+				t.Fatalf("%s clip %v step %d: moments [%d] = %v, %v, want %v, %v", kname, clip, step, i, o.M[i], o.V[i], m[i], v[i])
 			}
 		}
 	}

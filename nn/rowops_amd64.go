@@ -30,6 +30,9 @@ func mulAVX2(dst *float32, src *float32, n int)
 func rowMaxAVX2(x *float32, n int) float32
 
 //go:noescape
+func adamwAVX2(w *float32, gr *float32, m *float32, v *float32, n int, k *float32)
+
+//go:noescape
 func scalAVX2(x *float32, s float32, n int)
 
 //go:noescape
@@ -100,6 +103,18 @@ func mulArch(dst, src []float32) int {
 	}
 	_ = src[n-1]
 	mulAVX2(&dst[0], &src[0], n)
+	return n
+}
+
+// adamwArch runs AdamW.Step's update (constants k: see adamwAVX2) on the
+// first len(w)&^7 elements and returns how many it did.
+func adamwArch(w, g, m, v []float32, k *[10]float32) int {
+	n := len(w) &^ 7
+	if n == 0 || !rowArch() {
+		return 0
+	}
+	_, _, _ = g[n-1], m[n-1], v[n-1]
+	adamwAVX2(&w[0], &g[0], &m[0], &v[0], n, &k[0])
 	return n
 }
 

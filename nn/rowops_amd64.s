@@ -308,6 +308,61 @@ dsdone:
 	VZEROUPPER
 	RET
 
+// func adamwAVX2(w *float32, gr *float32, m *float32, v *float32, n int, k *float32)
+// AdamW.Step's update for j < n (a multiple of 8), its operations in its
+// order, no fused multiply-add; k holds scale, β1, 1−β1, β2, 1−β2, the two
+// bias corrections, the decay factor, lr and eps.
+TEXT ·adamwAVX2(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), DI
+	MOVQ gr+8(FP), SI
+	MOVQ m+16(FP), R8
+	MOVQ v+24(FP), R9
+	MOVQ n+32(FP), CX
+	MOVQ k+40(FP), AX
+	VBROADCASTSS 0(AX), Y6   // scale
+	VBROADCASTSS 4(AX), Y7   // β1
+	VBROADCASTSS 8(AX), Y8   // 1−β1
+	VBROADCASTSS 12(AX), Y9  // β2
+	VBROADCASTSS 16(AX), Y10 // 1−β2
+	VBROADCASTSS 20(AX), Y11 // 1−β1^t
+	VBROADCASTSS 24(AX), Y12 // 1−β2^t
+	VBROADCASTSS 28(AX), Y13 // decay
+	VBROADCASTSS 32(AX), Y14 // lr
+	VBROADCASTSS 36(AX), Y15 // eps
+	SHRQ $3, CX
+	JEQ  adone
+
+aloop:
+	VMULPS (SI), Y6, Y0 // g·scale
+	VMULPS (R8), Y7, Y1 // β1·m
+	VMULPS Y0, Y8, Y2   // (1−β1)·g
+	VADDPS Y2, Y1, Y1   // m
+	VMOVUPS Y1, (R8)
+	VMULPS (R9), Y9, Y2 // β2·v
+	VMULPS Y0, Y10, Y3  // (1−β2)·g
+	VMULPS Y0, Y3, Y3   // ·g
+	VADDPS Y3, Y2, Y2   // v
+	VMOVUPS Y2, (R9)
+	VDIVPS Y11, Y1, Y1  // m̂
+	VDIVPS Y12, Y2, Y2  // v̂
+	VSQRTPS Y2, Y2
+	VADDPS Y15, Y2, Y2  // sqrt(v̂)+eps
+	VMULPS Y1, Y14, Y1  // lr·m̂
+	VDIVPS Y2, Y1, Y1
+	VMULPS (DI), Y13, Y3 // w·decay
+	VSUBPS Y1, Y3, Y3
+	VMOVUPS Y3, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	DECQ CX
+	JNZ  aloop
+
+adone:
+	VZEROUPPER
+	RET
+
 // func packATSlab12(dst *float32, src *float32, lda int, kc int, tiles int)
 // func packATSlab6(dst *float32, src *float32, lda int, kc int, tiles int)
 // packATransSlab for tiles of 12 (6) rows: for p < kc and t < tiles, the

@@ -10,6 +10,7 @@ func mulArch(dst, src []float32) int                        { return 0 }
 func rowMaxArch(x []float32) (float32, int)                 { return 0, 0 }
 func scalArch(x []float32, s float32) int                   { return 0 }
 func dsRowArch(ds, p []float32, dot, scale float32) int     { return 0 }
+func adamwArch(w, g, m, v []float32, k *[10]float32) int    { return 0 }
 
 const hasRowAVX2 = false
 
