@@ -422,6 +422,9 @@ func packBPanel(dst []float32, transB bool, b []float32, ldb, pc, kc, j0, w, nr 
 	d := dst[:kc*nr]
 	if !transB {
 		off := pc*ldb + j0
+		if w == nr && copyRowsArch(d, b[off:], ldb, kc, nr) {
+			return
+		}
 		for p := 0; p < kc; p++ {
 			row := d[p*nr : p*nr+nr]
 			copy(row, b[off:off+w])

@@ -30,6 +30,9 @@ func mulAVX2(dst *float32, src *float32, n int)
 func rowMaxAVX2(x *float32, n int) float32
 
 //go:noescape
+func copyRowsAVX2(dst *float32, src *float32, ld int, rows int, w8 int)
+
+//go:noescape
 func adamwAVX2(w *float32, gr *float32, m *float32, v *float32, n int, k *float32)
 
 //go:noescape
@@ -116,6 +119,19 @@ func adamwArch(w, g, m, v []float32, k *[10]float32) int {
 	_, _, _ = g[n-1], m[n-1], v[n-1]
 	adamwAVX2(&w[0], &g[0], &m[0], &v[0], n, &k[0])
 	return n
+}
+
+// copyRowsArch copies rows rows of w floats (w a multiple of 8) at stride
+// ld from src into dst, one after the other, and reports whether it did
+// (the SIMD paths; a copy, the same bits on any path).
+func copyRowsArch(dst, src []float32, ld, rows, w int) bool {
+	if rows <= 0 || w <= 0 || w%8 != 0 || !hasRowAVX2 {
+		return false
+	}
+	_ = dst[rows*w-1]
+	_ = src[(rows-1)*ld+w-1]
+	copyRowsAVX2(&dst[0], &src[0], ld, rows, w/8)
+	return true
 }
 
 // rowMaxArch returns the largest of the first len(x)&^7 values and how

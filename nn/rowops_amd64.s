@@ -447,3 +447,41 @@ p6tile:
 p6done:
 	VZEROUPPER
 	RET
+
+// func copyRowsAVX2(dst *float32, src *float32, ld int, rows int, w8 int)
+// dst[r·8·w8 + j] = src[r·ld + j] for r < rows, j < 8·w8: rows of a
+// strided matrix packed contiguously (a B panel), the row eight ahead
+// prefetched.
+TEXT ·copyRowsAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8
+	MOVQ rows+24(FP), CX
+	MOVQ w8+32(FP), BX
+	TESTQ CX, CX
+	JEQ  crdone
+	TESTQ BX, BX
+	JEQ  crdone
+	MOVQ R8, R9
+	SHLQ $3, R9 // eight rows
+
+crrow:
+	PREFETCHT0 (SI)(R9*1)
+	MOVQ SI, R10
+	MOVQ BX, DX
+
+crblk:
+	VMOVUPS (R10), Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, R10
+	ADDQ $32, DI
+	DECQ DX
+	JNZ  crblk
+	ADDQ R8, SI
+	DECQ CX
+	JNZ  crrow
+
+crdone:
+	VZEROUPPER
+	RET

@@ -11,6 +11,7 @@ func rowMaxArch(x []float32) (float32, int)                 { return 0, 0 }
 func scalArch(x []float32, s float32) int                   { return 0 }
 func dsRowArch(ds, p []float32, dot, scale float32) int     { return 0 }
 func adamwArch(w, g, m, v []float32, k *[10]float32) int    { return 0 }
+func copyRowsArch(dst, src []float32, ld, rows, w int) bool { return false }
 
 const hasRowAVX2 = false
 

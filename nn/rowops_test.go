@@ -256,3 +256,26 @@ func TestAttnRowHelpersMatchLoops(t *testing.T) {
 		}
 	})
 }
+
+// copyRowsArch (packing a B panel's rows) is a copy: every row and width
+// the panels use, strides wider than the rows.
+func TestCopyRowsArch(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, w := range []int{8, 16, 32, 48} {
+		for rows := 1; rows <= 20; rows++ {
+			ld := w + r.IntN(6)
+			src := rowTestVec(r, (rows-1)*ld+w)
+			dst := make([]float32, rows*w+3)
+			if !copyRowsArch(dst, src, ld, rows, w) {
+				if hasRowAVX2 {
+					t.Fatalf("w %d rows %d: the assembly did not run", w, rows)
+				}
+				return
+			}
+			for i := 0; i < rows; i++ {
+				rowSameBits(t, "copyRows", dst[i*w:(i+1)*w], src[i*ld:i*ld+w])
+			}
+			rowSameBits(t, "copyRows tail", dst[rows*w:], []float32{0, 0, 0})
+		}
+	}
+}
