@@ -134,7 +134,9 @@ func softmaxRow(row []float32, mx float32) {
 // AttentionBackward accumulates dq, dk, dv (same shapes as q, k, v) given do
 // [B·Tq×A] and the forward's P, q, k, v. Softmax backward is
 // ds = P ⊙ (dp − ⟨dp, P⟩) with dp_ij = do_i·v_j. scratch needs B·H·Tq·Tk
-// floats (one block per (b, h) pair, so pairs run in parallel).
+// floats (one block per (b, h) pair, so pairs run in parallel); the tiled
+// path (attntile.go) keeps dS in its own per-goroutine scratch instead and
+// leaves it alone.
 func AttentionBackward(dq, dk, dv, scratch, do, P, q, k, v []float32, dm AttnDims) {
 	dm.check()
 	A := dm.H * dm.Dh

@@ -159,6 +159,7 @@ func TestAttentionTiledKeepsBits(t *testing.T) {
 			{3, 51, 51, 4, 32, true}, {1, 33, 33, 2, 64, true}, {2, 64, 64, 2, 16, true}, {1, 100, 100, 3, 32, true},
 			{1, 70, 70, 2, 12, true}, {2, 13, 13, 1, 48, true},
 			{2, 7, 19, 2, 32, false}, {1, 51, 51, 4, 32, false}, {1, 20, 5, 1, 16, false}, {2, 1, 9, 3, 8, false},
+			{1, 13, 20, 1, 24, false}, {1, 9, 8, 2, 96, false}, {1, 512, 512, 1, 32, true}, {1, 513, 513, 1, 16, true},
 		} {
 			dm := AttnDims{B: c.B, Tq: c.Tq, Tk: c.Tk, H: c.H, Dh: c.dh, Causal: c.causal}
 			A := c.H * c.dh

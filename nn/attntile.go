@@ -12,7 +12,8 @@ import (
 // of the score matrix is one or two kernel calls), so going through the
 // general driver cost more than the products: per call its setup, a
 // transposed K or V packed into panels, partial tiles computed into a
-// scratch tile and copied back — ten calls a pair, 1,536 pairs a step. Here
+// scratch tile and copied back — twelve calls a pair at the training shape
+// (four forward, eight backward), 1,536 pairs a step. Here
 // Kᵀ (Vᵀ in the backward) is packed once per pair into zero-padded
 // column-tile panels, as the driver packs a transposed B, and the
 // scores (dP in the backward) go to a scratch S with whole row and column
@@ -21,7 +22,7 @@ import (
 // on S while it is in L1; causal products stop at the row tile's last
 // diagonal (the driver's blocks stopped at every 32 rows').
 //
-// Same bits as the Sgemm path (attentionGEMM): every entry of a product is
+// Same bits as the Sgemm path (attnForwardTask, attnBackwardTask): every entry of a product is
 // the kernels' fused-multiply-add chain over k in order, then alpha and
 // beta, in one depth block; the terms dropped by stopping at a tile's
 // diagonal, or by starting a key tile's dSᵀ·Q and Pᵀ·dO at its first row,
@@ -68,13 +69,11 @@ func attnTilePlan(dm AttnDims) (attnPlan, bool) {
 	if cw == 0 || !im.hasWidth(im.nr) {
 		return attnPlan{}, false
 	}
-	// tkp: whole column tiles for the scores, and room for a whole row
-	// tile of keys (dSᵀ·Q reads dS's columns j0…j0+rows−1 of a tile).
-	tkp := roundUp(dm.Tk, im.nr)
-	for tkp < roundUp(dm.Tk, im.mr) {
-		tkp += im.nr
-	}
-	return attnPlan{im: im, cw: cw, tkp: tkp, tqp: roundUp(dm.Tq, im.mr)}, true
+	// tkp: whole column tiles for the scores. dSᵀ·Q reads dS's columns
+	// j0…j0+rt−1 of a key tile, rt its kernel's height: on the last tile
+	// that is Tk rounded up to the kernel heights' step (2 or 4), which a
+	// column tile (4, 16 or 32 wide) covers.
+	return attnPlan{im: im, cw: cw, tkp: roundUp(dm.Tk, im.nr), tqp: roundUp(dm.Tq, im.mr)}, true
 }
 
 // hasWidth reports whether every row count of the path's kernels has a
@@ -196,8 +195,9 @@ func attnForwardTiled(pl *attnPlan, sc *attnScratch, o, P, q, k, v []float32, dm
 			jn := pl.rowLen(dm, i)
 			row := S[i*tkp : i*tkp+kEnd]
 			mx := rowMax(row[:jn])
-			// exp over whole vectors: S's rows are padded (the extra
-			// entries are scores of masked keys, cleared below)
+			// exp over whole vectors: S's rows are padded; the extra
+			// entries (scores of masked or zero-padded keys) are cleared
+			// below up to kEnd, and nothing reads them past it
 			j := expSubArch(S[i*tkp:i*tkp+min(roundUp(jn, 8), tkp)], mx)
 			for ; j < jn; j++ {
 				row[j] = lyExp(row[j] - mx)
@@ -214,11 +214,11 @@ func attnForwardTiled(pl *attnPlan, sc *attnScratch, o, P, q, k, v []float32, dm
 			} else {
 				s0, _ = sum2(r0, nil)
 			}
-			for k, r := range [2][]float32{r0, r1} {
-				if k == 1 && r1 == nil {
+			for t, r := range [2][]float32{r0, r1} {
+				if t == 1 && r1 == nil {
 					break
 				}
-				inv := 1 / [2]float32{s0, s1}[k]
+				inv := 1 / [2]float32{s0, s1}[t]
 				for j := scalArch(r, inv); j < len(r); j++ {
 					r[j] *= inv
 				}
@@ -271,12 +271,12 @@ func attnBackwardTiled(pl *attnPlan, sc *attnScratch, dq, dk, dv, do, P, q, k, v
 			} else {
 				dots[0], _ = dot2(p0, d0, nil, nil)
 			}
-			for k, pr := range [2][]float32{p0, p1} {
-				if k == 1 && p1 == nil {
+			for t, pr := range [2][]float32{p0, p1} {
+				if t == 1 && p1 == nil {
 					break
 				}
-				ds := [2][]float32{d0, d1}[k]
-				dot := dots[k]
+				ds := [2][]float32{d0, d1}[t]
+				dot := dots[t]
 				j := dsRowArch(ds[:len(pr)], pr, dot, scale)
 				for ; j < len(pr); j++ {
 					ds[j] = pr[j] * (ds[j] - dot) * scale
@@ -285,8 +285,9 @@ func attnBackwardTiled(pl *attnPlan, sc *attnScratch, dq, dk, dv, do, P, q, k, v
 			}
 		}
 		for i := i0 + rows; i < min(i0+mr, pl.tqp); i++ {
-			// padding rows of a partial tile: their results are not kept,
-			// but no stale value (a NaN, a subnormal) goes into a kernel
+			// padding rows of a partial tile: zero already when dO and V
+			// are finite, and their results are not kept; cleared so that
+			// no stale value (a NaN, a subnormal) goes into a kernel
 			clear(D[i*tkp : (i+1)*tkp])
 		}
 		// dQ += dS·K up to the tile's last diagonal.
@@ -320,8 +321,9 @@ func (pl *attnPlan) rowLen(dm AttnDims, i int) int {
 }
 
 // rowMax is the largest value of x (len ≥ 1): the loop of attnForwardTask,
-// whole vectors in assembly. Only where x holds a NaN can the two differ,
-// and the softmax is NaN for the whole row then either way.
+// whole vectors in assembly. The two can differ only where x holds a NaN
+// (the softmax is NaN for the whole row then either way) and in the sign
+// of a zero maximum (lyExp(x − (±0)) gives the same bits).
 func rowMax(x []float32) float32 {
 	mx, j := rowMaxArch(x)
 	if j == 0 {
