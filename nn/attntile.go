@@ -177,18 +177,13 @@ func attnForwardTiled(pl *attnPlan, sc *attnScratch, o, P, q, k, v []float32, dm
 	task := b*dm.H + h
 	Pbh := P[task*Tq*Tk : (task+1)*Tq*Tk]
 	qh, kh, vh, oh := q[b*Tq*A+h*dh:], k[b*Tk*A+h*dh:], v[b*Tk*A+h*dh:], o[b*Tq*A+h*dh:]
-	mr, nr, tkp := pl.im.mr, pl.im.nr, pl.tkp
+	mr, tkp := pl.im.mr, pl.tkp
 	kt, S := sc.t[:dh*tkp], sc.s[:pl.tqp*tkp]
 	pl.packHeadT(kt, kh, A, Tk, dh)
 	for i0 := 0; i0 < Tq; i0 += mr {
 		rows := min(mr, Tq-i0)
-		kEnd := Tk
-		if dm.Causal {
-			kEnd = i0 + rows
-		}
 		// S = scale·Q·Kᵀ for the tile's rows, up to its last diagonal.
-		a, lda, tr := pl.rowsA(sc, qh, A, i0, rows, dh)
-		pl.rowTile(sc, tr, rows, dh, a, lda, kt, nr, dh*nr, roundUp(kEnd, nr), nr, S[i0*tkp:], tkp, scale, 0, true)
+		kEnd := pl.scoresTile(sc, dm, S, qh, kt, i0, scale)
 		// The rows' softmax (softmaxRow's operations, each row's sum in
 		// index order, two rows' sums interleaved).
 		for i := i0; i < i0+rows; i++ {
@@ -246,18 +241,13 @@ func attnBackwardTiled(pl *attnPlan, sc *attnScratch, dq, dk, dv, do, P, q, k, v
 	qo, ko := b*Tq*A+h*dh, b*Tk*A+h*dh
 	qh, kh, vh, doh := q[qo:], k[ko:], v[ko:], do[qo:]
 	dqh, dkh, dvh := dq[qo:], dk[ko:], dv[ko:]
-	mr, nr, tkp := pl.im.mr, pl.im.nr, pl.tkp
+	mr, tkp := pl.im.mr, pl.tkp
 	vt, D := sc.t[:dh*tkp], sc.s[:pl.tqp*tkp]
 	pl.packHeadT(vt, vh, A, Tk, dh)
 	for i0 := 0; i0 < Tq; i0 += mr {
 		rows := min(mr, Tq-i0)
-		kEnd := Tk
-		if dm.Causal {
-			kEnd = i0 + rows
-		}
 		// dP = dO·Vᵀ, then dS = P ⊙ (dP − ⟨dP, P⟩_row)·scale in place.
-		a, lda, tr := pl.rowsA(sc, doh, A, i0, rows, dh)
-		pl.rowTile(sc, tr, rows, dh, a, lda, vt, nr, dh*nr, roundUp(kEnd, nr), nr, D[i0*tkp:], tkp, 1, 0, true)
+		kEnd := pl.scoresTile(sc, dm, D, doh, vt, i0, 1)
 		for i := i0; i < i0+rows; i += 2 {
 			// ⟨dP, P⟩ of two rows at once, each summed in index order
 			jn := pl.rowLen(dm, i)
@@ -310,6 +300,22 @@ func attnBackwardTiled(pl *attnPlan, sc *attnScratch, dq, dk, dv, do, P, q, k, v
 		}
 		pl.rowTile(sc, true, rows, kc, a, lda, doh[p0*A:], A, pl.cw, dh, pl.cw, dvh[j0*A:], A, 1, 1, false)
 	}
+}
+
+// scoresTile computes S's rows i0… of one row tile, S = alpha·X·Kᵀ with
+// X a head's rows (row stride H·Dh) and Kᵀ packed by packHeadT, up to the
+// tile's last diagonal when causal, and returns where they stop (the keys
+// its rows see, at most).
+func (pl *attnPlan) scoresTile(sc *attnScratch, dm AttnDims, S, xh, kt []float32, i0 int, alpha float32) (kEnd int) {
+	mr, nr, tkp, dh := pl.im.mr, pl.im.nr, pl.tkp, dm.Dh
+	rows := min(mr, dm.Tq-i0)
+	kEnd = dm.Tk
+	if dm.Causal {
+		kEnd = i0 + rows
+	}
+	a, lda, tr := pl.rowsA(sc, xh, dm.H*dh, i0, rows, dh)
+	pl.rowTile(sc, tr, rows, dh, a, lda, kt, nr, dh*nr, roundUp(kEnd, nr), nr, S[i0*tkp:], tkp, alpha, 0, true)
+	return kEnd
 }
 
 // rowLen is how many keys query row i sees.
