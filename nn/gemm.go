@@ -30,6 +30,15 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	active.Load().impl.sgemm(&defaultGemmConfig, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// SgemmMulti computes C_i = alpha·op(A)·op(B_i) + beta·C_i for i = 0, 1, …:
+// products sharing A (the query, key and value projections of one input,
+// and their weight gradients), each op(B_i) k×nPer with row stride ldb and
+// C_i m×nPer with stride ldc. Each C_i gets exactly the bits Sgemm gives it
+// alone; A is read and shared out once for all of them.
+func SgemmMulti(transA, transB bool, m, nPer, k int, alpha float32, a []float32, lda int, bs [][]float32, ldb int, beta float32, cs [][]float32, ldc int) {
+	active.Load().impl.sgemmMulti(&defaultGemmConfig, transA, transB, m, nPer, k, alpha, a, lda, bs, ldb, beta, cs, ldc)
+}
+
 // SgemmRef is the naive reference kernel for Sgemm (same contract),
 // accumulating each dot product in float32 in index order.
 func SgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {

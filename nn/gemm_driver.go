@@ -93,6 +93,10 @@ type gemmJob struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
+	// several products sharing A (sgemmMulti): op(B) and C are bs[i] and
+	// cs[i] for columns i·nPer…(i+1)·nPer−1 of the whole (nil: b and c)
+	bs, cs [][]float32
+	nPer   int
 
 	kc, nkb  int // k block depth and count
 	tm, tn   int // tiles along m and n
@@ -154,7 +158,37 @@ func (im *gemmImpl) sgemm(cfg *gemmConfig, transA, transB bool, m, n, k int, alp
 		im.whole(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
+	im.drive(cfg, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil, nil, 0)
+}
 
+// sgemmMulti computes C_i = alpha·op(A)·op(B_i) + beta·C_i for every i, each
+// op(B_i) k×nPer and C_i m×nPer (strides ldb, ldc): on the blocked driver one
+// product of width len(bs)·nPer, so A is packed, swept and shared out once
+// (column tiles never straddle two B_i: nPer is a multiple of the kernel
+// width, or the products run one by one). Each C_i gets the bits Sgemm
+// would give it alone.
+func (im *gemmImpl) sgemmMulti(cfg *gemmConfig, transA, transB bool, m, nPer, k int, alpha float32, a []float32, lda int, bs [][]float32, ldb int, beta float32, cs [][]float32, ldc int) {
+	if len(bs) != len(cs) || len(bs) == 0 {
+		panic(fmt.Sprintf("nn: SgemmMulti: %d B matrices for %d C matrices", len(bs), len(cs)))
+	}
+	if len(bs) == 1 || im.whole != nil || nPer%im.nr != 0 || m <= 0 || nPer <= 0 || k <= 0 || alpha == 0 {
+		for i := range bs {
+			im.sgemm(cfg, transA, transB, m, nPer, k, alpha, a, lda, bs[i], ldb, beta, cs[i], ldc)
+		}
+		return
+	}
+	checkMat("A", transA, m, k, a, lda)
+	for i := range bs {
+		checkMat("C", false, m, nPer, cs[i], ldc)
+		checkMat("B", transB, k, nPer, bs[i], ldb)
+	}
+	im.drive(cfg, transA, transB, m, len(bs)*nPer, k, alpha, a, lda, bs[0], ldb, beta, cs[0], ldc, bs, cs, nPer)
+}
+
+// drive runs a validated product (m, n, k > 0, alpha ≠ 0) on the blocked
+// driver; bs, cs and nPer as gemmJob's (nil for one product).
+func (im *gemmImpl) drive(cfg *gemmConfig, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int,
+	bs, cs [][]float32, nPer int) {
 	mr, nr := im.mr, im.nr
 	tm, tn := (m+mr-1)/mr, (n+nr-1)/nr
 	flops := 2 * float64(m) * float64(n) * float64(k)
@@ -212,6 +246,7 @@ func (im *gemmImpl) sgemm(cfg *gemmConfig, transA, transB bool, m, n, k int, alp
 		var j gemmJob
 		j.setup(im, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, kc, nkb, tm, tn, cfg, directB, colSplit, 1)
 		j.packA = packA
+		j.bs, j.cs, j.nPer = bs, cs, nPer
 		j.work()
 		j.release()
 		return
@@ -219,6 +254,7 @@ func (im *gemmImpl) sgemm(cfg *gemmConfig, transA, transB bool, m, n, k int, alp
 	j := new(gemmJob)
 	j.setup(im, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, kc, nkb, tm, tn, cfg, directB, colSplit, nChunks)
 	j.packA = packA
+	j.bs, j.cs, j.nPer = bs, cs, nPer
 	for _, w := range workers(nth - 1) {
 		select {
 		case w <- j:
@@ -306,10 +342,11 @@ func (j *gemmJob) packUnit(u int) {
 	pc := q * j.kc
 	j0 := tj * nr
 	kc, w := min(j.kc, j.k-pc), min(nr, j.n-j0)
-	if j.transB && j.im.packBT != nil && j.im.packBT(dst, j.b, j.ldb, pc, kc, j0, w) {
+	b, j0 := j.bAt(j0)
+	if j.transB && j.im.packBT != nil && j.im.packBT(dst, b, j.ldb, pc, kc, j0, w) {
 		return
 	}
-	packBPanel(dst, j.transB, j.b, j.ldb, pc, kc, j0, w, nr)
+	packBPanel(dst, j.transB, b, j.ldb, pc, kc, j0, w, nr)
 }
 
 // bPanel returns the B operand of column tile tj in k block q, and its
@@ -322,7 +359,24 @@ func (j *gemmJob) bPanel(q, tj int) ([]float32, int) {
 	if (tj+1)*nr > j.n {
 		return j.bp[q*j.kc*nr:], nr
 	}
-	return j.b[q*j.kc*j.ldb+tj*nr:], j.ldb
+	b, j0 := j.bAt(tj * nr)
+	return b[q*j.kc*j.ldb+j0:], j.ldb
+}
+
+// bAt returns the B matrix holding column j0 of the whole op(B) and j0's
+// column in it; cAt the same for C.
+func (j *gemmJob) bAt(j0 int) ([]float32, int) {
+	if j.bs == nil {
+		return j.b, j0
+	}
+	return j.bs[j0/j.nPer], j0 % j.nPer
+}
+
+func (j *gemmJob) cAt(j0 int) ([]float32, int) {
+	if j.cs == nil {
+		return j.c, j0
+	}
+	return j.cs[j0/j.nPer], j0 % j.nPer
 }
 
 // runChunk computes chunk u: a range of whole row tiles (or column tiles).
@@ -394,8 +448,9 @@ func (j *gemmJob) runChunk(sc *gemmScratch, u int) {
 						kern = tk.t
 					}
 					bp, ldb := j.bPanel(q, tj)
+					c, cj := j.cAt(j0)
 					if rows == tk.rows && cols == tk.cols {
-						kern(kc, as, lda, bp, ldb, j.c[i0*j.ldc+j0:], j.ldc, j.alpha, beta)
+						kern(kc, as, lda, bp, ldb, c[i0*j.ldc+cj:], j.ldc, j.alpha, beta)
 						continue
 					}
 					// Partial tile: compute into a scratch tile with the
@@ -403,12 +458,12 @@ func (j *gemmJob) runChunk(sc *gemmScratch, u int) {
 					t, ldt := sc.c, tk.cols
 					if beta != 0 {
 						for r := 0; r < rows; r++ {
-							copy(t[r*ldt:r*ldt+cols], j.c[(i0+r)*j.ldc+j0:])
+							copy(t[r*ldt:r*ldt+cols], c[(i0+r)*j.ldc+cj:])
 						}
 					}
 					kern(kc, as, lda, bp, ldb, t, ldt, j.alpha, beta)
 					for r := 0; r < rows; r++ {
-						copy(j.c[(i0+r)*j.ldc+j0:(i0+r)*j.ldc+j0+cols], t[r*ldt:])
+						copy(c[(i0+r)*j.ldc+cj:(i0+r)*j.ldc+cj+cols], t[r*ldt:])
 					}
 				}
 			}

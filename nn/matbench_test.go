@@ -134,3 +134,48 @@ func BenchmarkSgemmPacking(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSgemmMulti compares the three projections of one input (and
+// their weight gradients) as three Sgemm calls and as one SgemmMulti, at
+// the training shape. JRX_KERNEL selects the path.
+func BenchmarkSgemmMulti(b *testing.B) {
+	const n, d = 3264, 128
+	rng := rand.New(rand.NewPCG(1, 2))
+	fill := func(k int) []float32 {
+		s := make([]float32, k)
+		for i := range s {
+			s[i] = float32(rng.NormFloat64())
+		}
+		return s
+	}
+	x := fill(n * d)
+	ws := [][]float32{fill(d * d), fill(d * d), fill(d * d)}
+	ys := [][]float32{fill(n * d), fill(n * d), fill(n * d)}
+	gs := [][]float32{fill(d * d), fill(d * d), fill(d * d)}
+	flops := 3 * 2 * float64(n*d*d)
+	for _, c := range []struct {
+		name  string
+		multi bool
+		trans bool
+	}{{"forward/3calls", false, false}, {"forward/multi", true, false}, {"wgrad/3calls", false, true}, {"wgrad/multi", true, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				switch {
+				case !c.trans && c.multi:
+					SgemmMulti(false, false, n, d, d, 1, x, d, ws, d, 0, ys, d)
+				case !c.trans:
+					for i := range ws {
+						Sgemm(false, false, n, d, d, 1, x, d, ws[i], d, 0, ys[i], d)
+					}
+				case c.multi:
+					SgemmMulti(true, false, d, d, n, 1, x, d, ys, d, 1, gs, d)
+				default:
+					for i := range ys {
+						Sgemm(true, false, d, d, n, 1, x, d, ys[i], d, 1, gs[i], d)
+					}
+				}
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -421,9 +421,13 @@ func (c *stackCore) attnForward(w *attnParams, a *attnActs, rope *RopeTable, x, 
 		src = xn
 	}
 	q, k, v := a.q[:Nq*A], a.k[:Nk*A], a.v[:Nk*A]
-	Sgemm(false, false, Nq, A, d, 1, xn, d, w.wq, A, 0, q, A)
-	Sgemm(false, false, Nk, A, d, 1, src, d, w.wk, A, 0, k, A)
-	Sgemm(false, false, Nk, A, d, 1, src, d, w.wv, A, 0, v, A)
+	if causal {
+		// one input: the three projections as one product (xn read once)
+		SgemmMulti(false, false, Nq, A, d, 1, xn, d, [][]float32{w.wq, w.wk, w.wv}, A, 0, [][]float32{q, k, v}, A)
+	} else {
+		Sgemm(false, false, Nq, A, d, 1, xn, d, w.wq, A, 0, q, A)
+		SgemmMulti(false, false, Nk, A, d, 1, src, d, [][]float32{w.wk, w.wv}, A, 0, [][]float32{k, v}, A)
+	}
 	var qhat, khat, qr, kr []float32
 	if cfg.QKNorm {
 		qhat, khat, qr, kr = a.qhat[:Nq*A], a.khat[:Nk*A], a.qr[:Nq*H], a.kr[:Nk*H]
@@ -504,9 +508,14 @@ func (c *stackCore) attnBackward(sa *StackActs, w *attnParams, a *attnActs, x, s
 	normRopeBackward(dq, qhat, qr, sa.rope, Nq, Tq, H, dh)
 	normRopeBackward(dk, khat, kr, sa.rope, Nk, Tk, H, dh)
 	if grads {
-		Sgemm(true, false, d, A, Nq, 1, xn, d, dq, A, 1, w.gwq, A)
-		Sgemm(true, false, d, A, Nk, 1, src, d, dk, A, 1, w.gwk, A)
-		Sgemm(true, false, d, A, Nk, 1, src, d, dv, A, 1, w.gwv, A)
+		if causal {
+			// self-attention: one input, its three weight gradients as one
+			// product (the input's slabs packed once)
+			SgemmMulti(true, false, d, A, Nq, 1, xn, d, [][]float32{dq, dk, dv}, A, 1, [][]float32{w.gwq, w.gwk, w.gwv}, A)
+		} else {
+			Sgemm(true, false, d, A, Nq, 1, xn, d, dq, A, 1, w.gwq, A)
+			SgemmMulti(true, false, d, A, Nk, 1, src, d, [][]float32{dk, dv}, A, 1, [][]float32{w.gwk, w.gwv}, A)
+		}
 	}
 	dxn := sa.dxn[:Nq*d]
 	Sgemm(false, true, Nq, d, A, 1, dq, A, w.wq, A, 0, dxn, d)
