@@ -12,6 +12,23 @@ type AttnDims struct {
 	Causal           bool
 }
 
+// head returns, for sequence b and head h, the block of P (Tq·Tk floats),
+// the offsets of the head's first query and key column, and the scores'
+// scale 1/sqrt(Dh).
+func (dm AttnDims) head(P []float32, b, h int) (Pbh []float32, qo, ko int, scale float32) {
+	A, task := dm.H*dm.Dh, b*dm.H+h
+	return P[task*dm.Tq*dm.Tk : (task+1)*dm.Tq*dm.Tk], b*dm.Tq*A + h*dm.Dh, b*dm.Tk*A + h*dm.Dh,
+		float32(1 / math.Sqrt(float64(dm.Dh)))
+}
+
+// rowLen is how many keys query row i sees.
+func (dm AttnDims) rowLen(i int) int {
+	if dm.Causal {
+		return i + 1
+	}
+	return dm.Tk
+}
+
 func (dm AttnDims) check() {
 	if dm.B <= 0 || dm.Tq <= 0 || dm.Tk <= 0 || dm.H <= 0 || dm.Dh <= 0 {
 		lyPanicf("attention: bad dims %+v", dm)
@@ -57,10 +74,7 @@ func AttentionForward(o, P, q, k, v []float32, dm AttnDims) {
 func attnForwardTask(o, P, q, k, v []float32, dm AttnDims, b, h int) {
 	Tq, Tk, dh := dm.Tq, dm.Tk, dm.Dh
 	A := dm.H * dh
-	scale := float32(1 / math.Sqrt(float64(dh)))
-	task := b*dm.H + h
-	Pbh := P[task*Tq*Tk : (task+1)*Tq*Tk]
-	qo, ko := b*Tq*A+h*dh, b*Tk*A+h*dh
+	Pbh, qo, ko, scale := dm.head(P, b, h)
 	cb := causalBlock(dm)
 	// S = scale·Q·Kᵀ over this head's columns (row stride A); causal: the
 	// rows in blocks of cb, each up to its last row's diagonal.
@@ -74,10 +88,7 @@ func attnForwardTask(o, P, q, k, v []float32, dm AttnDims, b, h int) {
 	}
 	for i := 0; i < Tq; i++ {
 		row := Pbh[i*Tk : (i+1)*Tk]
-		jn := Tk
-		if dm.Causal {
-			jn = i + 1
-		}
+		jn := dm.rowLen(i)
 		mx := row[0]
 		for _, s := range row[1:jn] {
 			if s > mx {
@@ -169,11 +180,9 @@ func AttentionBackward(dq, dk, dv, scratch, do, P, q, k, v []float32, dm AttnDim
 func attnBackwardTask(dq, dk, dv, scratch, do, P, q, k, v []float32, dm AttnDims, b, h int) {
 	Tq, Tk, dh := dm.Tq, dm.Tk, dm.Dh
 	A := dm.H * dh
-	scale := float32(1 / math.Sqrt(float64(dh)))
+	Pbh, qo, ko, scale := dm.head(P, b, h)
 	task := b*dm.H + h
-	Pbh := P[task*Tq*Tk : (task+1)*Tq*Tk]
 	dS := scratch[task*Tq*Tk : (task+1)*Tq*Tk]
-	qo, ko := b*Tq*A+h*dh, b*Tk*A+h*dh
 	cb := causalBlock(dm)
 	// dP = dO·Vᵀ, then dS = P ⊙ (dP − ⟨dP, P⟩_row) · scale.
 	if cb > 0 {
@@ -187,10 +196,7 @@ func attnBackwardTask(dq, dk, dv, scratch, do, P, q, k, v []float32, dm AttnDims
 	for i := 0; i < Tq; i++ {
 		row := Pbh[i*Tk : (i+1)*Tk]
 		ds := dS[i*Tk : (i+1)*Tk]
-		jn := Tk
-		if dm.Causal {
-			jn = i + 1
-		}
+		jn := dm.rowLen(i)
 		var dot float32
 		for j, p := range row[:jn] {
 			dot += p * ds[j]

@@ -1,9 +1,6 @@
 package nn
 
-import (
-	"math"
-	"sync"
-)
+import "sync"
 
 // Attention of one (sequence, head) pair on the path's microkernels
 // directly, tile by tile, instead of through Sgemm.
@@ -173,10 +170,8 @@ func (pl *attnPlan) rowsA(sc *attnScratch, x []float32, ld, i0, rows, kc int) ([
 func attnForwardTiled(pl *attnPlan, sc *attnScratch, o, P, q, k, v []float32, dm AttnDims, b, h int) {
 	Tq, Tk, dh := dm.Tq, dm.Tk, dm.Dh
 	A := dm.H * dh
-	scale := float32(1 / math.Sqrt(float64(dh)))
-	task := b*dm.H + h
-	Pbh := P[task*Tq*Tk : (task+1)*Tq*Tk]
-	qh, kh, vh, oh := q[b*Tq*A+h*dh:], k[b*Tk*A+h*dh:], v[b*Tk*A+h*dh:], o[b*Tq*A+h*dh:]
+	Pbh, qo, ko, scale := dm.head(P, b, h)
+	qh, kh, vh, oh := q[qo:], k[ko:], v[ko:], o[qo:]
 	mr, tkp := pl.im.mr, pl.tkp
 	kt, S := sc.t[:dh*tkp], sc.s[:pl.tqp*tkp]
 	pl.packHeadT(kt, kh, A, Tk, dh)
@@ -187,7 +182,7 @@ func attnForwardTiled(pl *attnPlan, sc *attnScratch, o, P, q, k, v []float32, dm
 		// The rows' softmax (softmaxRow's operations, each row's sum in
 		// index order, two rows' sums interleaved).
 		for i := i0; i < i0+rows; i++ {
-			jn := pl.rowLen(dm, i)
+			jn := dm.rowLen(i)
 			row := S[i*tkp : i*tkp+kEnd]
 			mx := rowMax(row[:jn])
 			// exp over whole vectors: S's rows are padded; the extra
@@ -199,28 +194,23 @@ func attnForwardTiled(pl *attnPlan, sc *attnScratch, o, P, q, k, v []float32, dm
 			}
 		}
 		for i := i0; i < i0+rows; i += 2 {
-			jn := pl.rowLen(dm, i)
+			jn := dm.rowLen(i)
 			r0 := S[i*tkp : i*tkp+jn]
 			var s0, s1 float32
 			var r1 []float32
 			if i+1 < i0+rows {
-				r1 = S[(i+1)*tkp : (i+1)*tkp+pl.rowLen(dm, i+1)]
+				r1 = S[(i+1)*tkp : (i+1)*tkp+dm.rowLen(i+1)]
 				s0, s1 = sum2(r0, r1)
 			} else {
 				s0, _ = sum2(r0, nil)
 			}
-			for t, r := range [2][]float32{r0, r1} {
-				if t == 1 && r1 == nil {
-					break
-				}
-				inv := 1 / [2]float32{s0, s1}[t]
-				for j := scalArch(r, inv); j < len(r); j++ {
-					r[j] *= inv
-				}
+			scaleBy(r0, 1/s0)
+			if r1 != nil {
+				scaleBy(r1, 1/s1)
 			}
 		}
 		for i := i0; i < i0+rows; i++ {
-			jn := pl.rowLen(dm, i)
+			jn := dm.rowLen(i)
 			row := S[i*tkp : i*tkp+kEnd]
 			clear(row[jn:]) // masked: exact zeros for P·V below
 			copy(Pbh[i*Tk:], row[:jn])
@@ -235,10 +225,7 @@ func attnForwardTiled(pl *attnPlan, sc *attnScratch, o, P, q, k, v []float32, dm
 func attnBackwardTiled(pl *attnPlan, sc *attnScratch, dq, dk, dv, do, P, q, k, v []float32, dm AttnDims, b, h int) {
 	Tq, Tk, dh := dm.Tq, dm.Tk, dm.Dh
 	A := dm.H * dh
-	scale := float32(1 / math.Sqrt(float64(dh)))
-	task := b*dm.H + h
-	Pbh := P[task*Tq*Tk : (task+1)*Tq*Tk]
-	qo, ko := b*Tq*A+h*dh, b*Tk*A+h*dh
+	Pbh, qo, ko, scale := dm.head(P, b, h)
 	qh, kh, vh, doh := q[qo:], k[ko:], v[ko:], do[qo:]
 	dqh, dkh, dvh := dq[qo:], dk[ko:], dv[ko:]
 	mr, tkp := pl.im.mr, pl.tkp
@@ -250,28 +237,20 @@ func attnBackwardTiled(pl *attnPlan, sc *attnScratch, dq, dk, dv, do, P, q, k, v
 		kEnd := pl.scoresTile(sc, dm, D, doh, vt, i0, 1)
 		for i := i0; i < i0+rows; i += 2 {
 			// ⟨dP, P⟩ of two rows at once, each summed in index order
-			jn := pl.rowLen(dm, i)
+			jn := dm.rowLen(i)
 			p0, d0 := Pbh[i*Tk:i*Tk+jn], D[i*tkp:(i+1)*tkp]
 			var dots [2]float32
 			var p1, d1 []float32
 			if i+1 < i0+rows {
-				jn1 := pl.rowLen(dm, i+1)
+				jn1 := dm.rowLen(i + 1)
 				p1, d1 = Pbh[(i+1)*Tk:(i+1)*Tk+jn1], D[(i+1)*tkp:(i+2)*tkp]
 				dots[0], dots[1] = dot2(p0, d0, p1, d1)
 			} else {
 				dots[0], _ = dot2(p0, d0, nil, nil)
 			}
-			for t, pr := range [2][]float32{p0, p1} {
-				if t == 1 && p1 == nil {
-					break
-				}
-				ds := [2][]float32{d0, d1}[t]
-				dot := dots[t]
-				j := dsRowArch(ds[:len(pr)], pr, dot, scale)
-				for ; j < len(pr); j++ {
-					ds[j] = pr[j] * (ds[j] - dot) * scale
-				}
-				clear(ds[len(pr):])
+			softmaxBackRow(d0, p0, dots[0], scale)
+			if p1 != nil {
+				softmaxBackRow(d1, p1, dots[1], scale)
 			}
 		}
 		for i := i0 + rows; i < min(i0+mr, pl.tqp); i++ {
@@ -318,12 +297,21 @@ func (pl *attnPlan) scoresTile(sc *attnScratch, dm AttnDims, S, xh, kt []float32
 	return kEnd
 }
 
-// rowLen is how many keys query row i sees.
-func (pl *attnPlan) rowLen(dm AttnDims, i int) int {
-	if dm.Causal {
-		return i + 1
+// scaleBy sets x[j] *= s (softmaxRow's last loop).
+func scaleBy(x []float32, s float32) {
+	for j := scalArch(x, s); j < len(x); j++ {
+		x[j] *= s
 	}
-	return dm.Tk
+}
+
+// softmaxBackRow sets ds[j] = p[j]·(ds[j] − dot)·scale for j < len(p) and
+// clears the rest of ds (attnBackwardTask's loop, and its mask).
+func softmaxBackRow(ds, p []float32, dot, scale float32) {
+	j := dsRowArch(ds[:len(p)], p, dot, scale)
+	for ; j < len(p); j++ {
+		ds[j] = p[j] * (ds[j] - dot) * scale
+	}
+	clear(ds[len(p):])
 }
 
 // rowMax is the largest value of x (len ≥ 1): the loop of attnForwardTask,
