@@ -82,6 +82,11 @@ const (
 // this would reuse a packed panel.
 const directBMaxTiles = 24
 
+// bL2Stride: a B read in place with a row stride that is a multiple of
+// this many bytes has its rows in one or two of an L1's 64 sets (4 KB a
+// way); the T kernels then take their L2 variant (tileKernel.tl2).
+const bL2Stride = 2048
+
 // workerSpin is how long an idle pool worker keeps polling for the next job
 // before it blocks (waking a blocked thread costs ~0.1 ms on a VM).
 var workerSpin = 2 * time.Millisecond
@@ -102,6 +107,7 @@ type gemmJob struct {
 	tm, tn   int // tiles along m and n
 	ncTiles  int // column tiles per L2 block
 	directB  bool
+	bL2      bool // B in place with a stride of bL2Stride multiples
 	packA    bool // pack full row tiles of a transposed A (see aPack)
 	colSplit bool
 	nPack    int // phase 1 units (B panels)
@@ -272,7 +278,8 @@ func (j *gemmJob) setup(im *gemmImpl, transA, transB bool, m, n, k int, alpha fl
 	kc, nkb, tm, tn int, cfg *gemmConfig, directB, colSplit bool, nChunks int) {
 	*j = gemmJob{im: im, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, kc: kc, nkb: nkb, tm: tm, tn: tn,
-		ncTiles: max(1, cfg.bBlockFloats/(kc*im.nr)), directB: directB, colSplit: colSplit, nChunks: nChunks}
+		ncTiles: max(1, cfg.bBlockFloats/(kc*im.nr)), directB: directB, colSplit: colSplit, nChunks: nChunks,
+		bL2: directB && ldb*4%bL2Stride == 0}
 	panel := kc * im.nr
 	var size int
 	switch {
@@ -444,7 +451,10 @@ func (j *gemmJob) runChunk(sc *gemmScratch, u int) {
 						tk = im.tile(rt, cols)
 					}
 					kern := tk.n
-					if trans {
+					switch {
+					case trans && j.bL2 && tk.tl2 != nil:
+						kern = tk.tl2
+					case trans:
 						kern = tk.t
 					}
 					bp, ldb := j.bPanel(q, tj)

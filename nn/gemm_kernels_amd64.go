@@ -13,7 +13,7 @@ var tilesAVX512 = []tileKernel{
 	{rows: 8, cols: 16, n: kern(sgemmKernAVX512N8x16), t: kern(sgemmKernAVX512T8x16)},
 	{rows: 8, cols: 32, n: kern(sgemmKernAVX512N8x32), t: kern(sgemmKernAVX512T8x32)},
 	{rows: 12, cols: 16, n: kern(sgemmKernAVX512N12x16), t: kern(sgemmKernAVX512T12x16)},
-	{rows: 12, cols: 32, n: kern(sgemmKernAVX512N12x32), t: kern(sgemmKernAVX512T12x32)},
+	{rows: 12, cols: 32, n: kern(sgemmKernAVX512N12x32), t: kern(sgemmKernAVX512T12x32), tl2: kern(sgemmKernAVX512T12x32L2)},
 }
 
 //go:noescape
@@ -53,6 +53,9 @@ func sgemmKernAVX512N12x32(kc int, a *float32, lda int, b *float32, ldb int, c *
 func sgemmKernAVX512T12x32(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
 
 //go:noescape
+func sgemmKernAVX512T12x32L2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+//go:noescape
 func packBTAVX512(dst *float32, src *float32, ldb int, kc int, w int)
 
 // tilesAVX2 lists the AVX2 microkernels, fewest rows and columns first.
@@ -62,7 +65,7 @@ var tilesAVX2 = []tileKernel{
 	{rows: 4, cols: 8, n: kern(sgemmKernAVX2N4x8), t: kern(sgemmKernAVX2T4x8)},
 	{rows: 4, cols: 16, n: kern(sgemmKernAVX2N4x16), t: kern(sgemmKernAVX2T4x16)},
 	{rows: 6, cols: 8, n: kern(sgemmKernAVX2N6x8), t: kern(sgemmKernAVX2T6x8)},
-	{rows: 6, cols: 16, n: kern(sgemmKernAVX2N6x16), t: kern(sgemmKernAVX2T6x16)},
+	{rows: 6, cols: 16, n: kern(sgemmKernAVX2N6x16), t: kern(sgemmKernAVX2T6x16), tl2: kern(sgemmKernAVX2T6x16L2)},
 }
 
 //go:noescape
@@ -100,6 +103,9 @@ func sgemmKernAVX2N6x16(kc int, a *float32, lda int, b *float32, ldb int, c *flo
 
 //go:noescape
 func sgemmKernAVX2T6x16(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+//go:noescape
+func sgemmKernAVX2T6x16L2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
 
 //go:noescape
 func packBTAVX2(dst *float32, src *float32, ldb int, kc int, w int)

@@ -494,3 +494,57 @@ func TestSgemmMultiMatchesSeparate(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmL2KernelsKeepBits runs a transposed-A product whose B is read in
+// place with a row stride of 512 floats (2 KB: the T kernels' L2 variants
+// take over) and checks that those variants are called, give the float64
+// reference's result, and the plain T kernels' bits, on every path that
+// has them, with the default and tiny blocking.
+func TestSgemmL2KernelsKeepBits(t *testing.T) {
+	tested := 0
+	for _, im := range impls {
+		full := im.tiles[len(im.tiles)-1]
+		if full.tl2 == nil {
+			continue
+		}
+		tested++
+		counted, plain := *im, *im
+		counted.tiles = append([]tileKernel(nil), im.tiles...)
+		plain.tiles = append([]tileKernel(nil), im.tiles...)
+		calls := 0
+		counted.tiles[len(im.tiles)-1].tl2 = func(kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+			calls++
+			full.tl2(kc, a, lda, b, ldb, c, ldc, alpha, beta)
+		}
+		plain.tiles[len(im.tiles)-1].tl2 = nil
+		rng := rand.New(rand.NewPCG(11, 12))
+		for _, blocks := range []gemmConfig{defaultGemmConfig, tinyBlocks} {
+			for _, beta := range []float32{0, 0.5} {
+				m, n, k := 3*im.mr+1, 2*im.nr+5, 301
+				g := newGemmCase(rng, true, false, m, n, k, 1.25, beta, 512-n)
+				if g.ldb != 512 {
+					t.Fatalf("ldb %d, want 512", g.ldb)
+				}
+				cfg := blocks
+				cfg.bMode, cfg.threads = bDirect, 1
+				calls = 0
+				got := g.run(implSgemm(&counted, &cfg))
+				if calls == 0 {
+					t.Fatalf("%s: the L2 kernel was never called", im.name)
+				}
+				if err := g.check(got); err != nil {
+					t.Fatalf("%s: %v", im.name, err)
+				}
+				want := g.run(implSgemm(&plain, &cfg))
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s %v kcMax %d: c[%d] = %x with the L2 kernel, %x without", im.name, g, cfg.kcMax, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+					}
+				}
+			}
+		}
+	}
+	if tested == 0 {
+		t.Skip("no path with L2 kernel variants on this CPU/build")
+	}
+}
