@@ -144,7 +144,11 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "training step, d %d / %d blocks / FFN %d / %d heads, batch %d × %d tokens\n", r.D, r.Layers, r.FFN, r.Heads, r.Batch, r.Seq)
 		fmt.Fprintf(env.stdout, "%.0f tokens/s, %.1f model GFLOP/s (%.2f MFLOP/token), %d steps in %.1fs, GOMAXPROCS %d, kernel %s%s\n",
 			r.TokensPerS, r.GFLOPS, r.FlopsPerToken/1e6, r.Steps, r.Seconds, r.GOMAXPROCS, r.Kernel, stealNote(steal))
-		fmt.Fprintln(env.stdout, "reference: PyTorch 1.13, one thread, this shape: about 5,300–5,700 tokens/s on these machines")
+		// (measured figures: docs/TRAINING.md; the reference's speed moves
+		// with the CPU as much as jrx's, so only a side-by-side run says)
+		fmt.Fprintf(env.stdout, "reference: PyTorch 1.13 (one thread, its best) on this shape: bench/pytorch_train.py --d %d --layers %d --ffn %d --heads %d --batch %d --seq %d; "+
+			"make bench-vs-pytorch runs both alternately (the default shape: 4,400–9,400 tokens/s on the 2-core machines measured so far)\n",
+			r.D, r.Layers, r.FFN, r.Heads, r.Batch, r.Seq)
 		return nil
 	case "step":
 		set, err := engine.Load(*model)
