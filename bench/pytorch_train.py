@@ -18,7 +18,13 @@ What `jrx bench train` (train.BenchTrain) times, step for step:
 
 It prints one JSON object. cpu_steal_pct is the share of the machine's CPU
 time the hypervisor took during the timed steps, read from /proc/stat the
-way jrx bench does (cmd/jrx/steal.go).
+way jrx bench does (cmd/jrx/steal.go). threads is torch's own thread count
+(torch.set_num_threads); OpenBLAS, which runs the matrix products, keeps its
+own pool (OPENBLAS_NUM_THREADS, default: one a core): blas_threads says how
+many it has, and cores_busy the process's CPU time over the timed seconds —
+with --threads 1 on a 2-core machine the products still run on both cores
+(cores_busy ≈ 1.9), and that is PyTorch's fastest setting for this shape
+(OPENBLAS_NUM_THREADS=1 is slower; --threads 2 is slower still).
 
 Needs torch and numpy (Debian: apt-get install python3-torch). Run it with
 the interpreter that has them, e.g. /usr/bin/python3 bench/pytorch_train.py.
@@ -61,6 +67,24 @@ def cpu_ticks():
     return sum(vals), vals[7]
 
 
+def blas_threads():
+    """(library path, thread count) of the OpenBLAS loaded in this process, or (None, None)."""
+    import ctypes
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {ln.split()[-1] for ln in f if "blas" in ln and ln.split()[-1].startswith("/")}
+    except OSError:
+        return None, None
+    for path in sorted(paths):
+        try:
+            fn = ctypes.CDLL(path).openblas_get_num_threads
+        except (OSError, AttributeError):
+            continue
+        fn.restype = ctypes.c_int
+        return path, fn()
+    return None, None
+
+
 def steal_pct(start, end):
     if start is None or end is None or end[0] <= start[0]:
         return None
@@ -71,7 +95,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--time", type=float, default=10.0, help="seconds of timed steps (default 10, as jrx bench train)")
     ap.add_argument("--threads", type=int, default=1,
-                    help="torch threads (default 1: PyTorch 1.13 with OpenBLAS is fastest on one thread for this shape)")
+                    help="torch threads (default 1, PyTorch 1.13's fastest for this shape; OpenBLAS keeps its own "
+                         "threads, OPENBLAS_NUM_THREADS, default one a core)")
     ap.add_argument("--d", type=int, default=128)
     ap.add_argument("--layers", type=int, default=6)
     ap.add_argument("--ffn", type=int, default=512)
@@ -115,6 +140,7 @@ def main():
     step()  # warm-up, as BenchTrain
     step()
     t0 = cpu_ticks()
+    cpu0 = time.process_time()
     start = time.perf_counter()
     steps = 0
     while True:
@@ -124,10 +150,13 @@ def main():
         if el >= a.time and steps >= 3:
             break
     t1 = cpu_ticks()
+    cpu = time.process_time() - cpu0
+    lib, nblas = blas_threads()
     out = {
         "impl": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
         "d": a.d, "layers": a.layers, "ffn": a.ffn, "heads": a.heads, "batch": B, "seq": T,
         "steps": steps, "seconds": el, "tokens_per_s": steps * B * T / el, "loss": float(loss),
+        "cpu_seconds": cpu, "cores_busy": cpu / el, "blas_threads": nblas, "blas_lib": lib,
     }
     s = steal_pct(t0, t1)
     if s is not None:

@@ -30,6 +30,27 @@ def run_json(cmd, env=None):
     return json.loads(lines[-1])
 
 
+def busy_cpus(seconds=1.0):
+    """How many CPUs' worth of time other processes used over the next
+    `seconds` (from /proc/stat: every state but idle and iowait), or None."""
+    import time
+
+    def ticks():
+        try:
+            with open("/proc/stat") as f:
+                v = [int(x) for x in f.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        return sum(v), v[3] + v[4]
+
+    t0 = ticks()
+    time.sleep(seconds)
+    t1 = ticks()
+    if t0 is None or t1 is None or t1[0] <= t0[0]:
+        return None
+    return (os.cpu_count() or 1) * (1 - (t1[1] - t0[1]) / (t1[0] - t0[0]))
+
+
 def loadavg():
     """The 1-minute load average (other processes competing for the cores), or None."""
     try:
@@ -111,6 +132,11 @@ def fmt_steal(s):
     return "?" if s is None else f"{s:.1f}%"
 
 
+def fmt_busy(r):
+    c = r.get("cores_busy")
+    return "" if c is None else f"  {c:.2f} cores busy"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--jrx", default="bin/jrx", help="the jrx binary (default bin/jrx)")
@@ -142,12 +168,13 @@ def main():
             print(n, flush=True)
     jr, pt = [], []
     load0 = loadavg()
+    busy0 = busy_cpus()
     for i in range(a.runs):
         for name, cmd, out, env in (("jrx", jrx_cmd, jr, None), ("pytorch", pt_cmd, pt, pt_env)):
             r = run_json(cmd, env)
             out.append(r)
             if not a.json:
-                print(f"run {i + 1}/{a.runs} {name:8s} {r['tokens_per_s']:9.0f} tokens/s  steal {fmt_steal(r.get('cpu_steal_pct'))}",
+                print(f"run {i + 1}/{a.runs} {name:8s} {r['tokens_per_s']:9.0f} tokens/s  steal {fmt_steal(r.get('cpu_steal_pct'))}{fmt_busy(r)}",
                       flush=True)
     mj = statistics.median(r["tokens_per_s"] for r in jr)
     mp = statistics.median(r["tokens_per_s"] for r in pt)
@@ -161,6 +188,10 @@ def main():
         "pytorch_cpu_steal_pct": [r.get("cpu_steal_pct") for r in pt],
         "max_cpu_steal_pct": max(known) if known else None,
         "loadavg_1min": [load0, loadavg()], "cpus": os.cpu_count(),
+        "busy_cpus_before": busy0,
+        "jrx_cores_busy": [r.get("cores_busy") for r in jr],
+        "pytorch_cores_busy": [r.get("cores_busy") for r in pt],
+        "pytorch_blas_threads": pt[0].get("blas_threads"),
         "jrx_kernel": jr[0].get("kernel"), "jrx_gomaxprocs": jr[0].get("gomaxprocs"),
         "pytorch_threads": pt[0].get("threads"), "torch": pt[0].get("torch"),
         "pytorch_env": {k: pt_env[k] for k in ("OPENBLAS_CORETYPE", "ATEN_CPU_CAPABILITY") if k in pt_env},
@@ -170,11 +201,17 @@ def main():
     if a.json:
         print(json.dumps(res))
         return
-    print(f"median: jrx {mj:.0f} tokens/s ({res['jrx_kernel']}, GOMAXPROCS {res['jrx_gomaxprocs']}), "
-          f"PyTorch {res['torch']} {mp:.0f} tokens/s ({res['pytorch_threads']} thread(s)): "
+    def med_busy(rs):
+        v = [r["cores_busy"] for r in rs if r.get("cores_busy") is not None]
+        return f", {statistics.median(v):.2f} cores busy" if v else ""
+
+    blas = res["pytorch_blas_threads"]
+    blas = "" if blas is None else f", OpenBLAS {blas} thread(s)"
+    print(f"median: jrx {mj:.0f} tokens/s ({res['jrx_kernel']}, GOMAXPROCS {res['jrx_gomaxprocs']}{med_busy(jr)}), "
+          f"PyTorch {res['torch']} {mp:.0f} tokens/s (torch {res['pytorch_threads']} thread(s){blas}{med_busy(pt)}): "
           f"ratio {mj / mp:.2f}×; CPU steal up to {fmt_steal(res['max_cpu_steal_pct'])}; "
-          f"load average {res['loadavg_1min'][0]} → {res['loadavg_1min'][1]} on {res['cpus']} CPUs")
-    busy = load0 is not None and load0 > 1.0  # before the first run: other processes
+          f"before the runs {'?' if busy0 is None else f'{busy0:.2f}'} of {res['cpus']} CPUs busy")
+    busy = busy0 is not None and busy0 > 0.2  # other processes before the first run
     if (known and max(known) >= 5) or busy:
         print("(steal ≥ 5% or other processes running: a busy machine; measure again on a quiet one)")
 

@@ -16,6 +16,10 @@ import (
 type BenchConfig struct {
 	D, Layers, F, Heads, Batch, Seq int
 	Duration                        time.Duration
+	// CPUTime, if set, reads the process's CPU time (user + system, every
+	// thread); BenchTrain then reports the cores kept busy by the timed
+	// steps (BenchResult.CPUSeconds, CoresBusy).
+	CPUTime func() time.Duration
 }
 
 // BenchResult is one training-speed measurement.
@@ -36,6 +40,10 @@ type BenchResult struct {
 	FlopsPerToken float64 `json:"flops_per_token"`
 	GOMAXPROCS    int     `json:"gomaxprocs"`
 	Kernel        string  `json:"kernel"`
+	// CPUSeconds is the process's CPU time over the timed steps and
+	// CoresBusy that over Seconds (with BenchConfig.CPUTime only).
+	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
+	CoresBusy  float64 `json:"cores_busy,omitempty"`
 }
 
 // BenchTrain times full training steps (zero grads, forward, backward,
@@ -65,6 +73,10 @@ func BenchTrain(ctx context.Context, bc BenchConfig) (BenchResult, error) {
 	step()
 	res := BenchResult{D: cfg.D, Layers: cfg.Layers, FFN: cfg.F, Heads: cfg.Heads, Batch: b.B, Seq: b.T,
 		GOMAXPROCS: runtime.GOMAXPROCS(0), Kernel: nn.KernelName()}
+	var cpu0 time.Duration
+	if bc.CPUTime != nil {
+		cpu0 = bc.CPUTime()
+	}
 	start := time.Now()
 	for time.Since(start) < bc.Duration || res.Steps < 3 {
 		if err := ctx.Err(); err != nil {
@@ -74,6 +86,12 @@ func BenchTrain(ctx context.Context, bc BenchConfig) (BenchResult, error) {
 		res.Steps++
 	}
 	res.Seconds = time.Since(start).Seconds()
+	if bc.CPUTime != nil {
+		if cpu := bc.CPUTime() - cpu0; cpu > 0 {
+			res.CPUSeconds = cpu.Seconds()
+			res.CoresBusy = res.CPUSeconds / res.Seconds
+		}
+	}
 	res.TokensPerS = float64(res.Steps*b.B*b.T) / res.Seconds
 	d, A, F, L, V, T := float64(cfg.D), float64(cfg.A), float64(cfg.F), float64(cfg.Layers), float64(cfg.Vocab), float64(b.T)
 	blockParams := L * (4*d*A + 2*d*F)

@@ -130,7 +130,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 			return usagef("--d %d must split into %d heads of even width", *d, *heads)
 		}
 		sm := startSteal()
-		r, err := train.BenchTrain(ctx, train.BenchConfig{D: *d, Layers: *layers, F: *ffn, Heads: *heads, Batch: *batch, Seq: *seq, Duration: *dur})
+		r, err := train.BenchTrain(ctx, train.BenchConfig{D: *d, Layers: *layers, F: *ffn, Heads: *heads, Batch: *batch, Seq: *seq, Duration: *dur, CPUTime: processCPU})
 		if err != nil {
 			return err
 		}
@@ -142,8 +142,12 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 			}{r, steal}, false)
 		}
 		fmt.Fprintf(env.stdout, "training step, d %d / %d blocks / FFN %d / %d heads, batch %d × %d tokens\n", r.D, r.Layers, r.FFN, r.Heads, r.Batch, r.Seq)
-		fmt.Fprintf(env.stdout, "%.0f tokens/s, %.1f model GFLOP/s (%.2f MFLOP/token), %d steps in %.1fs, GOMAXPROCS %d, kernel %s%s\n",
-			r.TokensPerS, r.GFLOPS, r.FlopsPerToken/1e6, r.Steps, r.Seconds, r.GOMAXPROCS, r.Kernel, stealNote(steal))
+		busy := ""
+		if r.CoresBusy > 0 {
+			busy = fmt.Sprintf(" (%.2f cores busy)", r.CoresBusy)
+		}
+		fmt.Fprintf(env.stdout, "%.0f tokens/s, %.1f model GFLOP/s (%.2f MFLOP/token), %d steps in %.1fs, GOMAXPROCS %d%s, kernel %s%s\n",
+			r.TokensPerS, r.GFLOPS, r.FlopsPerToken/1e6, r.Steps, r.Seconds, r.GOMAXPROCS, busy, r.Kernel, stealNote(steal))
 		// (measured figures: docs/TRAINING.md; the reference's speed moves
 		// with the CPU as much as jrx's, so only a side-by-side run says)
 		fmt.Fprintf(env.stdout, "reference: PyTorch 1.13 (one thread, its best) on this shape: bench/pytorch_train.py --d %d --layers %d --ffn %d --heads %d --batch %d --seq %d; "+
