@@ -23,7 +23,7 @@ way jrx bench does (cmd/jrx/steal.go). threads is torch's own thread count
 own pool (OPENBLAS_NUM_THREADS, default: one a core): blas_threads says how
 many it has, and cores_busy the process's CPU time over the timed seconds —
 with --threads 1 on a 2-core machine the products still run on both cores
-(cores_busy ≈ 1.9), and that is PyTorch's fastest setting for this shape
+(cores_busy 1.97–1.99 measured), and that is PyTorch's fastest setting for this shape
 (OPENBLAS_NUM_THREADS=1 is slower; --threads 2 is slower still).
 
 Needs torch and numpy (Debian: apt-get install python3-torch). Run it with

@@ -32,7 +32,9 @@ def run_json(cmd, env=None):
 
 def busy_cpus(seconds=1.0):
     """How many CPUs' worth of time other processes used over the next
-    `seconds` (from /proc/stat: every state but idle and iowait), or None."""
+    `seconds` (from /proc/stat: user, nice, system, irq, softirq — not idle,
+    iowait or the hypervisor's steal, reported apart), or None. In a
+    container /proc/stat is the whole host's."""
     import time
 
     def ticks():
@@ -41,7 +43,9 @@ def busy_cpus(seconds=1.0):
                 v = [int(x) for x in f.readline().split()[1:9]]
         except (OSError, ValueError):
             return None
-        return sum(v), v[3] + v[4]
+        if len(v) < 8:
+            return None
+        return sum(v), v[3] + v[4] + v[7]
 
     t0 = ticks()
     time.sleep(seconds)

@@ -79,8 +79,8 @@ func SgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 type kernFunc func(kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
 // tileKernel is a microkernel for a rows×cols tile, in both A layouts; tl2,
-// if set, is t prefetching B into L2 only, for a B read in place whose rows
-// fall in one or two L1 sets (see bL2Stride). Same bits as t.
+// if set, is t prefetching B into L2 only, for a B whose row stride puts
+// its rows in one or two L1 sets (see bL2Stride). Same bits as t.
 type tileKernel struct {
 	rows, cols int
 	n, t, tl2  kernFunc

@@ -82,9 +82,10 @@ const (
 // this would reuse a packed panel.
 const directBMaxTiles = 24
 
-// bL2Stride: a B read in place with a row stride that is a multiple of
-// this many bytes has its rows in one or two of an L1's 64 sets (4 KB a
-// way); the T kernels then take their L2 variant (tileKernel.tl2).
+// bL2Stride: a B operand whose row stride is a multiple of this many bytes
+// (only a B read in place has one: a packed panel's is a tile row) has its
+// rows in one or two of an L1's 64 sets (4 KB a way); the T kernels then
+// take their L2 variant (tileKernel.tl2).
 const bL2Stride = 2048
 
 // workerSpin is how long an idle pool worker keeps polling for the next job
@@ -107,7 +108,6 @@ type gemmJob struct {
 	tm, tn   int // tiles along m and n
 	ncTiles  int // column tiles per L2 block
 	directB  bool
-	bL2      bool // B in place with a stride of bL2Stride multiples
 	packA    bool // pack full row tiles of a transposed A (see aPack)
 	colSplit bool
 	nPack    int // phase 1 units (B panels)
@@ -278,8 +278,7 @@ func (j *gemmJob) setup(im *gemmImpl, transA, transB bool, m, n, k int, alpha fl
 	kc, nkb, tm, tn int, cfg *gemmConfig, directB, colSplit bool, nChunks int) {
 	*j = gemmJob{im: im, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, kc: kc, nkb: nkb, tm: tm, tn: tn,
-		ncTiles: max(1, cfg.bBlockFloats/(kc*im.nr)), directB: directB, colSplit: colSplit, nChunks: nChunks,
-		bL2: directB && ldb*4%bL2Stride == 0}
+		ncTiles: max(1, cfg.bBlockFloats/(kc*im.nr)), directB: directB, colSplit: colSplit, nChunks: nChunks}
 	panel := kc * im.nr
 	var size int
 	switch {
@@ -450,14 +449,14 @@ func (j *gemmJob) runChunk(sc *gemmScratch, u int) {
 					if rt < mr || cols < nr {
 						tk = im.tile(rt, cols)
 					}
+					bp, ldb := j.bPanel(q, tj)
 					kern := tk.n
 					switch {
-					case trans && j.bL2 && tk.tl2 != nil:
+					case trans && tk.tl2 != nil && ldb%(bL2Stride/4) == 0:
 						kern = tk.tl2
 					case trans:
 						kern = tk.t
 					}
-					bp, ldb := j.bPanel(q, tj)
 					c, cj := j.cAt(j0)
 					if rows == tk.rows && cols == tk.cols {
 						kern(kc, as, lda, bp, ldb, c[i0*j.ldc+cj:], j.ldc, j.alpha, beta)

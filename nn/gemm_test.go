@@ -499,7 +499,8 @@ func TestSgemmMultiMatchesSeparate(t *testing.T) {
 // place with a row stride of 512 floats (2 KB: the T kernels' L2 variants
 // take over) and checks that those variants are called, give the float64
 // reference's result, and the plain T kernels' bits, on every path that
-// has them, with the default and tiny blocking.
+// has them, with the default and tiny blocking; and that they are not
+// called for a stride of 513 floats, nor for the same B packed.
 func TestSgemmL2KernelsKeepBits(t *testing.T) {
 	tested := 0
 	for _, im := range impls {
@@ -540,6 +541,17 @@ func TestSgemmL2KernelsKeepBits(t *testing.T) {
 					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 						t.Fatalf("%s %v kcMax %d: c[%d] = %x with the L2 kernel, %x without", im.name, g, cfg.kcMax, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
 					}
+				}
+				// packed panels: no stride of 2 KB multiples
+				cfg.bMode, calls = bPack, 0
+				if err := g.check(g.run(implSgemm(&counted, &cfg))); err != nil || calls != 0 {
+					t.Fatalf("%s B packed: %d L2 kernel calls (want 0), %v", im.name, calls, err)
+				}
+				// a stride of 513 floats: rows spread over the L1's sets
+				g = newGemmCase(rng, true, false, m, n, k, 1.25, beta, 513-n)
+				cfg.bMode, calls = bDirect, 0
+				if err := g.check(g.run(implSgemm(&counted, &cfg))); err != nil || calls != 0 {
+					t.Fatalf("%s ldb 513: %d L2 kernel calls (want 0), %v", im.name, calls, err)
 				}
 			}
 		}

@@ -24,7 +24,8 @@ func init() {
           the openblas build, OpenBLAS's: jrx's column is then the best
           pure-Go path, or the one JRX_KERNEL names)
   train   tokens/s and model GFLOP/s of full training steps (forward,
-          backward, AdamW); --d --layers --ffn --heads --batch --seq pick the
+          backward, AdamW), and the cores they kept busy (CPU time over
+          wall time); --d --layers --ffn --heads --batch --seq pick the
           shape (default: the project's default model on depth-4 batches)
   step    one engine step with every read-out, both Talkers and the
           baseline (median and 99th percentile ms), the time to open a
@@ -150,8 +151,9 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 			r.TokensPerS, r.GFLOPS, r.FlopsPerToken/1e6, r.Steps, r.Seconds, r.GOMAXPROCS, busy, r.Kernel, stealNote(steal))
 		// (measured figures: docs/TRAINING.md; the reference's speed moves
 		// with the CPU as much as jrx's, so only a side-by-side run says)
-		fmt.Fprintf(env.stdout, "reference: PyTorch 1.13 (one thread, its best) on this shape: bench/pytorch_train.py --d %d --layers %d --ffn %d --heads %d --batch %d --seq %d; "+
-			"make bench-vs-pytorch runs both alternately (the default shape: 4,400–9,400 tokens/s on the 2-core machines measured so far)\n",
+		fmt.Fprintf(env.stdout, "reference: PyTorch 1.13 on this shape: bench/pytorch_train.py --d %d --layers %d --ffn %d --heads %d --batch %d --seq %d\n"+
+			"  (one torch thread, its best; OpenBLAS runs the products on every core); make bench-vs-pytorch\n"+
+			"  runs both alternately. The default shape measured 4,400–9,400 tokens/s on 2-core machines.\n",
 			r.D, r.Layers, r.FFN, r.Heads, r.Batch, r.Seq)
 		return nil
 	case "step":
