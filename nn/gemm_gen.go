@@ -336,30 +336,29 @@ func main() {
 		var g gen
 		decl.p("// tiles%s lists the %s microkernels, fewest rows and columns first.", s.name, s.name)
 		decl.p("var tiles%s = []tileKernel{", s.name)
+		var names []string // every kernel's, in the order emitted
 		for _, v := range variants(s) {
 			g.kernel(v, false, false)
 			g.kernel(v, true, false)
+			n, t := kernName(v, false, false), kernName(v, true, false)
+			names = append(names, n, t)
 			if v.mr == s.mr && v.vecs == s.vecs {
 				// the full tile's L2 variant: only full-width tiles read
 				// B in place
 				g.kernel(v, true, true)
-				decl.p("\t{rows: %d, cols: %d, n: kern(%s), t: kern(%s), tl2: kern(%s)},", v.mr, v.nr(), kernName(v, false, false), kernName(v, true, false), kernName(v, true, true))
+				l2 := kernName(v, true, true)
+				names = append(names, l2)
+				decl.p("\t{rows: %d, cols: %d, n: kern(%s), t: kern(%s), tl2: kern(%s)},", v.mr, v.nr(), n, t, l2)
 				continue
 			}
-			decl.p("\t{rows: %d, cols: %d, n: kern(%s), t: kern(%s)},", v.mr, v.nr(), kernName(v, false, false), kernName(v, true, false))
+			decl.p("\t{rows: %d, cols: %d, n: kern(%s), t: kern(%s)},", v.mr, v.nr(), n, t)
 		}
 		decl.p("}")
 		decl.p("")
-		for _, v := range variants(s) {
-			names := []string{kernName(v, false, false), kernName(v, true, false)}
-			if v.mr == s.mr && v.vecs == s.vecs {
-				names = append(names, kernName(v, true, true))
-			}
-			for _, name := range names {
-				decl.p("//go:noescape")
-				decl.p("func %s(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)", name)
-				decl.p("")
-			}
+		for _, name := range names {
+			decl.p("//go:noescape")
+			decl.p("func %s(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)", name)
+			decl.p("")
 		}
 		g.packBT(s)
 		decl.p("//go:noescape")

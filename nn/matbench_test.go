@@ -141,13 +141,7 @@ func BenchmarkSgemmPacking(b *testing.B) {
 func BenchmarkSgemmMulti(b *testing.B) {
 	const n, d = 3264, 128
 	rng := rand.New(rand.NewPCG(1, 2))
-	fill := func(k int) []float32 {
-		s := make([]float32, k)
-		for i := range s {
-			s[i] = float32(rng.NormFloat64())
-		}
-		return s
-	}
+	fill := func(k int) []float32 { return randMat(rng, 1, k, k) }
 	x := fill(n * d)
 	ws := [][]float32{fill(d * d), fill(d * d), fill(d * d)}
 	ys := [][]float32{fill(n * d), fill(n * d), fill(n * d)}
