@@ -200,3 +200,57 @@ func TestBackwardInput(t *testing.T) {
 		}
 	}
 }
+
+// TestFFNStrideKeepsBits: a model whose F-wide activations have a padded
+// row stride (ffnStride) trains to the bits of the same model without the
+// padding, and nothing reads or writes the padding (filled with NaN, it
+// would turn the loss or a gradient into NaN; it must still be NaN after).
+func TestFFNStrideKeepsBits(t *testing.T) {
+	defer func(p bool) { ffnPad = p }(ffnPad)
+	cfg := StackConfig{D: 32, A: 32, Heads: 2, F: 256, Layers: 2, QKNorm: true}
+	V, B, T := 16, 3, 7
+	run := func(pad bool) ([]float32, []float32, *tlLM) {
+		ffnPad = pad
+		m := newTLLM(cfg, V, B, T, 5)
+		wantLd := cfg.F
+		if pad {
+			wantLd = cfg.F + 16
+		}
+		for l := range m.a.blocks {
+			ma := &m.a.blocks[l].mlp
+			if ma.ld != wantLd {
+				t.Fatalf("pad %v: stride %d, want %d", pad, ma.ld, wantLd)
+			}
+			for _, buf := range [][]float32{ma.gd, ma.g, m.a.du} {
+				for i := range buf {
+					if i%ma.ld >= cfg.F {
+						buf[i] = float32(math.NaN())
+					}
+				}
+			}
+		}
+		opt := NewAdamW(m.p, DefaultAdamWConfig())
+		var losses []float32
+		for s := 0; s < 3; s++ {
+			tok, tgt := tlTokens(uint64(10+s), V, B*T)
+			losses = append(losses, m.step(tok, tgt, B, T))
+			opt.Step(1e-3)
+		}
+		return append([]float32(nil), m.p.Data()...), losses, m
+	}
+	w0, l0, _ := run(false)
+	w1, l1, m := run(true)
+	if !tlBitsEqual(l0, l1) || !tlBitsEqual(w0, w1) {
+		t.Fatalf("padded stride changed the numbers: losses %v vs %v", l0, l1)
+	}
+	for l := range m.a.blocks {
+		ma := &m.a.blocks[l].mlp
+		for _, buf := range [][]float32{ma.gd, ma.g, m.a.du} {
+			for i := range buf {
+				if i%ma.ld >= cfg.F && !math.IsNaN(float64(buf[i])) {
+					t.Fatalf("block %d: padding element %d written (%v)", l, i, buf[i])
+				}
+			}
+		}
+	}
+}
