@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """`make bench-vs-pytorch`: jrx bench train and bench/pytorch_train.py, run
-alternately (jrx, PyTorch, jrx, PyTorch, …) --runs times each on the same
-shape, then the median tokens/s of each, their ratio and the CPU steal of
+alternately (jrx then PyTorch, PyTorch then jrx, jrx then PyTorch, …) --runs
+times each on the same shape, then the median tokens/s of each, their ratio and the CPU steal of
 every run. Alternating spreads a change in the machine's load over both
 sides; the steal says how much of the machine the hypervisor took meanwhile
 (figures taken with steal above ~5% are not worth much).
@@ -174,7 +174,13 @@ def main():
     load0 = loadavg()
     busy0 = busy_cpus()
     for i in range(a.runs):
-        for name, cmd, out, env in (("jrx", jrx_cmd, jr, None), ("pytorch", pt_cmd, pt, pt_env)):
+        pair = [("jrx", jrx_cmd, jr, None), ("pytorch", pt_cmd, pt, pt_env)]
+        # The order swaps every run: on a VM the second of two back-to-back
+        # runs measured ~4% slower (jrx against itself, 8 pairs each way),
+        # which a fixed order would always charge to the same side.
+        if i % 2:
+            pair.reverse()
+        for name, cmd, out, env in pair:
             r = run_json(cmd, env)
             out.append(r)
             if not a.json:
