@@ -153,7 +153,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		// with the CPU as much as jrx's, so only a side-by-side run says)
 		fmt.Fprintf(env.stdout, "reference: PyTorch 1.13 on this shape: bench/pytorch_train.py --d %d --layers %d --ffn %d --heads %d --batch %d --seq %d\n"+
 			"  (one torch thread, its best; OpenBLAS runs the products on every core); make bench-vs-pytorch\n"+
-			"  runs both alternately. The default shape measured 4,400–9,400 tokens/s on 2-core machines.\n",
+			"  runs both alternately. The default shape measured 4,400–9,700 tokens/s on 2-core machines.\n",
 			r.D, r.Layers, r.FFN, r.Heads, r.Batch, r.Seq)
 		return nil
 	case "step":
