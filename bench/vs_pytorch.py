@@ -177,7 +177,9 @@ def main():
         pair = [("jrx", jrx_cmd, jr, None), ("pytorch", pt_cmd, pt, pt_env)]
         # The order swaps every run: on a VM the second of two back-to-back
         # runs measured ~4% slower (jrx against itself, 8 pairs each way),
-        # which a fixed order would always charge to the same side.
+        # which a fixed order would always charge to the same side. (With an
+        # odd --runs, as the default 3, PyTorch still runs second once more
+        # than jrx does.)
         if i % 2:
             pair.reverse()
         for name, cmd, out, env in pair:

@@ -12,9 +12,10 @@ package nn
 func ParamBytes(n float64) float64 { return 2 * 4 * n }
 
 // ActsBytes is the memory Stack.NewActs(maxB, maxT) takes (cross false), or
-// Decoder.NewActsMem(maxB, maxT, maxTm) (cross true).
+// Decoder.NewActsMem(maxB, maxT, maxTm) (cross true). F-wide buffers count
+// their padded row stride (ffnStride).
 func ActsBytes(cfg StackConfig, cross bool, maxB, maxT, maxTm int) float64 {
-	d, A, F, H, L := float64(cfg.D), float64(cfg.A), float64(cfg.F), float64(cfg.Heads), float64(cfg.Layers)
+	d, A, F, H, L := float64(cfg.D), float64(cfg.A), float64(ffnStride(cfg.F)), float64(cfg.Heads), float64(cfg.Layers)
 	B, T, Tm := float64(maxB), float64(maxT), float64(maxTm)
 	if !cross {
 		Tm = 0
@@ -47,7 +48,7 @@ func CacheBytes(cfg StackConfig, capacity int) float64 {
 
 // InferActsBytes is the memory Stack.NewInferActs(maxB, maxT) takes.
 func InferActsBytes(cfg StackConfig, maxB, maxT int) float64 {
-	d, A, F, H := float64(cfg.D), float64(cfg.A), float64(cfg.F), float64(cfg.Heads)
+	d, A, F, H := float64(cfg.D), float64(cfg.A), float64(ffnStride(cfg.F)), float64(cfg.Heads)
 	B, T := float64(maxB), float64(maxT)
 	N := B * T
 	attn := N*d + N + N*A + 2*N*A + B*H*T*T + N*A

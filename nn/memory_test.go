@@ -23,12 +23,19 @@ func TestMemoryEstimates(t *testing.T) {
 		{D: 64, A: 64, Heads: 4, F: 256, Layers: 3, RopeBase: 10000},
 		{D: 32, A: 48, Heads: 3, F: 100, Layers: 2, QKNorm: true},
 	}
-	near := func(name string, est, got float64) {
-		t.Helper()
-		if est < 0.9*got || est > 1.1*got {
-			t.Errorf("%s: estimate %.0f bytes, allocated %.0f", name, est, got)
+	within := func(tol float64) func(name string, est, got float64) {
+		return func(name string, est, got float64) {
+			t.Helper()
+			if est < (1-tol)*got || est > (1+tol)*got {
+				t.Errorf("%s: estimate %.0f bytes, allocated %.0f (tolerance %.0f%%)", name, est, got, 100*tol)
+			}
 		}
 	}
+	near := within(0.1)
+	// 16×40 is large enough for the float buffers to be nearly all of
+	// it: within 2% (leaving out the F-wide buffers' padded stride is
+	// 2.5% at F 256).
+	tight := within(0.02)
 	for _, cfg := range cfgs {
 		p := NewParamSet()
 		DeclareStack(p, "", cfg)
@@ -36,7 +43,7 @@ func TestMemoryEstimates(t *testing.T) {
 		s := NewStack(p, "", cfg)
 		var keep []any
 		near("acts 1×200", ActsBytes(cfg, false, 1, 200, 0), allocated(func() { keep = append(keep, s.NewActs(1, 200)) }))
-		near("acts 16×40", ActsBytes(cfg, false, 16, 40, 0), allocated(func() { keep = append(keep, s.NewActs(16, 40)) }))
+		tight("acts 16×40", ActsBytes(cfg, false, 16, 40, 0), allocated(func() { keep = append(keep, s.NewActs(16, 40)) }))
 		near("cache 500", CacheBytes(cfg, 500), allocated(func() { keep = append(keep, s.NewCache(500)) }))
 
 		q := NewParamSet()

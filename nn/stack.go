@@ -213,7 +213,7 @@ type StackActs struct {
 
 	dres, dxn      []float32 // [N×d]
 	dq, dk, dv, do []float32 // [N×A] (dk, dv: [max(N, Nm)×A])
-	du             []float32 // [N×F]
+	du             []float32 // [N×F], row stride ffnStride(F)
 	scratch        []float32 // attention backward [B·H·T·max(T, Tm)]
 }
 
