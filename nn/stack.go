@@ -228,6 +228,7 @@ func newActsMode(cfg StackConfig, cross bool, maxB, maxT, maxTm int, infer bool)
 		lyPanicf("NewActs: bad sizes maxB %d maxT %d maxTm %d", maxB, maxT, maxTm)
 	}
 	d, A, F, H := cfg.D, cfg.A, cfg.F, cfg.Heads
+	ldF := ffnStride(F) // the F-wide buffers' row stride
 	N := maxB * maxT
 	Nm := maxB * maxTm
 	f := func(n int) []float32 { return make([]float32, n) }
@@ -250,7 +251,7 @@ func newActsMode(cfg StackConfig, cross bool, maxB, maxT, maxTm int, infer bool)
 			b.cross = newAttn(N, Nm, maxT, maxTm)
 			b.x2 = f(N * d)
 		}
-		b.mlp = mlpActs{xn: f(N * d), rstd: f(N), gd: f(N * ffnStride(F)), g: f(N * ffnStride(F)), ld: ffnStride(F)}
+		b.mlp = mlpActs{xn: f(N * d), rstd: f(N), gd: f(N * ldF), g: f(N * ldF), ld: ldF}
 		return b
 	}
 	if infer {
@@ -284,7 +285,7 @@ func newActsMode(cfg StackConfig, cross bool, maxB, maxT, maxTm int, infer bool)
 	a.dres, a.dxn = f(N*d), f(N*d)
 	a.dq, a.do = f(N*A), f(N*A)
 	a.dk, a.dv = f(max(N, Nm)*A), f(max(N, Nm)*A)
-	a.du = f(N * ffnStride(F))
+	a.du = f(N * ldF) // mlpBackward reads it with the blocks' mlp.ld
 	a.scratch = f(maxB * H * maxT * max(maxT, maxTm))
 	return a
 }
